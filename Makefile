@@ -1,0 +1,82 @@
+# mica: `make` builds the hypervisor, the guest kit and the bundled guests;
+# `make test` builds everything again with ASan/UBSan and runs the suite.
+# Sources are found by directory, so a new file needs no edit here.
+
+BUILD    ?= build
+CC       ?= gcc
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc -g
+HOST_LIBS := -lpthread
+
+# Optional libraries, each detected once; a subsystem that needs one adds it here.
+PKGS := $(shell pkg-config --exists jansson libmicrohttpd sqlite3 zlib liblzma libzstd liblz4 2>/dev/null && echo yes)
+ifeq ($(PKGS),yes)
+HOST_LIBS += $(shell pkg-config --libs jansson libmicrohttpd sqlite3 zlib liblzma libzstd liblz4) -lbz2
+endif
+
+CFLAGS_REL  := $(CFLAGS_COMMON) -O2
+CFLAGS_TEST := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+
+HOST_SRC  := $(shell find src -name '*.c' -o -name '*.S' | sort)
+MAIN_SRC  := src/cli/main.c
+LIB_SRC   := $(filter-out $(MAIN_SRC),$(HOST_SRC))
+
+REL_OBJ  := $(patsubst %,$(BUILD)/rel/%.o,$(LIB_SRC))
+TEST_OBJ := $(patsubst %,$(BUILD)/test/%.o,$(LIB_SRC))
+
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/test/unit/%,$(UNIT_SRC))
+INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
+INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/test/integration/%,$(INTEG_SRC))
+TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
+
+.PHONY: all test unit fuzz bench clean guests
+all: $(BUILD)/mica guests
+
+$(BUILD)/rel/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_REL) -MMD -MP -c $< -o $@
+$(BUILD)/rel/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_REL) -MMD -MP -c $< -o $@
+$(BUILD)/test/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -MMD -MP -c $< -o $@
+$(BUILD)/test/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -MMD -MP -c $< -o $@
+
+$(BUILD)/mica: $(REL_OBJ) $(BUILD)/rel/$(MAIN_SRC).o
+	$(CC) $(CFLAGS_REL) $^ -o $@ $(HOST_LIBS)
+$(BUILD)/test/mica: $(TEST_OBJ) $(BUILD)/test/$(MAIN_SRC).o
+	$(CC) $(CFLAGS_TEST) $^ -o $@ $(HOST_LIBS)
+
+$(BUILD)/test/unit/%: tests/unit/%.c $(TEST_OBJ) $(TEST_SUPPORT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -Itests $^ -o $@ $(HOST_LIBS) -lcmocka
+$(BUILD)/test/integration/%: tests/integration/%.c $(TEST_SUPPORT)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_TEST) -Itests $^ -o $@ $(HOST_LIBS) -lcmocka
+
+include guest/guest.mk
+
+test: $(BUILD)/test/mica guests $(UNIT_BIN) $(INTEG_BIN)
+	MICA=$(BUILD)/test/mica GUESTS=$(BUILD)/guests tests/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)
+
+# libFuzzer targets: every tests/fuzz/fuzz_*.c links the library objects.
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_LIB_SRC := $(filter %.c,$(LIB_SRC))
+FUZZ_SECONDS ?= 30
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(CFLAGS_COMMON) -Wno-unused-command-line-argument -O1 -fsanitize=fuzzer,address,undefined $^ -o $@ $(HOST_LIBS)
+fuzz: $(FUZZ_BIN)
+	tests/fuzz/run-fuzzers.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+bench: all
+	bench/run-all.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,45 @@
+# The guest kit: libmica (freestanding, no libc) and the guests built with it.
+# Included by the top-level Makefile; users' own guests use bin/mica-cc or
+# guest/mica-guest.mk instead.
+
+GUEST_CC     ?= gcc
+GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
+                -fno-pie -fno-pic -fno-asynchronous-unwind-tables -fno-exceptions \
+                -mcmodel=small -march=x86-64 -Iinclude -Iguest/include
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+                 -Wl,-z,max-page-size=4096 -T guest/lib/guest.ld
+
+GUEST_LIB_SRC := $(sort $(wildcard guest/lib/*.c guest/lib/*.S))
+GUEST_LIB_OBJ := $(patsubst %,$(BUILD)/guest/%.o,$(GUEST_LIB_SRC))
+LIBMICA       := $(BUILD)/guest/libmica.a
+
+SHELL_SRC     := $(sort $(wildcard guest/shell/*.c))
+TEST_GUESTS   := $(patsubst guest/tests/%.c,$(BUILD)/guests/%.elf,$(sort $(wildcard guest/tests/*.c)))
+EXAMPLE_GUESTS:= $(patsubst guest/examples/%.c,$(BUILD)/guests/%.elf,$(sort $(wildcard guest/examples/*.c)))
+
+guests: $(BUILD)/guests/shell.elf $(TEST_GUESTS) $(EXAMPLE_GUESTS) $(BUILD)/bin/mica-cc
+
+$(BUILD)/guest/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/guest/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -MMD -MP -c $< -o $@
+$(LIBMICA): $(GUEST_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/guests/shell.elf: $(patsubst %,$(BUILD)/guest/%.o,$(SHELL_SRC)) $(LIBMICA) guest/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $(filter %.o,$^) $(LIBMICA) -lgcc -o $@
+$(BUILD)/guests/%.elf: $(BUILD)/guest/guest/tests/%.c.o $(LIBMICA) guest/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(LIBMICA) -lgcc -o $@
+$(BUILD)/guests/%.elf: $(BUILD)/guest/guest/examples/%.c.o $(LIBMICA) guest/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) $< $(LIBMICA) -lgcc -o $@
+
+$(BUILD)/bin/mica-cc: guest/mica-cc.in
+	@mkdir -p $(dir $@)
+	sed -e 's|@KITDIR@|$(abspath .)|g' -e 's|@LIBMICA@|$(abspath $(LIBMICA))|g' $< > $@
+	chmod +x $@
