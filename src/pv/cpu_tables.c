@@ -4,18 +4,20 @@
 
 #include "mica/abi.h"
 
-extern const uint8_t pv_tramp_start[], pv_tramp_end[], pv_tramp_hypercall[];
-extern const uint8_t pv_tramp_pte_write[], pv_tramp_vectors[];
+extern const uint8_t pv_tramp_start[], pv_tramp_end[];
+extern const uint8_t pv_tramp_pte_write[], pv_tramp_iret[], pv_tramp_vectors[];
 extern const uint8_t pv_tramp_hc_stub[], pv_tramp_hc_stub_end[];
 
 #define TRAMP_VA pv_hv_va(PV_PG_TRAMPOLINE * PV_PAGE)
 #define TSS_VA pv_hv_va(PV_PG_GDT * PV_PAGE + PV_TSS_OFFSET)
 #define TSS_LIMIT 0x67u
 #define VECTOR_STUB_SIZE 16
+#define HC_STUB_UD2_OFFSET 5 /* after `mov $nr, %eax` */
 
 static uint64_t tramp_va(const uint8_t *label) { return TRAMP_VA + (uint64_t)(label - pv_tramp_start); }
 
 uint64_t pv_tramp_va_pte_write(void) { return tramp_va(pv_tramp_pte_write); }
+uint64_t pv_tramp_va_iret(void) { return tramp_va(pv_tramp_iret); }
 uint64_t pv_stack0_top_va(void) { return pv_hv_va(PV_PG_PML4 * PV_PAGE); }
 
 static void *hv_page(struct guest_mem *hv, enum pv_hv_page pg)
@@ -58,7 +60,6 @@ static void write_idt(struct guest_mem *hv)
     /* Exception gates are DPL0, so `int N` from the guest is a #GP. */
     for (unsigned v = 0; v < MICA_TRAP_VECTORS; v++)
         set_gate(idt, v, tramp_va(pv_tramp_vectors) + v * VECTOR_STUB_SIZE, 0);
-    set_gate(idt, PV_HYPERCALL_VECTOR, tramp_va(pv_tramp_hypercall), 3);
 }
 
 static void write_hypercall_page(struct guest_mem *hv)
@@ -71,6 +72,15 @@ static void write_hypercall_page(struct guest_mem *hv)
         memcpy(at, pv_tramp_hc_stub, stub);
         memcpy(at + 1, &nr, sizeof nr); /* imm32 of `mov $imm, %eax` */
     }
+}
+
+int pv_hypercall_at(uint64_t rip)
+{
+    uint64_t page = pv_special_va(PV_PG_HYPERCALL);
+    if (rip < page || rip >= page + MICA_HC_COUNT * MICA_HC_STUB_SIZE)
+        return -1;
+    uint64_t off = rip - page;
+    return off % MICA_HC_STUB_SIZE == HC_STUB_UD2_OFFSET ? (int)(off / MICA_HC_STUB_SIZE) : -1;
 }
 
 void pv_cpu_tables_write(struct guest_mem *hv)

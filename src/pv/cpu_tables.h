@@ -18,8 +18,13 @@ void pv_cpu_tables_write(struct guest_mem *hv);
 /* Initial segment and control registers: long mode, CPL3. */
 void pv_cpu_initial_sregs(struct kvm_sregs *s);
 
+/* The hypercall number whose `ud2` sits at rip in the hypercall page, or
+ * -1 when rip is not such an instruction (a real #UD). */
+int pv_hypercall_at(uint64_t rip);
+
 /* Hypervisor virtual addresses inside the trampoline page. */
 uint64_t pv_tramp_va_pte_write(void);
+uint64_t pv_tramp_va_iret(void);
 
 /* Offset of the iret frame on the CPL0 stack when the trampoline exits. */
 uint64_t pv_stack0_top_va(void);

@@ -190,10 +190,8 @@ static enum pv_outcome handle_exit(struct pv_domain *d, struct kvm_run *run, uin
     switch (run->exit_reason) {
     case KVM_EXIT_IO:
         run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-        if (run->io.port == PV_PORT_HYPERCALL)
-            return pv_hypercall(d, r, deadline);
         if (run->io.port == PV_PORT_EXCEPTION)
-            return pv_exception(d, r);
+            return pv_exception(d, r, deadline);
         return pv_crash(d, r, NULL, "port I/O to %#x from the hypervisor area", run->io.port);
     case KVM_EXIT_MMIO:
         return handle_mmio(d, run);

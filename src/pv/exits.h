@@ -27,8 +27,12 @@ struct pv_iret_frame {
 /* The CPL0 stack words at rsp (hypervisor VA), or NULL if rsp is not on it. */
 uint64_t *pv_stack0_at(struct pv_domain *d, uint64_t rsp, unsigned words);
 
-enum pv_outcome pv_hypercall(struct pv_domain *d, struct kvm_regs *r, uint64_t *deadline);
-enum pv_outcome pv_exception(struct pv_domain *d, struct kvm_regs *r);
+/* An exception exit: r->rsp points at vector, error code and iret frame. */
+enum pv_outcome pv_exception(struct pv_domain *d, struct kvm_regs *r, uint64_t *deadline);
+
+/* Hypercall nr of the frame's context (rip already past the ud2). */
+enum pv_outcome pv_hypercall(struct pv_domain *d, int nr, struct kvm_regs *r,
+                             struct pv_iret_frame *f, uint64_t *deadline);
 
 /* Ends the domain with a crash report of printf-style text (one line) plus
  * the registers and a few stack words of the interrupted guest context. */

@@ -16,11 +16,17 @@
 #define CONSOLE_READ_MAX 4096u
 #define USER_VA_LIMIT (1ull << 47)
 
-typedef enum pv_outcome (*hypercall_fn)(struct pv_domain *d, struct kvm_regs *r, uint64_t *deadline);
+/* What a hypercall sees: the guest's registers and its iret frame. */
+struct hc_ctx {
+    struct kvm_regs *r;
+    struct pv_iret_frame *f;
+    uint64_t *deadline;
+};
+typedef enum pv_outcome (*hypercall_fn)(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c);
 
-static enum pv_outcome hc_console_write(struct pv_domain *d, struct kvm_regs *r, uint64_t *dl)
+static enum pv_outcome hc_console_write(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
-    (void)dl;
+    (void)c;
     uint64_t len = r->rsi < CONSOLE_WRITE_MAX ? r->rsi : CONSOLE_WRITE_MAX;
     static _Thread_local char buf[CONSOLE_WRITE_MAX];
     if (pv_copy_from_guest(&d->mmu, buf, r->rdi, len) < 0) {
@@ -34,9 +40,9 @@ static enum pv_outcome hc_console_write(struct pv_domain *d, struct kvm_regs *r,
     return PV_RESUME;
 }
 
-static enum pv_outcome hc_console_read(struct pv_domain *d, struct kvm_regs *r, uint64_t *dl)
+static enum pv_outcome hc_console_read(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
-    (void)dl;
+    (void)c;
     uint32_t len = r->rsi < CONSOLE_READ_MAX ? (uint32_t)r->rsi : CONSOLE_READ_MAX;
     char buf[CONSOLE_READ_MAX];
     if (pv_guest_range_ok(&d->mmu, r->rdi, len, PV_WRITE) < 0) {
@@ -50,7 +56,7 @@ static enum pv_outcome hc_console_read(struct pv_domain *d, struct kvm_regs *r, 
     return PV_RESUME;
 }
 
-static enum pv_outcome hc_block(struct pv_domain *d, struct kvm_regs *r, uint64_t *deadline)
+static enum pv_outcome hc_block(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
     r->rax = 0;
     if (pv_domain_event_ready(d))
@@ -59,20 +65,20 @@ static enum pv_outcome hc_block(struct pv_domain *d, struct kvm_regs *r, uint64_
         pv_domain_raise_event(d, MICA_EVT_TIMER);
         return PV_RESUME;
     }
-    *deadline = r->rdi;
+    *c->deadline = r->rdi;
     return PV_BLOCK;
 }
 
-static enum pv_outcome hc_yield(struct pv_domain *d, struct kvm_regs *r, uint64_t *dl)
+static enum pv_outcome hc_yield(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
-    (void)d, (void)dl;
+    (void)d, (void)c;
     r->rax = 0;
     return PV_YIELD;
 }
 
-static enum pv_outcome hc_exit(struct pv_domain *d, struct kvm_regs *r, uint64_t *dl)
+static enum pv_outcome hc_exit(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
-    (void)dl;
+    (void)c;
     if (r->rdi > MICA_EXIT_CODE_MAX) {
         r->rax = (uint64_t)-MICA_EINVAL;
         return PV_RESUME;
@@ -81,9 +87,9 @@ static enum pv_outcome hc_exit(struct pv_domain *d, struct kvm_regs *r, uint64_t
     return PV_EXIT;
 }
 
-static enum pv_outcome hc_set_trap_table(struct pv_domain *d, struct kvm_regs *r, uint64_t *dl)
+static enum pv_outcome hc_set_trap_table(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
-    (void)dl;
+    (void)c;
     uint64_t table[MICA_TRAP_VECTORS] = {0};
     if (r->rdi && pv_copy_from_guest(&d->mmu, table, r->rdi, sizeof table) < 0) {
         r->rax = (uint64_t)-MICA_EFAULT;
@@ -107,11 +113,10 @@ static void load_frame_registers(struct kvm_regs *r, const struct mica_trap_fram
     r->r12 = t->r12, r->r13 = t->r13, r->r14 = t->r14, r->r15 = t->r15;
 }
 
-static enum pv_outcome hc_trap_return(struct pv_domain *d, struct kvm_regs *r, uint64_t *dl)
+static enum pv_outcome hc_trap_return(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
-    (void)dl;
     struct mica_trap_frame t;
-    struct pv_iret_frame *f = (struct pv_iret_frame *)pv_stack0_at(d, r->rsp, 5);
+    struct pv_iret_frame *f = c->f;
     if (pv_copy_from_guest(&d->mmu, &t, r->rdi, sizeof t) < 0) {
         r->rax = (uint64_t)-MICA_EFAULT;
         return PV_RESUME;
@@ -127,9 +132,9 @@ static enum pv_outcome hc_trap_return(struct pv_domain *d, struct kvm_regs *r, u
     return PV_RESUME;
 }
 
-static enum pv_outcome hc_mmu_update(struct pv_domain *d, struct kvm_regs *r, uint64_t *dl)
+static enum pv_outcome hc_mmu_update(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
-    (void)dl;
+    (void)c;
     uint64_t pte_va, pte;
     int rc = pv_pt_check_update(&d->mmu, r->rdi, r->rsi, r->rdx, &pte_va, &pte);
     if (rc < 0) {
@@ -141,14 +146,15 @@ static enum pv_outcome hc_mmu_update(struct pv_domain *d, struct kvm_regs *r, ui
     r->rcx = pte_va;
     r->r11 = pte;
     r->rdx = r->rdi;
+    r->rsp += 16; /* at the iret frame, past vector and error code */
     r->rip = pv_tramp_va_pte_write();
     r->rax = 0;
     return PV_RESUME;
 }
 
-static enum pv_outcome hc_clock(struct pv_domain *d, struct kvm_regs *r, uint64_t *dl)
+static enum pv_outcome hc_clock(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
-    (void)dl;
+    (void)c;
     pv_clock_publish(d);
     r->rax = d->shared->monotonic_ns;
     return PV_RESUME;
@@ -166,18 +172,14 @@ static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
     [MICA_HC_CLOCK] = hc_clock,
 };
 
-enum pv_outcome pv_hypercall(struct pv_domain *d, struct kvm_regs *r, uint64_t *deadline)
+enum pv_outcome pv_hypercall(struct pv_domain *d, int nr, struct kvm_regs *r,
+                             struct pv_iret_frame *f, uint64_t *deadline)
 {
     d->stats.hypercalls++;
-    if (!pv_stack0_at(d, r->rsp, 5))
-        return pv_crash(d, r, NULL, "hypercall with a corrupt hypervisor stack (rsp %#llx)",
-                        (unsigned long long)r->rsp);
-    uint64_t nr = r->rax;
-    r->rcx = 0;
-    r->r11 = 0;
-    if (nr >= MICA_HC_COUNT || !hypercalls[nr]) {
+    struct hc_ctx c = {.r = r, .f = f, .deadline = deadline};
+    if (nr < 0 || nr >= MICA_HC_COUNT || !hypercalls[nr]) {
         r->rax = (uint64_t)-MICA_ENOSYS;
         return PV_RESUME;
     }
-    return hypercalls[nr](d, r, deadline);
+    return hypercalls[nr](d, r, &c);
 }

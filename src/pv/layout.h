@@ -48,10 +48,7 @@ enum pv_hv_page {
 #define PV_SEL_UCODE (0x20 | 3)
 #define PV_SEL_TSS 0x28
 
-/* Vectors of the hypervisor's own gates. */
-#define PV_HYPERCALL_VECTOR 0x82
 /* Ports the trampoline uses to exit to mica (only CPL0 may do port I/O). */
-#define PV_PORT_HYPERCALL 0xe0
 #define PV_PORT_EXCEPTION 0xe1
 
 struct pv_layout {

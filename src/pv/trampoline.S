@@ -7,22 +7,23 @@
  */
     .section .rodata
     .balign 16
-    .globl pv_tramp_start, pv_tramp_end, pv_tramp_hypercall, pv_tramp_pte_write
+    .globl pv_tramp_start, pv_tramp_end, pv_tramp_pte_write, pv_tramp_iret
     .globl pv_tramp_vectors, pv_tramp_hc_stub, pv_tramp_hc_stub_end
 pv_tramp_start:
 
-/* int $0x82 from CPL3: rax = hypercall number, arguments in rdi/rsi/rdx. */
-pv_tramp_hypercall:
-    out %al, $0xe0
-    iretq
-
-/* mica points rip here to make a page-table write that KVM's shadow MMU
- * sees (a write from the host's side would go unnoticed). */
+/* mica points rip here (and rsp at the iret frame) to make a page-table
+ * write that KVM's shadow MMU sees: a write from the host's side would go
+ * unnoticed by it. */
 pv_tramp_pte_write:
     mov %r11, (%rcx)
     invlpg (%rdx)
+/* ... and here to resume a context with every register chosen by mica. */
+pv_tramp_iret:
     iretq
 
+/* Every exception, hypercalls included: a hypercall is the `ud2` in a stub
+ * of the hypercall page (on these hosts `int` and `syscall` do not reach
+ * CPL0 from a guest's CPL3, but exceptions do). */
 pv_tramp_exception:
     out %al, $0xe1         /* stack: vector, error code, iret frame */
     add $16, %rsp
@@ -55,7 +56,7 @@ pv_tramp_end:
  * is patched with the hypercall number. */
 pv_tramp_hc_stub:
     mov $0x7fffffff, %eax
-    int $0x82
+    ud2
     ret
 pv_tramp_hc_stub_end:
 

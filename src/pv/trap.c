@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "pv/cpu_tables.h"
 #include "pv/domain.h"
 #include "pv/exits.h"
 #include "pv/guest_copy.h"
@@ -156,7 +157,7 @@ static const char *pf_reason(uint64_t err)
     return reasons[err & 3];
 }
 
-enum pv_outcome pv_exception(struct pv_domain *d, struct kvm_regs *r)
+enum pv_outcome pv_exception(struct pv_domain *d, struct kvm_regs *r, uint64_t *deadline)
 {
     uint64_t *w = pv_stack0_at(d, r->rsp, 7);
     if (!w)
@@ -166,6 +167,11 @@ enum pv_outcome pv_exception(struct pv_domain *d, struct kvm_regs *r)
     if ((f->cs & 3) != 3 || vec >= MICA_TRAP_VECTORS)
         return pv_crash(d, r, f, "%s inside the hypervisor trampoline (vector %llu)",
                         vector_name(vec), (unsigned long long)vec);
+    int nr = vec == 6 ? pv_hypercall_at(f->rip) : -1;
+    if (nr >= 0) {
+        f->rip += 2; /* past the ud2 */
+        return pv_hypercall(d, nr, r, f, deadline);
+    }
     uint64_t cr2 = fault_address(d, vec);
     if (d->trap_table[vec])
         return bounce(d, r, f, vec, err, cr2);
