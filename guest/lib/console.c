@@ -71,6 +71,6 @@ int mica_console_getc_wait(void)
         if (c != MICA_NO_INPUT)
             return c;
         mica_console_flush();
-        mica_block(0);
+        mica_block_on(0, 1ull << MICA_EVT_CONSOLE);
     }
 }

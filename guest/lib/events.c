@@ -8,8 +8,10 @@ uint64_t mica_events_take(void)
     return __atomic_fetch_and(&s->evt_pending, mask, __ATOMIC_SEQ_CST) & ~mask;
 }
 
-long mica_block(uint64_t deadline_ns)
+long mica_block_on(uint64_t deadline_ns, uint64_t ports)
 {
     mica_console_flush();
-    return mica_hypercall(MICA_HC_BLOCK, deadline_ns, 0, 0);
+    return mica_hypercall(MICA_HC_BLOCK, deadline_ns, ports, 0);
 }
+
+long mica_block(uint64_t deadline_ns) { return mica_block_on(deadline_ns, 0); }

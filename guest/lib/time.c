@@ -82,7 +82,12 @@ uint64_t mica_time_run(void)
 
 void mica_sleep_ns(uint64_t ns)
 {
+    /* Wait on the timer port alone: other pending events (console input
+     * nobody reads yet) must not turn the sleep into a busy loop. */
+    struct mica_shared_info *s = (struct mica_shared_info *)mica_start->shared_info;
     uint64_t deadline = mica_time_monotonic() + ns;
-    while (mica_time_monotonic() < deadline)
-        mica_block(deadline);
+    while (mica_time_monotonic() < deadline) {
+        __atomic_and_fetch(&s->evt_pending, ~(1ull << MICA_EVT_TIMER), __ATOMIC_SEQ_CST);
+        mica_block_on(deadline, 1ull << MICA_EVT_TIMER);
+    }
 }

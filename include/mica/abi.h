@@ -40,7 +40,7 @@
 enum mica_hypercall {
     MICA_HC_CONSOLE_WRITE = 0,  /* (buf, len) -> bytes written            */
     MICA_HC_CONSOLE_READ = 1,   /* (buf, len) -> bytes read, 0 if none    */
-    MICA_HC_BLOCK = 2,          /* (deadline_ns monotonic, 0 = none) -> 0 */
+    MICA_HC_BLOCK = 2,          /* (deadline_ns or 0, port mask or 0 = any) */
     MICA_HC_YIELD = 3,          /* () -> 0                                */
     MICA_HC_EXIT = 4,           /* (code 0..MICA_EXIT_CODE_MAX), no return */
     MICA_HC_SET_TRAP_TABLE = 5, /* (uint64_t handlers[32] or 0) -> 0      */

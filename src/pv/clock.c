@@ -26,10 +26,11 @@ void pv_clock_scale(uint64_t tsc_khz, uint32_t *mul, int32_t *shift)
     for (;;) {
         uint64_t base = s >= 0 ? hz << s : hz >> -s;
         uint64_t m = (1000000000ull << 32) / base;
-        if (m >= (1ull << 32))
-            s--;
-        else if (m < (1ull << 31) && s < 31)
+        /* A larger shift divides by more: shift until mul has 32 bits. */
+        if (m >= (1ull << 32) && s < 31)
             s++;
+        else if (m < (1ull << 31) && s > -31)
+            s--;
         else {
             *mul = (uint32_t)m;
             *shift = s;

@@ -67,7 +67,8 @@ static void write_hypercall_page(struct guest_mem *hv)
     uint8_t *page = hv_page(hv, PV_PG_HYPERCALL);
     size_t stub = (size_t)(pv_tramp_hc_stub_end - pv_tramp_hc_stub);
     memset(page, 0xcc, PV_PAGE); /* int3 between stubs */
-    for (uint32_t nr = 0; nr < MICA_HC_COUNT; nr++) {
+    /* Every slot gets a stub, so an unknown number is -MICA_ENOSYS. */
+    for (uint32_t nr = 0; nr < PV_PAGE / MICA_HC_STUB_SIZE; nr++) {
         uint8_t *at = page + nr * MICA_HC_STUB_SIZE;
         memcpy(at, pv_tramp_hc_stub, stub);
         memcpy(at + 1, &nr, sizeof nr); /* imm32 of `mov $imm, %eax` */
@@ -77,7 +78,7 @@ static void write_hypercall_page(struct guest_mem *hv)
 int pv_hypercall_at(uint64_t rip)
 {
     uint64_t page = pv_special_va(PV_PG_HYPERCALL);
-    if (rip < page || rip >= page + MICA_HC_COUNT * MICA_HC_STUB_SIZE)
+    if (rip < page || rip >= page + PV_PAGE)
         return -1;
     uint64_t off = rip - page;
     return off % MICA_HC_STUB_SIZE == HC_STUB_UD2_OFFSET ? (int)(off / MICA_HC_STUB_SIZE) : -1;

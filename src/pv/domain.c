@@ -128,6 +128,7 @@ int pv_domain_create(struct pv_domain **out, const struct pv_domain_config *cfg,
         return set_err(err, errlen, "out of memory");
     d->vm.fd = d->cpu.fd = d->doorbell_fd = d->wake_fd = -1;
     d->id = __atomic_fetch_add(&next_domain_id, 1, __ATOMIC_RELAXED);
+    d->wait_ports = ~0ull;
     snprintf(d->name, sizeof d->name, "%s", cfg->name ? cfg->name : "guest");
     if (build(d, cfg, err, errlen) < 0) {
         pv_domain_destroy(d);
@@ -157,7 +158,7 @@ void pv_domain_destroy(struct pv_domain *d)
 bool pv_domain_event_ready(const struct pv_domain *d)
 {
     return (__atomic_load_n(&d->shared->evt_pending, __ATOMIC_ACQUIRE) &
-            ~__atomic_load_n(&d->shared->evt_mask, __ATOMIC_ACQUIRE)) != 0;
+            ~__atomic_load_n(&d->shared->evt_mask, __ATOMIC_ACQUIRE) & d->wait_ports) != 0;
 }
 
 void pv_domain_raise_event(struct pv_domain *d, unsigned port)

@@ -55,6 +55,7 @@ struct pv_domain {
     int doorbell_fd;     /* console kicks (ioeventfd)                  */
     int wake_fd;         /* eventfd: an event arrived for a blocked vCPU */
     uint64_t trap_table[MICA_TRAP_VECTORS];
+    uint64_t wait_ports;  /* the ports the last MICA_HC_BLOCK waits for */
     uint64_t tsc_offset; /* guest TSC - host TSC                       */
     uint32_t tsc_khz;
     int exit_code;
@@ -72,7 +73,7 @@ enum pv_stop pv_domain_run(struct pv_domain *d, uint64_t *deadline_ns);
 /* From any thread: sets an event pending and wakes the domain if blocked. */
 void pv_domain_raise_event(struct pv_domain *d, unsigned port);
 
-/* Whether an unmasked event is pending (a blocked domain may run). */
+/* Whether an unmasked event the domain waits for is pending. */
 bool pv_domain_event_ready(const struct pv_domain *d);
 
 /* From any thread: takes the vCPU back (pv_domain_run returns PREEMPTED). */

@@ -59,6 +59,7 @@ static enum pv_outcome hc_console_read(struct pv_domain *d, struct kvm_regs *r, 
 static enum pv_outcome hc_block(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
 {
     r->rax = 0;
+    d->wait_ports = r->rsi ? r->rsi : ~0ull;
     if (pv_domain_event_ready(d))
         return PV_RESUME;
     if (r->rdi && r->rdi <= pv_now_ns()) {

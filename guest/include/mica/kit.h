@@ -46,6 +46,8 @@ void mica_sleep_ns(uint64_t ns);
 uint64_t mica_events_take(void);
 /* Blocks until an event is pending or the monotonic deadline (0 = none). */
 long mica_block(uint64_t deadline_ns);
+/* The same, waking only for the ports in the mask (1 << MICA_EVT_*). */
+long mica_block_on(uint64_t deadline_ns, uint64_t ports);
 
 /* ---- traps ---- */
 typedef void (*mica_trap_handler)(struct mica_trap_frame *frame);
