@@ -50,6 +50,11 @@ static int check_version(const struct bzimage *bz, const char *name, char *err, 
         return errmsg(err, errlen, -ENOEXEC,
                       "bzImage %s: setup header protocol %u.%02u has no payload fields (host-side decompression needs 2.08)",
                       name, v >> 8, v & 0xff);
+    size_t need = offsetof(struct setup_header, payload_length) + sizeof(bz->hdr.payload_length);
+    if (bz->hdr_len < need)
+        return errmsg(err, errlen, -ENOEXEC,
+                      "bzImage %s: setup header ends at 0x%zx (per the jump at 0x200), before the payload fields",
+                      name, BZIMAGE_HDR_OFFSET + bz->hdr_len);
     return 0;
 }
 
