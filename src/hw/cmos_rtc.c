@@ -109,6 +109,11 @@ static void write_data(struct cmos_rtc *rtc, uint8_t v)
         break;
     case RTC_REG_B: {
         bool was_set = rtc->ram[RTC_REG_B] & RTC_B_SET;
+        if (!was_set && (v & RTC_B_SET)) { /* freeze the current time for editing */
+            struct timespec ts;
+            rtc->now(rtc->now_ctx, &ts);
+            latch_time(rtc, &ts);
+        }
         rtc->ram[RTC_REG_B] = v;
         if (was_set && !(v & RTC_B_SET))
             adopt_guest_time(rtc);
