@@ -1,6 +1,7 @@
 #include "boot/cpuid_kvm.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
