@@ -9,7 +9,7 @@
 #include "virtio/virtio_mmio.h"
 
 #define VIRTIO_BLK_SECTOR 512u
-#define VIRTIO_BLK_ID_BYTES 20u
+#include <linux/virtio_blk.h> /* VIRTIO_BLK_ID_BYTES, request types */
 #define VIRTIO_BLK_MAX_IOV 1024
 
 struct virtio_blk {
