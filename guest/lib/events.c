@@ -1,0 +1,15 @@
+/* Event channels, guest side: pending bits in shared_info. */
+#include "mica/mica.h"
+
+uint64_t mica_events_take(void)
+{
+    struct mica_shared_info *s = (struct mica_shared_info *)mica_start->shared_info;
+    uint64_t mask = __atomic_load_n(&s->evt_mask, __ATOMIC_ACQUIRE);
+    return __atomic_fetch_and(&s->evt_pending, mask, __ATOMIC_SEQ_CST) & ~mask;
+}
+
+long mica_block(uint64_t deadline_ns)
+{
+    mica_console_flush();
+    return mica_hypercall(MICA_HC_BLOCK, deadline_ns, 0, 0);
+}

@@ -1,0 +1,88 @@
+/* Time from shared_info without an exit: the host's stamp plus the TSC
+ * ticks since, scaled pvclock-style; a hypercall when there is no TSC. */
+#include "mica/mica.h"
+
+struct time_sample {
+    uint64_t monotonic, wall, run, stamp;
+    uint32_t mul, flags;
+    int32_t shift;
+};
+
+static volatile struct mica_shared_info *shared(void)
+{
+    return (volatile struct mica_shared_info *)mica_start->shared_info;
+}
+
+static void sample(struct time_sample *t)
+{
+    volatile struct mica_shared_info *s = shared();
+    uint32_t v;
+    do {
+        v = __atomic_load_n(&s->time_version, __ATOMIC_ACQUIRE);
+        t->monotonic = s->monotonic_ns;
+        t->wall = s->wall_ns;
+        t->run = s->run_ns;
+        t->stamp = s->tsc_stamp;
+        t->mul = s->tsc_mul;
+        t->shift = s->tsc_shift;
+        t->flags = s->time_flags;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    } while ((v & 1) || v != __atomic_load_n(&s->time_version, __ATOMIC_ACQUIRE));
+}
+
+static uint64_t since_stamp(const struct time_sample *t)
+{
+    uint32_t lo, hi;
+    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+    uint64_t d = (((uint64_t)hi << 32) | lo) - t->stamp;
+    if ((int64_t)d < 0)
+        return 0;
+    d = t->shift >= 0 ? d << t->shift : d >> -t->shift;
+    return (uint64_t)(((unsigned __int128)d * t->mul) >> 32);
+}
+
+/* A fresh sample: extrapolated with the TSC, or refreshed by the host. */
+static void now(struct time_sample *t, uint64_t *delta)
+{
+    sample(t);
+    if (t->flags & MICA_TIME_TSC) {
+        *delta = since_stamp(t);
+        return;
+    }
+    mica_hypercall(MICA_HC_CLOCK, 0, 0, 0);
+    sample(t);
+    *delta = 0;
+}
+
+uint64_t mica_time_monotonic(void)
+{
+    struct time_sample t;
+    uint64_t d;
+    now(&t, &d);
+    return t.monotonic + d;
+}
+
+uint64_t mica_time_wall(void)
+{
+    struct time_sample t;
+    uint64_t d;
+    now(&t, &d);
+    return t.wall + d;
+}
+
+uint64_t mica_time_run(void)
+{
+    /* The stamp is taken when the vCPU resumes, so the time since is run
+     * time too (less the host's exits, which the next stamp corrects). */
+    struct time_sample t;
+    uint64_t d;
+    now(&t, &d);
+    return t.run + d;
+}
+
+void mica_sleep_ns(uint64_t ns)
+{
+    uint64_t deadline = mica_time_monotonic() + ns;
+    while (mica_time_monotonic() < deadline)
+        mica_block(deadline);
+}

@@ -1,0 +1,138 @@
+/* The shell's built-in commands, one function each, and their table. */
+#include "mica/mica.h"
+#include "shell.h"
+
+#define NS_PER_SEC 1000000000ull
+
+static void cmd_help(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    for (const struct shell_command *c = shell_commands; c->name; c++)
+        printf("  %-16s %s\n", c->usage, c->summary);
+}
+
+static void cmd_echo(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        printf("%s%s", argv[i], i + 1 < argc ? " " : "");
+    printf("\n");
+}
+
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+static void print_duration(const char *label, uint64_t ns)
+{
+    uint64_t s = ns / NS_PER_SEC;
+    printf("%s%llu.%03llu s (%llu:%02llu:%02llu)\n", label, (unsigned long long)s,
+           (unsigned long long)(ns % NS_PER_SEC / 1000000), (unsigned long long)(s / 3600),
+           (unsigned long long)(s / 60 % 60), (unsigned long long)(s % 60));
+}
+
+static void cmd_time(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    uint64_t wall = mica_time_wall(), secs = wall / NS_PER_SEC;
+    int y;
+    unsigned mo, d;
+    civil_from_days((int64_t)(secs / 86400), &y, &mo, &d);
+    printf("wall clock: %04d-%02u-%02u %02llu:%02llu:%02llu.%03llu UTC\n", y, mo, d,
+           (unsigned long long)(secs % 86400 / 3600), (unsigned long long)(secs % 3600 / 60),
+           (unsigned long long)(secs % 60), (unsigned long long)(wall % NS_PER_SEC / 1000000));
+    printf("monotonic:  %llu ns\n", (unsigned long long)mica_time_monotonic());
+}
+
+static void cmd_uptime(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    print_duration("up:       ", mica_time_monotonic() - shell_boot_ns());
+    print_duration("cpu time: ", mica_time_run());
+}
+
+static void cmd_mem(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    size_t used, free_bytes, largest;
+    mica_heap_stats(&used, &free_bytes, &largest);
+    const struct mica_start_info *si = mica_start;
+    printf("memory: %llu KiB (image %llu KiB, stack %llu KiB, heap %llu KiB)\n",
+           (unsigned long long)(si->mem_bytes >> 10),
+           (unsigned long long)((si->image_end - si->image_start) >> 10),
+           (unsigned long long)((si->stack_top - MICA_PAGE_SIZE) >> 10),
+           (unsigned long long)((si->heap_end - si->heap_start) >> 10));
+    printf("heap:   %zu bytes used, %zu free, largest free block %zu\n", used, free_bytes, largest);
+}
+
+static void cmd_info(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    const struct mica_start_info *si = mica_start;
+    printf("name %s  id %llu  vcpus %u  abi %u\n", si->name, (unsigned long long)si->vm_id,
+           si->vcpus, si->abi_version);
+    printf("memory %llu bytes  image [%#llx, %#llx)  heap [%#llx, %#llx)\n",
+           (unsigned long long)si->mem_bytes, (unsigned long long)si->image_start,
+           (unsigned long long)si->image_end, (unsigned long long)si->heap_start,
+           (unsigned long long)si->heap_end);
+    printf("shared_info %#llx  hypercall page %#llx  console ring %#llx  doorbell %#llx\n",
+           (unsigned long long)si->shared_info, (unsigned long long)si->hypercall_page,
+           (unsigned long long)si->console_ring, (unsigned long long)si->console_doorbell);
+    printf("arguments (%u):", si->argc);
+    const char *p = si->args;
+    for (uint32_t i = 0; i < si->argc; i++, p += strlen(p) + 1)
+        printf(" '%s'", p);
+    printf("\n");
+}
+
+static void cmd_crash(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("touching unmapped address 0x0 on purpose\n");
+    mica_console_flush();
+    *(volatile int *)0 = 1;
+}
+
+static void cmd_sleep(int argc, char **argv)
+{
+    char *end;
+    unsigned long ms = argc == 2 ? strtoul(argv[1], &end, 10) : 0;
+    if (argc != 2 || *end || ms == 0 || ms > 3600000) {
+        printf("usage: sleep MILLISECONDS (1..3600000)\n");
+        return;
+    }
+    mica_sleep_ns(ms * 1000000ull);
+}
+
+static void cmd_exit(int argc, char **argv)
+{
+    char *end = NULL;
+    long code = argc > 1 ? strtol(argv[1], &end, 10) : 0;
+    if (argc > 2 || (end && *end) || code < 0 || code > MICA_EXIT_CODE_MAX) {
+        printf("usage: exit [CODE], CODE from 0 to %d\n", MICA_EXIT_CODE_MAX);
+        return;
+    }
+    mica_exit((int)code);
+}
+
+const struct shell_command shell_commands[] = {
+    {"help", "help", "list the commands", cmd_help},
+    {"echo", "echo WORDS...", "print the words", cmd_echo},
+    {"time", "time", "wall-clock and monotonic time", cmd_time},
+    {"uptime", "uptime", "time since boot and CPU time used", cmd_uptime},
+    {"mem", "mem", "memory and heap usage", cmd_mem},
+    {"info", "info", "what the hypervisor's start_info says", cmd_info},
+    {"sleep", "sleep MS", "block for MS milliseconds (no CPU used)", cmd_sleep},
+    {"crash", "crash", "take a page fault on purpose (ends the VM)", cmd_crash},
+    {"exit", "exit [CODE]", "power off with exit code CODE (0..123)", cmd_exit},
+    {NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,42 @@
+/* mica: the command line, git-style subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/exit_status.h"
+#include "util/log.h"
+
+struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+    {"run", cmd_run, "boot a guest attached to this terminal (default: the bundled shell)"},
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: mica COMMAND [ARGS...]\n\ncommands:\n", out);
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    fputs("\n'mica COMMAND --help' tells more.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return MICA_STATUS_ERROR;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (!strcmp(argv[1], subcommands[i].name))
+            return subcommands[i].run(argc - 1, argv + 1);
+    mica_error("unknown command '%s' (see 'mica --help')", argv[1]);
+    return MICA_STATUS_ERROR;
+}

@@ -1,0 +1,37 @@
+/*
+ * What attaches a PV domain to the `mica run` process: the terminal (keys
+ * in as console events, output out), signals (Ctrl-C, SIGTERM) and the
+ * --timeout deadline. One thread, driven by epoll, besides the vCPU's.
+ */
+#ifndef MICA_CLI_RUN_IO_H
+#define MICA_CLI_RUN_IO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sched/solo.h"
+
+struct run_io {
+    struct pv_domain *dom;
+    struct solo_control *ctl;
+    int in_fd;
+    bool in_pollable, in_done;
+    uint64_t deadline_ns; /* 0: no --timeout */
+    int epfd, quit_fd, sig_fd;
+    pthread_t thread;
+    bool started;
+};
+
+/* Blocks SIGINT/SIGTERM/SIGHUP for the calling thread (call before any other
+ * thread starts, so all inherit it) and returns a signalfd for them. */
+int run_io_block_signals(void);
+
+int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ctl, int in_fd,
+                 int sig_fd, uint64_t timeout_ns, char *err, size_t errlen);
+void run_io_stop(struct run_io *io);
+
+/* The console sink of `mica run`: everything to stdout. */
+void run_io_stdout_sink(void *ctx, const char *buf, size_t len);
+
+#endif

@@ -1,0 +1,93 @@
+#include "cli/run_options.h"
+
+#include <getopt.h>
+#include <string.h>
+
+#include "mica/abi.h"
+#include "util/log.h"
+#include "util/parse.h"
+
+const char run_usage[] =
+    "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS] [-- GUEST-ARGS...]\n"
+    "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
+    "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
+    "  --timeout expired, 125 a mica error, 130 interrupted, 139 the guest crashed.\n";
+
+static int split_at_dashes(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--") == 0)
+            return i;
+    return argc;
+}
+
+static int check_name(const char *name, char *err, size_t errlen)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= MICA_NAME_MAX)
+        return set_err(err, errlen, "--name: must be 1 to %d characters", MICA_NAME_MAX - 1);
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return set_err(err, errlen, "--name '%s': only letters, digits, '-', '_' and '.'",
+                           name);
+    }
+    return 0;
+}
+
+static int apply_option(int c, struct run_options *o, char *err, size_t errlen)
+{
+    switch (c) {
+    case 'm':
+        if (parse_u64(optarg, MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB, &o->mem_mib) < 0)
+            return set_err(err, errlen, "--mem '%s': give MiB between %u and %u", optarg,
+                           MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB);
+        return 0;
+    case 'n':
+        o->name = optarg;
+        return check_name(optarg, err, errlen);
+    case 't':
+        if (parse_seconds(optarg, &o->timeout_ns) < 0)
+            return set_err(err, errlen, "--timeout '%s': give seconds, more than 0 and at most 86400",
+                           optarg);
+        return 0;
+    case 'h':
+        o->help = 1;
+        return 0;
+    default:
+        return set_err(err, errlen, "unknown option (see 'mica run --help')");
+    }
+}
+
+int run_options_parse(int argc, char **argv, struct run_options *o, char *err, size_t errlen)
+{
+    static const struct option longopts[] = {
+        {"mem", required_argument, NULL, 'm'},     {"name", required_argument, NULL, 'n'},
+        {"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->mem_mib = RUN_DEFAULT_MEM_MIB;
+    int dashes = split_at_dashes(argc, argv);
+    optind = 0; /* full reset: tests parse many argvs in one process */
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(dashes, argv, ":h", longopts, NULL)) != -1) {
+        if (c == ':')
+            return set_err(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?')
+            return set_err(err, errlen, "unknown option '%s' (see 'mica run --help')",
+                           argv[optind - 1]);
+        if (apply_option(c, o, err, errlen) < 0)
+            return -1;
+    }
+    if (optind < dashes)
+        o->guest = argv[optind++];
+    if (optind < dashes)
+        return set_err(err, errlen, "unexpected argument '%s' (guest arguments go after '--')",
+                       argv[optind]);
+    o->guest_argc = dashes < argc ? argc - dashes - 1 : 0;
+    o->guest_argv = argv + dashes + (dashes < argc);
+    return 0;
+}

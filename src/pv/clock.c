@@ -1,0 +1,86 @@
+#include "pv/clock.h"
+
+#include <cpuid.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <x86intrin.h>
+
+#include "pv/domain.h"
+
+#define MSR_IA32_TSC 0x10
+
+static uint64_t clock_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t pv_now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
+
+void pv_clock_scale(uint64_t tsc_khz, uint32_t *mul, int32_t *shift)
+{
+    uint64_t hz = tsc_khz * 1000;
+    int32_t s = 0;
+    for (;;) {
+        uint64_t base = s >= 0 ? hz << s : hz >> -s;
+        uint64_t m = (1000000000ull << 32) / base;
+        if (m >= (1ull << 32))
+            s--;
+        else if (m < (1ull << 31) && s < 31)
+            s++;
+        else {
+            *mul = (uint32_t)m;
+            *shift = s;
+            return;
+        }
+    }
+}
+
+static int host_tsc_invariant(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
+}
+
+static int read_guest_tsc(struct pv_domain *d, uint64_t *tsc)
+{
+    struct {
+        struct kvm_msrs head;
+        struct kvm_msr_entry entry;
+    } msrs = {.head.nmsrs = 1, .entry.index = MSR_IA32_TSC};
+    if (ioctl(d->cpu.fd, KVM_GET_MSRS, &msrs) != 1)
+        return -1;
+    *tsc = msrs.entry.data;
+    return 0;
+}
+
+void pv_clock_init(struct pv_domain *d)
+{
+    d->tsc_khz = 0;
+    int khz = ioctl(d->cpu.fd, KVM_GET_TSC_KHZ, 0);
+    uint64_t guest;
+    if (khz <= 0 || !host_tsc_invariant())
+        return;
+    uint64_t before = __rdtsc();
+    if (read_guest_tsc(d, &guest) < 0)
+        return;
+    uint64_t after = __rdtsc();
+    d->tsc_offset = guest - (before + (after - before) / 2);
+    d->tsc_khz = (uint32_t)khz;
+    pv_clock_scale((uint64_t)khz, &d->shared->tsc_mul, &d->shared->tsc_shift);
+}
+
+void pv_clock_publish(struct pv_domain *d)
+{
+    struct mica_shared_info *s = d->shared;
+    uint32_t v = s->time_version;
+    __atomic_store_n(&s->time_version, v | 1, __ATOMIC_SEQ_CST); /* odd: updating */
+    s->tsc_stamp = __rdtsc() + d->tsc_offset;
+    s->monotonic_ns = clock_ns(CLOCK_MONOTONIC);
+    s->wall_ns = clock_ns(CLOCK_REALTIME);
+    s->run_ns = d->cpu.run_ns;
+    s->time_flags = d->tsc_khz ? MICA_TIME_TSC : 0;
+    __atomic_store_n(&s->time_version, (v | 1) + 1, __ATOMIC_SEQ_CST);
+}

@@ -1,0 +1,32 @@
+/*
+ * The x86 machinery of a PV domain that only the hypervisor writes: GDT,
+ * TSS, IDT, the CPL0 trampoline, the hypercall page, and the vCPU's initial
+ * state (64-bit, paging on, CPL3).
+ */
+#ifndef MICA_PV_CPU_TABLES_H
+#define MICA_PV_CPU_TABLES_H
+
+#include <linux/kvm.h>
+#include <stdint.h>
+
+#include "pv/layout.h"
+#include "vmm/guest_mem.h"
+
+/* Writes GDT, TSS, IDT, trampoline and hypercall page into the hv area. */
+void pv_cpu_tables_write(struct guest_mem *hv);
+
+/* Initial segment and control registers: long mode, CPL3. */
+void pv_cpu_initial_sregs(struct kvm_sregs *s);
+
+/* The hypercall number whose `ud2` sits at rip in the hypercall page, or
+ * -1 when rip is not such an instruction (a real #UD). */
+int pv_hypercall_at(uint64_t rip);
+
+/* Hypervisor virtual addresses inside the trampoline page. */
+uint64_t pv_tramp_va_pte_write(void);
+uint64_t pv_tramp_va_iret(void);
+
+/* Offset of the iret frame on the CPL0 stack when the trampoline exits. */
+uint64_t pv_stack0_top_va(void);
+
+#endif

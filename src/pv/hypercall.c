@@ -1,0 +1,185 @@
+/*
+ * The hypercall table of PV domains: every hypercall in one file. Every
+ * argument is guest-controlled; pointers and lengths go through guest_copy
+ * with the guest's own permissions, and a bad one is an error code for the
+ * guest, never a crash of mica.
+ */
+#include <string.h>
+
+#include "pv/clock.h"
+#include "pv/cpu_tables.h"
+#include "pv/domain.h"
+#include "pv/exits.h"
+#include "pv/guest_copy.h"
+
+#define CONSOLE_WRITE_MAX 65536u
+#define CONSOLE_READ_MAX 4096u
+#define USER_VA_LIMIT (1ull << 47)
+
+/* What a hypercall sees: the guest's registers and its iret frame. */
+struct hc_ctx {
+    struct kvm_regs *r;
+    struct pv_iret_frame *f;
+    uint64_t *deadline;
+};
+typedef enum pv_outcome (*hypercall_fn)(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c);
+
+static enum pv_outcome hc_console_write(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    uint64_t len = r->rsi < CONSOLE_WRITE_MAX ? r->rsi : CONSOLE_WRITE_MAX;
+    static _Thread_local char buf[CONSOLE_WRITE_MAX];
+    if (pv_copy_from_guest(&d->mmu, buf, r->rdi, len) < 0) {
+        r->rax = (uint64_t)-MICA_EFAULT;
+        return PV_RESUME;
+    }
+    pv_console_drain(&d->console); /* what the ring holds was written first */
+    if (d->console.sink)
+        d->console.sink(d->console.sink_ctx, buf, len);
+    r->rax = len;
+    return PV_RESUME;
+}
+
+static enum pv_outcome hc_console_read(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    uint32_t len = r->rsi < CONSOLE_READ_MAX ? (uint32_t)r->rsi : CONSOLE_READ_MAX;
+    char buf[CONSOLE_READ_MAX];
+    if (pv_guest_range_ok(&d->mmu, r->rdi, len, PV_WRITE) < 0) {
+        r->rax = (uint64_t)-MICA_EFAULT;
+        return PV_RESUME;
+    }
+    long n = pv_console_take_input(&d->console, buf, len);
+    if (n > 0)
+        pv_copy_to_guest(&d->mmu, r->rdi, buf, (size_t)n);
+    r->rax = (uint64_t)n;
+    return PV_RESUME;
+}
+
+static enum pv_outcome hc_block(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+{
+    r->rax = 0;
+    if (pv_domain_event_ready(d))
+        return PV_RESUME;
+    if (r->rdi && r->rdi <= pv_now_ns()) {
+        pv_domain_raise_event(d, MICA_EVT_TIMER);
+        return PV_RESUME;
+    }
+    *c->deadline = r->rdi;
+    return PV_BLOCK;
+}
+
+static enum pv_outcome hc_yield(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)d, (void)c;
+    r->rax = 0;
+    return PV_YIELD;
+}
+
+static enum pv_outcome hc_exit(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    if (r->rdi > MICA_EXIT_CODE_MAX) {
+        r->rax = (uint64_t)-MICA_EINVAL;
+        return PV_RESUME;
+    }
+    d->exit_code = (int)r->rdi;
+    return PV_EXIT;
+}
+
+static enum pv_outcome hc_set_trap_table(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    uint64_t table[MICA_TRAP_VECTORS] = {0};
+    if (r->rdi && pv_copy_from_guest(&d->mmu, table, r->rdi, sizeof table) < 0) {
+        r->rax = (uint64_t)-MICA_EFAULT;
+        return PV_RESUME;
+    }
+    for (int v = 0; v < MICA_TRAP_VECTORS; v++)
+        if (table[v] >= USER_VA_LIMIT) {
+            r->rax = (uint64_t)-MICA_EINVAL;
+            return PV_RESUME;
+        }
+    memcpy(d->trap_table, table, sizeof table);
+    r->rax = 0;
+    return PV_RESUME;
+}
+
+static void load_frame_registers(struct kvm_regs *r, const struct mica_trap_frame *t)
+{
+    r->rax = t->rax, r->rbx = t->rbx, r->rcx = t->rcx, r->rdx = t->rdx;
+    r->rsi = t->rsi, r->rdi = t->rdi, r->rbp = t->rbp;
+    r->r8 = t->r8, r->r9 = t->r9, r->r10 = t->r10, r->r11 = t->r11;
+    r->r12 = t->r12, r->r13 = t->r13, r->r14 = t->r14, r->r15 = t->r15;
+}
+
+static enum pv_outcome hc_trap_return(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+{
+    struct mica_trap_frame t;
+    struct pv_iret_frame *f = c->f;
+    if (pv_copy_from_guest(&d->mmu, &t, r->rdi, sizeof t) < 0) {
+        r->rax = (uint64_t)-MICA_EFAULT;
+        return PV_RESUME;
+    }
+    if (t.rip >= USER_VA_LIMIT || t.rsp >= USER_VA_LIMIT) {
+        r->rax = (uint64_t)-MICA_EINVAL;
+        return PV_RESUME;
+    }
+    load_frame_registers(r, &t);
+    f->rip = t.rip;
+    f->rsp = t.rsp;
+    f->rflags = pv_user_rflags(t.rflags);
+    return PV_RESUME;
+}
+
+static enum pv_outcome hc_mmu_update(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    uint64_t pte_va, pte;
+    int rc = pv_pt_check_update(&d->mmu, r->rdi, r->rsi, r->rdx, &pte_va, &pte);
+    if (rc < 0) {
+        r->rax = (uint64_t)rc;
+        return PV_RESUME;
+    }
+    /* The write itself is done at CPL0 by the trampoline, so that KVM's
+     * shadow page tables see it. */
+    r->rcx = pte_va;
+    r->r11 = pte;
+    r->rdx = r->rdi;
+    r->rsp += 16; /* at the iret frame, past vector and error code */
+    r->rip = pv_tramp_va_pte_write();
+    r->rax = 0;
+    return PV_RESUME;
+}
+
+static enum pv_outcome hc_clock(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    pv_clock_publish(d);
+    r->rax = d->shared->monotonic_ns;
+    return PV_RESUME;
+}
+
+static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
+    [MICA_HC_CONSOLE_WRITE] = hc_console_write,
+    [MICA_HC_CONSOLE_READ] = hc_console_read,
+    [MICA_HC_BLOCK] = hc_block,
+    [MICA_HC_YIELD] = hc_yield,
+    [MICA_HC_EXIT] = hc_exit,
+    [MICA_HC_SET_TRAP_TABLE] = hc_set_trap_table,
+    [MICA_HC_TRAP_RETURN] = hc_trap_return,
+    [MICA_HC_MMU_UPDATE] = hc_mmu_update,
+    [MICA_HC_CLOCK] = hc_clock,
+};
+
+enum pv_outcome pv_hypercall(struct pv_domain *d, int nr, struct kvm_regs *r,
+                             struct pv_iret_frame *f, uint64_t *deadline)
+{
+    d->stats.hypercalls++;
+    struct hc_ctx c = {.r = r, .f = f, .deadline = deadline};
+    if (nr < 0 || nr >= MICA_HC_COUNT || !hypercalls[nr]) {
+        r->rax = (uint64_t)-MICA_ENOSYS;
+        return PV_RESUME;
+    }
+    return hypercalls[nr](d, r, &c);
+}

@@ -1,0 +1,46 @@
+/*
+ * The page tables of a PV domain. mica builds them, only mica decides what
+ * goes in them (the guest asks through MICA_HC_MMU_UPDATE), and they live in
+ * supervisor-only hypervisor pages the guest can neither write nor map.
+ */
+#ifndef MICA_PV_PAGETABLE_H
+#define MICA_PV_PAGETABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pv/layout.h"
+#include "vmm/guest_mem.h"
+
+#define PTE_P 0x1ull
+#define PTE_W 0x2ull
+#define PTE_U 0x4ull
+#define PTE_PS 0x80ull
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+struct pv_mmu {
+    const struct pv_layout *layout;
+    struct guest_mem *ram;
+    struct guest_mem *hv;
+};
+
+/* Writes every table for a fresh domain: RAM identity-mapped user RWX except
+ * page 0, the special pages, and the hypervisor area. */
+void pv_pt_build(const struct pv_mmu *mmu);
+
+/* Access a walk must allow. */
+enum pv_access { PV_READ = 0, PV_WRITE = 1 };
+
+/* Translates a user virtual address as the guest at CPL3 would (user and,
+ * for writes, writable at every level). Returns a host pointer to the byte,
+ * valid to the end of its page, or NULL. */
+void *pv_pt_user_ptr(const struct pv_mmu *mmu, uint64_t va, enum pv_access access);
+
+/* The PTE a guest may change with MICA_HC_MMU_UPDATE: validates the request
+ * and computes the new entry and the entry's hypervisor virtual address.
+ * Returns 0 or -MICA_E*. */
+int pv_pt_check_update(const struct pv_mmu *mmu, uint64_t va, uint64_t frame, uint64_t flags,
+                       uint64_t *pte_va, uint64_t *new_pte);
+
+#endif

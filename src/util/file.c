@@ -1,0 +1,52 @@
+#include "util/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+static int read_all(int fd, uint8_t *buf, size_t size)
+{
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = read(fd, buf + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return n < 0 ? -errno : -EIO; /* a file that shrank under us */
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+int read_whole_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err,
+                    size_t errlen)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return set_err(err, errlen, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return set_err(err, errlen, "%s: not a regular file", path);
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return set_err(err, errlen, "%s: %lld bytes is larger than the limit of %zu", path,
+                       (long long)st.st_size, max);
+    }
+    uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+    int rc = buf ? read_all(fd, buf, (size_t)st.st_size) : -ENOMEM;
+    close(fd);
+    if (rc < 0) {
+        free(buf);
+        return set_err(err, errlen, "%s: %s", path, strerror(-rc));
+    }
+    *data = buf;
+    *size = (size_t)st.st_size;
+    return 0;
+}

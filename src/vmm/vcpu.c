@@ -1,0 +1,88 @@
+#include "vmm/vcpu.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+static void on_kick(int sig)
+{
+    (void)sig; /* only here to interrupt KVM_RUN with EINTR */
+}
+
+void vcpu_kick_signal_init(void)
+{
+    struct sigaction sa = {.sa_handler = on_kick};
+    sigemptyset(&sa.sa_mask);
+    sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+}
+
+int vcpu_create(struct vcpu *cpu, struct vm *vm, int index, char *err, size_t errlen)
+{
+    memset(cpu, 0, sizeof *cpu);
+    cpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, index);
+    if (cpu->fd < 0)
+        return set_err(err, errlen, "KVM_CREATE_VCPU %d: %s", index, strerror(errno));
+    cpu->run_size = (size_t)vm->kvm->vcpu_mmap_size;
+    cpu->run = mmap(NULL, cpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
+    if (cpu->run == MAP_FAILED) {
+        cpu->run = NULL;
+        close(cpu->fd);
+        cpu->fd = -1;
+        return set_err(err, errlen, "mmap of vCPU %d state: %s", index, strerror(errno));
+    }
+    if (vm->kvm->has_sync_regs)
+        cpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+    return 0;
+}
+
+void vcpu_destroy(struct vcpu *cpu)
+{
+    if (cpu->run)
+        munmap(cpu->run, cpu->run_size);
+    if (cpu->fd >= 0)
+        close(cpu->fd);
+    cpu->run = NULL;
+    cpu->fd = -1;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int vcpu_enter(struct vcpu *cpu)
+{
+    if (!atomic_load(&cpu->thread_known)) {
+        cpu->thread = pthread_self();
+        atomic_store(&cpu->thread_known, 1);
+    }
+    uint64_t t0 = now_ns();
+    int rc = ioctl(cpu->fd, KVM_RUN, 0);
+    int saved = errno;
+    cpu->run_ns += now_ns() - t0;
+    cpu->exits++;
+    if (rc < 0) {
+        /* A kick is consumed here; the next entry runs the guest again. */
+        cpu->run->immediate_exit = 0;
+        return -saved;
+    }
+    return 0;
+}
+
+void vcpu_kick(struct vcpu *cpu)
+{
+    /* immediate_exit covers a kick that lands before KVM_RUN is entered. */
+    __atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+    if (atomic_load(&cpu->thread_known))
+        pthread_kill(cpu->thread, VCPU_KICK_SIGNAL);
+}

@@ -1,0 +1,40 @@
+/*
+ * One virtual CPU: its fd, the shared kvm_run page, and the means to take it
+ * back from the thread running it (a signal plus immediate_exit), which is
+ * how a dispatcher preempts a guest without any timer inside it.
+ */
+#ifndef MICA_VMM_VCPU_H
+#define MICA_VMM_VCPU_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "vmm/vm.h"
+
+struct vcpu {
+    int fd;
+    struct kvm_run *run;
+    size_t run_size;
+    atomic_bool thread_known;
+    pthread_t thread;   /* the thread inside KVM_RUN, for kicks */
+    uint64_t run_ns;    /* time spent inside KVM_RUN           */
+    uint64_t exits;     /* KVM_RUN returns                      */
+};
+
+int vcpu_create(struct vcpu *cpu, struct vm *vm, int index, char *err, size_t errlen);
+void vcpu_destroy(struct vcpu *cpu);
+
+/* Enters the guest once. Returns 0 with run->exit_reason set, or -EINTR when
+ * kicked. With sync regs, run->s.regs.regs holds the registers after an exit;
+ * mark changes with run->kvm_dirty_regs. */
+int vcpu_enter(struct vcpu *cpu);
+
+/* From any thread: makes the vCPU leave (or not enter) the guest soon. */
+void vcpu_kick(struct vcpu *cpu);
+
+/* Installs the no-op handler for the kick signal; once per process. */
+void vcpu_kick_signal_init(void);
+
+#endif
