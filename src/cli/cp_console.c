@@ -1,0 +1,139 @@
+/* mica console NAME, mica logs NAME */
+#include "cli/cp_client.h"
+#include "cli/cp_commands.h"
+
+#include "cp/vm_control_client.h"
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define ESCAPE_KEY 0x1d /* Ctrl-] as in telnet and virsh */
+
+static bool write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n <= 0)
+            return false;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* Forwards keyboard bytes up to the escape key; false to detach. */
+static bool forward_input(int sock)
+{
+    char buf[512];
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    if (n <= 0)
+        return false;
+    char *esc = memchr(buf, ESCAPE_KEY, (size_t)n);
+    size_t len = esc ? (size_t)(esc - buf) : (size_t)n;
+    return write_all(sock, buf, len) && !esc;
+}
+
+/* Relays until detach (escape, end of input) or the VM ends; 0 or 1. */
+static int relay(int sock)
+{
+    struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
+    char buf[4096];
+    for (;;) {
+        if (poll(fds, 2, -1) < 0)
+            return 1;
+        if (fds[1].revents) {
+            ssize_t n = read(sock, buf, sizeof buf);
+            if (n <= 0) {
+                fprintf(stderr, "\r\nmica: console closed: the VM has ended\r\n");
+                return 0;
+            }
+            write_all(STDOUT_FILENO, buf, (size_t)n);
+        }
+        if (fds[0].revents && !forward_input(sock))
+            return 0;
+    }
+}
+
+static int attach(const char *name, const char *socket_path)
+{
+    struct cp_error err;
+    int sock = vmctl_attach_console(socket_path, &err);
+    if (sock < 0) {
+        fprintf(stderr, "mica: console %s: %s\n", name, err.message);
+        return 1;
+    }
+    struct termios saved, raw;
+    bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (tty) {
+        raw = saved;
+        cfmakeraw(&raw);
+        tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+    }
+    fprintf(stderr, "Connected to %s (escape character is ^])\r\n", name);
+    int rc = relay(sock);
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    fprintf(stderr, "\nDetached from %s\n", name);
+    close(sock);
+    return rc;
+}
+
+int cmd_console(int argc, char **argv)
+{
+    cp_client_take_socket_option(&argc, argv);
+    if (argc != 2) {
+        fprintf(stderr, "usage: mica console NAME\n");
+        return 2;
+    }
+    char *path = cp_vm_path(argv[1], "/console");
+    if (!path)
+        return 1;
+    json_t *endpoint;
+    char what[128];
+    snprintf(what, sizeof what, "console %s", argv[1]);
+    int rc = cp_call(what, "GET", path, NULL, &endpoint);
+    free(path);
+    if (rc)
+        return rc;
+    const char *socket_path = json_string_value(json_object_get(endpoint, "socket"));
+    rc = socket_path ? attach(argv[1], socket_path) : 1;
+    json_decref(endpoint);
+    return rc;
+}
+
+int cmd_logs(int argc, char **argv)
+{
+    cp_client_take_socket_option(&argc, argv);
+    long tail = 65536;
+    if (argc == 4 && strcmp(argv[2], "--tail") == 0)
+        tail = strtol(argv[3], NULL, 10);
+    else if (argc != 2) {
+        fprintf(stderr, "usage: mica logs NAME [--tail BYTES]\n");
+        return 2;
+    }
+    char suffix[48];
+    snprintf(suffix, sizeof suffix, "/logs?tail=%ld", tail);
+    char *path = cp_vm_path(argv[1], suffix);
+    if (!path)
+        return 1;
+    struct cp_response resp;
+    int rc = cp_http("GET", path, NULL, &resp);
+    free(path);
+    if (rc == 0 && resp.status == 200) {
+        write_all(STDOUT_FILENO, resp.body, resp.len);
+    } else if (rc == 0) {
+        json_t *j = json_loadb(resp.body, resp.len, 0, NULL);
+        const char *why = json_string_value(json_object_get(j, "error"));
+        fprintf(stderr, "mica: logs %s: %s (HTTP %ld)\n", argv[1], why ? why : resp.body,
+                resp.status);
+        json_decref(j);
+        rc = -1;
+    }
+    cp_response_free(&resp);
+    return rc == 0 ? 0 : 1;
+}

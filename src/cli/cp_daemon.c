@@ -1,0 +1,46 @@
+/* mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] */
+#include "cli/cp_commands.h"
+
+#include "cp/cp_paths.h"
+#include "cp/daemon.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* By default each VM runs in `mica run` from this very binary. */
+static void own_binary(char *out, size_t size)
+{
+    ssize_t n = readlink("/proc/self/exe", out, size - 1);
+    out[n > 0 ? n : 0] = '\0';
+}
+
+int cmd_daemon(int argc, char **argv)
+{
+    char socket_path[PATH_MAX], state_dir[PATH_MAX], vmm[PATH_MAX];
+    cp_default_socket(socket_path, sizeof socket_path);
+    cp_default_state_dir(state_dir, sizeof state_dir);
+    const char *env_vmm = getenv("MICA_VMM");
+    if (env_vmm && *env_vmm)
+        snprintf(vmm, sizeof vmm, "%s", env_vmm);
+    else
+        own_binary(vmm, sizeof vmm);
+    for (int i = 1; i < argc; i++) {
+        char *target = NULL;
+        if (strcmp(argv[i], "--socket") == 0)
+            target = socket_path;
+        else if (strcmp(argv[i], "--state-dir") == 0)
+            target = state_dir;
+        else if (strcmp(argv[i], "--vmm") == 0)
+            target = vmm;
+        if (!target || i + 1 >= argc) {
+            fprintf(stderr, "usage: mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE]\n");
+            return 2;
+        }
+        snprintf(target, PATH_MAX, "%s", argv[++i]);
+    }
+    struct daemon_options opt = {socket_path, state_dir, vmm};
+    return daemon_run(&opt);
+}

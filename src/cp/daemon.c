@@ -1,0 +1,167 @@
+#include "cp/daemon.h"
+
+#include "cp/api.h"
+#include "cp/cp_log.h"
+#include "cp/cp_paths.h"
+#include "cp/unix_socket.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct daemon_parts {
+    struct registry *reg;
+    struct vm_backend *backend;
+    struct vm_manager *manager;
+    struct api_server *api;
+    int listen_fd, signal_fd, epoll_fd;
+};
+
+static void teardown(struct daemon_parts *d, const char *socket_path)
+{
+    api_server_stop(d->api);
+    if (d->listen_fd >= 0) {
+        close(d->listen_fd);
+        unlink(socket_path);
+    }
+    vm_manager_free(d->manager);
+    if (d->backend)
+        d->backend->close(d->backend);
+    registry_close(d->reg);
+    if (d->signal_fd >= 0)
+        close(d->signal_fd);
+    if (d->epoll_fd >= 0)
+        close(d->epoll_fd);
+}
+
+static int open_state(struct daemon_parts *d, const struct daemon_options *opt)
+{
+    char db[PATH_MAX];
+    struct cp_error err;
+    int rc = cp_mkdir_p(opt->state_dir, 0750);
+    if (rc < 0) {
+        cp_log("cannot create the state directory %s: %s", opt->state_dir, strerror(-rc));
+        return -1;
+    }
+    snprintf(db, sizeof db, "%s/registry.db", opt->state_dir);
+    d->reg = registry_open(db, &err);
+    if (!d->reg) {
+        cp_log("%s", err.message);
+        return -1;
+    }
+    d->backend = vm_backend_process_new(opt->vmm, opt->state_dir);
+    d->manager = d->backend ? vm_manager_new(d->reg, d->backend) : NULL;
+    return d->manager ? 0 : -1;
+}
+
+static int open_api(struct daemon_parts *d, const struct daemon_options *opt)
+{
+    char err[512], dir[PATH_MAX];
+    struct stat st;
+    snprintf(dir, sizeof dir, "%s", opt->socket_path);
+    int rc = cp_mkdir_p(dirname(dir), 0750);
+    if (rc < 0) {
+        cp_log("cannot create the socket's directory for %s: %s", opt->socket_path,
+               strerror(-rc));
+        return -1;
+    }
+    d->listen_fd = unix_listen(opt->socket_path, err, sizeof err);
+    if (d->listen_fd < 0 || stat(opt->socket_path, &st) < 0) {
+        cp_log("%s", err);
+        return -1;
+    }
+    d->api = api_server_start(d->listen_fd, st.st_gid, d->manager, err, sizeof err);
+    if (!d->api) {
+        cp_log("%s", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int open_events(struct daemon_parts *d)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGCHLD);
+    /* Blocked before any thread starts, so every thread inherits it. */
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    d->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    return d->signal_fd < 0 || d->epoll_fd < 0 ? -1 : 0;
+}
+
+static int watch(int epoll_fd, int fd)
+{
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+    return epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* Our children are VM monitors; they end with their VM. */
+static void reap_children(void)
+{
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;
+}
+
+/* True when a termination signal arrived. */
+static bool drain_signals(int signal_fd)
+{
+    struct signalfd_siginfo si;
+    bool stop = false;
+    while (read(signal_fd, &si, sizeof si) == sizeof si) {
+        if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+            cp_log("signal %u: stopping (VMs keep running)", si.ssi_signo);
+            stop = true;
+        }
+    }
+    reap_children();
+    return stop;
+}
+
+static void serve(struct daemon_parts *d)
+{
+    int watch_fd = vm_manager_watch_fd(d->manager);
+    if (watch(d->epoll_fd, d->signal_fd) < 0 || watch(d->epoll_fd, watch_fd) < 0)
+        return;
+    for (;;) {
+        struct epoll_event events[8];
+        int n = epoll_wait(d->epoll_fd, events, 8, -1);
+        if (n < 0 && errno != EINTR)
+            return;
+        for (int i = 0; i < n; i++) {
+            if (events[i].data.fd == d->signal_fd && drain_signals(d->signal_fd))
+                return;
+            if (events[i].data.fd == watch_fd)
+                vm_manager_on_vm_ended(d->manager);
+        }
+    }
+}
+
+int daemon_run(const struct daemon_options *opt)
+{
+    struct daemon_parts d = {.listen_fd = -1, .signal_fd = -1, .epoll_fd = -1};
+    int status = 1;
+    if (open_events(&d) == 0 && open_state(&d, opt) == 0) {
+        vm_manager_reconcile(d.manager);
+        if (open_api(&d, opt) == 0) {
+            cp_log("serving on %s (state in %s, VMM %s, pid %d)", opt->socket_path,
+                   opt->state_dir, opt->vmm, (int)getpid());
+            serve(&d);
+            status = 0;
+        }
+    }
+    teardown(&d, opt->socket_path);
+    return status;
+}

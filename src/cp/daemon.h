@@ -1,0 +1,15 @@
+/* `mica daemon`: the control program's long-running server. */
+#ifndef MICA_CP_DAEMON_H
+#define MICA_CP_DAEMON_H
+
+struct daemon_options {
+    const char *socket_path;
+    const char *state_dir;
+    const char *vmm; /* the program run as `VMM run GUEST ...` for each VM */
+};
+
+/* Serves until SIGTERM or SIGINT; running VMs are left running.
+ * Returns the process exit status. */
+int daemon_run(const struct daemon_options *opt);
+
+#endif

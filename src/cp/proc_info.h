@@ -1,0 +1,27 @@
+/* What /proc says about a process: used to recognise a VM process again
+ * without being fooled by pid reuse. */
+#ifndef MICA_CP_PROC_INFO_H
+#define MICA_CP_PROC_INFO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct proc_info {
+    char state;          /* R S D Z ...                       */
+    uint64_t start_ticks; /* since boot: with the pid, unique   */
+    uint64_t cpu_ns;     /* user + system time                */
+    uint64_t rss_bytes;
+};
+
+/* 0, or -1 when there is no such process. */
+int proc_info_read(pid_t pid, struct proc_info *out);
+
+/* True when pid runs (not a zombie) and, if start_ticks is non-zero, is the
+ * very process that started at that time. */
+bool proc_is_alive(pid_t pid, uint64_t start_ticks);
+
+/* A pidfd for pid (readable once it exits), or -1. */
+int proc_pidfd_open(pid_t pid);
+
+#endif

@@ -1,0 +1,336 @@
+#include "cp/registry.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct registry {
+    sqlite3 *db;
+    char *path;
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS vms ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " name TEXT NOT NULL UNIQUE,"
+    " guest TEXT NOT NULL,"
+    " args TEXT NOT NULL DEFAULT '[]',"
+    " mem_mib INTEGER NOT NULL,"
+    " vcpus INTEGER NOT NULL DEFAULT 1,"
+    " state TEXT NOT NULL,"
+    " backend TEXT NOT NULL DEFAULT 'process',"
+    " runtime TEXT,"
+    " exit_code INTEGER NOT NULL DEFAULT -1,"
+    " crash_report TEXT,"
+    " created_ns INTEGER NOT NULL,"
+    " changed_ns INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS events ("
+    " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " vm_id INTEGER NOT NULL,"
+    " time_ns INTEGER NOT NULL,"
+    " text TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS events_by_vm ON events(vm_id, id);";
+
+#define VM_COLUMNS                                                                      \
+    "id, name, guest, args, mem_mib, vcpus, state, backend, runtime, exit_code, "       \
+    "crash_report, created_ns, changed_ns"
+
+int64_t cp_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Turns an SQLite failure into a client-facing error; a full disk is its own
+ * status (507) because the operator, not the client, must act. */
+static int db_fail(struct registry *r, int rc, struct cp_error *err)
+{
+    int sys = sqlite3_system_errno(r->db);
+    if (rc == SQLITE_FULL || sys == ENOSPC)
+        return cp_fail(err, 507,
+                       "registry %s: the disk is full; nothing was changed (free space and retry)",
+                       r->path);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        return cp_fail(err, 409, "registry: %s", sqlite3_errmsg(r->db));
+    return cp_fail(err, 500, "registry %s: %s", r->path, sqlite3_errmsg(r->db));
+}
+
+static int exec_sql(struct registry *r, const char *sql, struct cp_error *err)
+{
+    int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : db_fail(r, rc, err);
+}
+
+struct registry *registry_open(const char *path, struct cp_error *err)
+{
+    struct registry *r = calloc(1, sizeof *r);
+    if (!r) {
+        cp_fail(err, 500, "out of memory");
+        return NULL;
+    }
+    r->path = strdup(path);
+    int rc = sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                               SQLITE_OPEN_FULLMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        cp_fail(err, 500, "registry %s: cannot open: %s", path,
+                r->db ? sqlite3_errmsg(r->db) : sqlite3_errstr(rc));
+        registry_close(r);
+        return NULL;
+    }
+    sqlite3_busy_timeout(r->db, 5000);
+    sqlite3_extended_result_codes(r->db, 1);
+    if (exec_sql(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) < 0 ||
+        exec_sql(r, schema, err) < 0) {
+        registry_close(r);
+        return NULL;
+    }
+    return r;
+}
+
+void registry_close(struct registry *r)
+{
+    if (!r)
+        return;
+    sqlite3_close(r->db);
+    free(r->path);
+    free(r);
+}
+
+static char *column_strdup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *text = sqlite3_column_text(st, col);
+    return text ? strdup((const char *)text) : NULL;
+}
+
+static void read_row(sqlite3_stmt *st, struct vm_record *vm)
+{
+    vm->id = sqlite3_column_int64(st, 0);
+    vm->name = column_strdup(st, 1);
+    vm->guest = column_strdup(st, 2);
+    vm->args = column_strdup(st, 3);
+    vm->mem_mib = (uint32_t)sqlite3_column_int(st, 4);
+    vm->vcpus = (uint32_t)sqlite3_column_int(st, 5);
+    int state = vm_state_parse((const char *)sqlite3_column_text(st, 6));
+    vm->state = state < 0 ? VM_CRASHED : (enum vm_state)state;
+    vm->backend = column_strdup(st, 7);
+    vm->runtime = column_strdup(st, 8);
+    vm->exit_code = sqlite3_column_int(st, 9);
+    vm->crash_report = column_strdup(st, 10);
+    vm->created_ns = sqlite3_column_int64(st, 11);
+    vm->changed_ns = sqlite3_column_int64(st, 12);
+}
+
+void vm_record_free(struct vm_record *vm)
+{
+    free(vm->name);
+    free(vm->guest);
+    free(vm->args);
+    free(vm->backend);
+    free(vm->runtime);
+    free(vm->crash_report);
+    memset(vm, 0, sizeof *vm);
+}
+
+static int insert_event(struct registry *r, int64_t id, const char *text, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db, "INSERT INTO events(vm_id, time_ns, text) VALUES(?,?,?)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        sqlite3_bind_int64(st, 2, cp_now_ns());
+        sqlite3_bind_text(st, 3, text, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    return rc == SQLITE_DONE ? 0 : db_fail(r, rc, err);
+}
+
+/* Runs `change` and its event in one transaction; rolls back on failure. */
+static int in_transaction(struct registry *r, int64_t (*change)(struct registry *, void *,
+                                                               struct cp_error *),
+                          void *arg, const char *event, struct cp_error *err)
+{
+    if (exec_sql(r, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    int64_t id = change(r, arg, err);
+    if (id < 0 || (event && insert_event(r, id, event, err) < 0) ||
+        exec_sql(r, "COMMIT", err) < 0) {
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int64_t insert_vm(struct registry *r, void *arg, struct cp_error *err)
+{
+    struct vm_record *vm = arg;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db,
+                                "INSERT INTO vms(name, guest, args, mem_mib, vcpus, state,"
+                                " backend, created_ns, changed_ns) VALUES(?,?,?,?,?,?,?,?,?)",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(r, rc, err);
+    vm->created_ns = vm->changed_ns = cp_now_ns();
+    sqlite3_bind_text(st, 1, vm->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, vm->guest, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, vm->args ? vm->args : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, (int)vm->mem_mib);
+    sqlite3_bind_int(st, 5, (int)vm->vcpus);
+    sqlite3_bind_text(st, 6, vm_state_name(vm->state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, vm->backend ? vm->backend : "process", -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 8, vm->created_ns);
+    sqlite3_bind_int64(st, 9, vm->changed_ns);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return cp_fail(err, 409, "a VM named '%s' already exists (choose another name)",
+                       vm->name);
+    if (rc != SQLITE_DONE)
+        return db_fail(r, rc, err);
+    vm->id = sqlite3_last_insert_rowid(r->db);
+    return vm->id;
+}
+
+int registry_create(struct registry *r, struct vm_record *vm, struct cp_error *err)
+{
+    vm->state = VM_DEFINED;
+    vm->exit_code = -1;
+    return in_transaction(r, insert_vm, vm, "created", err);
+}
+
+static int get_where(struct registry *r, const char *where, const char *name, int64_t id,
+                     struct vm_record *vm, struct cp_error *err)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT " VM_COLUMNS " FROM vms WHERE %s", where);
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(r, rc, err);
+    if (name)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        read_row(st, vm);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_DONE) {
+        if (name)
+            return cp_fail(err, 404, "no VM named '%s' (see `mica list`)", name);
+        return cp_fail(err, 404, "no VM with id %lld", (long long)id);
+    }
+    return rc == SQLITE_ROW ? 0 : db_fail(r, rc, err);
+}
+
+int registry_get(struct registry *r, const char *name, struct vm_record *vm,
+                 struct cp_error *err)
+{
+    return get_where(r, "name = ?", name, 0, vm, err);
+}
+
+int registry_get_by_id(struct registry *r, int64_t id, struct vm_record *vm,
+                       struct cp_error *err)
+{
+    return get_where(r, "id = ?", NULL, id, vm, err);
+}
+
+int registry_for_each(struct registry *r, void (*fn)(const struct vm_record *, void *),
+                      void *arg, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db, "SELECT " VM_COLUMNS " FROM vms ORDER BY id", -1, &st,
+                                NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(r, rc, err);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct vm_record vm;
+        read_row(st, &vm);
+        fn(&vm, arg);
+        vm_record_free(&vm);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(r, rc, err);
+}
+
+static int64_t update_state(struct registry *r, void *arg, struct cp_error *err)
+{
+    const struct vm_record *vm = arg;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db,
+                                "UPDATE vms SET state=?, runtime=?, exit_code=?, crash_report=?,"
+                                " changed_ns=? WHERE id=?",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(r, rc, err);
+    sqlite3_bind_text(st, 1, vm_state_name(vm->state), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, vm->runtime, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, vm->exit_code);
+    sqlite3_bind_text(st, 4, vm->crash_report, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, cp_now_ns());
+    sqlite3_bind_int64(st, 6, vm->id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(r, rc, err);
+    if (sqlite3_changes(r->db) == 0)
+        return cp_fail(err, 404, "VM %lld no longer exists", (long long)vm->id);
+    return vm->id;
+}
+
+int registry_set_state(struct registry *r, const struct vm_record *vm, const char *event,
+                       struct cp_error *err)
+{
+    return in_transaction(r, update_state, (void *)vm, event, err);
+}
+
+static int64_t delete_vm(struct registry *r, void *arg, struct cp_error *err)
+{
+    int64_t id = *(int64_t *)arg;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db,
+                                "DELETE FROM vms WHERE id=?1; ", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE)
+        return db_fail(r, rc, err);
+    if (sqlite3_prepare_v2(r->db, "DELETE FROM events WHERE vm_id=?1", -1, &st, NULL) != SQLITE_OK)
+        return db_fail(r, SQLITE_ERROR, err);
+    sqlite3_bind_int64(st, 1, id);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? id : db_fail(r, rc, err);
+}
+
+int registry_delete(struct registry *r, int64_t id, struct cp_error *err)
+{
+    return in_transaction(r, delete_vm, &id, NULL, err);
+}
+
+int registry_events(struct registry *r, int64_t id, int limit,
+                    void (*fn)(int64_t, const char *, void *), void *arg,
+                    struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db,
+                                "SELECT time_ns, text FROM (SELECT id, time_ns, text FROM events"
+                                " WHERE vm_id=? ORDER BY id DESC LIMIT ?) ORDER BY id",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(r, rc, err);
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1), arg);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(r, rc, err);
+}

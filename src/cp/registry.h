@@ -1,0 +1,63 @@
+/*
+ * The registry: every VM definition, its state and its history, in SQLite.
+ *
+ * Crash safety comes from the database, not from care in the daemon: WAL
+ * with synchronous=FULL, and every change in one transaction together with
+ * the event that explains it, so SIGKILL at any instant leaves either the
+ * old row or the new one.  Where a VM runs is opaque to the registry: the
+ * backend that runs it stores what it needs in `runtime` (JSON text), so a
+ * later backend (many VMs per "cell" process) needs no schema change.
+ */
+#ifndef MICA_CP_REGISTRY_H
+#define MICA_CP_REGISTRY_H
+
+#include "cp/cp_error.h"
+#include "cp/vm_state.h"
+
+#include <stdint.h>
+
+struct vm_record {
+    int64_t id;
+    char *name;
+    char *guest;     /* absolute path of the guest image       */
+    char *args;      /* JSON array of strings                  */
+    uint32_t mem_mib;
+    uint32_t vcpus;
+    enum vm_state state;
+    char *backend;   /* "process"                              */
+    char *runtime;   /* backend-owned JSON, NULL when not live */
+    int exit_code;   /* -1 when none                           */
+    char *crash_report;
+    int64_t created_ns, changed_ns;
+};
+
+struct registry;
+
+/* Opens (creating) the database at path; NULL with err filled on failure. */
+struct registry *registry_open(const char *path, struct cp_error *err);
+void registry_close(struct registry *r);
+
+/* Inserts vm (state defined); sets vm->id.  409 on a duplicate name. */
+int registry_create(struct registry *r, struct vm_record *vm, struct cp_error *err);
+/* 404 when there is no such VM. */
+int registry_get(struct registry *r, const char *name, struct vm_record *vm,
+                 struct cp_error *err);
+int registry_get_by_id(struct registry *r, int64_t id, struct vm_record *vm,
+                       struct cp_error *err);
+/* Calls fn for every VM, in id order, from one query. */
+int registry_for_each(struct registry *r, void (*fn)(const struct vm_record *, void *),
+                      void *arg, struct cp_error *err);
+/* Records a new state with its runtime, exit code and crash report (the
+ * row's other fields are kept) and an event line, in one transaction. */
+int registry_set_state(struct registry *r, const struct vm_record *vm, const char *event,
+                       struct cp_error *err);
+int registry_delete(struct registry *r, int64_t id, struct cp_error *err);
+/* The last `limit` events of a VM, oldest first: fn(time_ns, text, arg). */
+int registry_events(struct registry *r, int64_t id, int limit,
+                    void (*fn)(int64_t, const char *, void *), void *arg,
+                    struct cp_error *err);
+
+void vm_record_free(struct vm_record *vm);
+int64_t cp_now_ns(void); /* CLOCK_REALTIME */
+
+#endif

@@ -1,0 +1,15 @@
+/* Unix stream sockets for the control program's API and VM control channels. */
+#ifndef MICA_CP_UNIX_SOCKET_H
+#define MICA_CP_UNIX_SOCKET_H
+
+#include <stddef.h>
+
+/* Listens on `path` with mode 0660, non-blocking and close-on-exec.  A stale
+ * socket file (nobody listening) is replaced; a live one is an error.
+ * Returns the fd, or -1 with a message in err. */
+int unix_listen(const char *path, char *err, size_t errlen);
+
+/* Connects to `path` (blocking, close-on-exec); fd or -errno. */
+int unix_connect(const char *path);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * Where and how a VM runs, behind one interface.  The control program's
+ * policy (registry, states, API) only talks to this; today's implementation
+ * runs each VM in its own `mica run` process (vm_backend_process.c), and a
+ * later one will place many PV VMs in one "cell" process.  What a backend
+ * needs to find a VM again is its own business: it returns it as JSON text
+ * (`runtime`), which the registry stores without looking inside.
+ */
+#ifndef MICA_CP_VM_BACKEND_H
+#define MICA_CP_VM_BACKEND_H
+
+#include "cp/cp_error.h"
+#include "cp/registry.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+
+/* How a VM ended, as found by probe(). */
+struct vm_end {
+    enum vm_state state; /* VM_SHUTDOWN or VM_CRASHED          */
+    int exit_code;       /* guest exit code, -1 when none       */
+    char *report;        /* crash report (malloc'd) or NULL     */
+    char event[160];     /* one line for the history            */
+};
+
+struct vm_backend {
+    const char *name;
+    /* Starts vm; on success *runtime is malloc'd JSON text. */
+    int (*spawn)(struct vm_backend *b, const struct vm_record *vm, char **runtime,
+                 struct cp_error *err);
+    int (*pause)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
+    int (*resume)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
+    /* Asks the VM to end; it is gone when watch_fd() fires. */
+    int (*shutdown)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
+    /* Ends the VM now; it is gone when this returns 0. */
+    int (*destroy)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
+    /* Adds usage to `into`: always cpu_ns and rss_bytes; with `detailed`,
+     * what the VMM itself counts (exits, hypercalls, blocked...). */
+    void (*stats)(struct vm_backend *b, const struct vm_record *vm, bool detailed,
+                  json_t *into);
+    /* Where a viewer connects for the console: {"socket": path}. */
+    int (*console)(struct vm_backend *b, const struct vm_record *vm, json_t **endpoint,
+                   struct cp_error *err);
+    /* Path of the VM's output log, or NULL. */
+    char *(*log_path)(struct vm_backend *b, const struct vm_record *vm);
+    /* 1 when the VM still runs (*runtime may be refreshed, malloc'd or NULL);
+     * 0 when it ended, with *end filled. */
+    int (*probe)(struct vm_backend *b, const struct vm_record *vm, char **runtime,
+                 struct vm_end *end);
+    /* A descriptor that becomes readable when the VM ends, or -1. */
+    int (*watch_fd)(struct vm_backend *b, const struct vm_record *vm);
+    /* Removes what the backend kept for a deleted VM. */
+    void (*forget)(struct vm_backend *b, const struct vm_record *vm);
+    void (*close)(struct vm_backend *b);
+};
+
+/* The process-per-VM backend: runs `VMM run GUEST --name N --mem M
+ * --control SOCK -- ARGS` detached (its own session), with output in
+ * STATE_DIR/vms/ID/log.  vmm is the mica binary (or a test stand-in). */
+struct vm_backend *vm_backend_process_new(const char *vmm, const char *state_dir);
+
+#endif

@@ -1,0 +1,559 @@
+/*
+ * Process-per-VM backend.  The daemon forks a small monitor in a session of
+ * its own; the monitor forks and execs the VMM, tells the daemon the VMM's
+ * pid, waits for it and writes its wait status to a file.  So the VM
+ * survives the daemon, and its end is known even when the daemon was not
+ * there to see it.  Between fork and exec only async-signal-safe calls are
+ * made: the daemon has other threads.
+ */
+#include "cp/vm_backend.h"
+
+#include "cp/proc_info.h"
+#include "cp/vm_control_client.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define START_TIMEOUT_MS 10000
+#define REPORT_TAIL_BYTES 4096
+
+struct process_backend {
+    struct vm_backend base; /* first: the interface */
+    char *vmm;
+    char *state_dir;
+};
+
+/* The files of one VM, all under STATE_DIR/vms/ID. */
+struct vm_files {
+    char dir[PATH_MAX - 32];
+    char log[PATH_MAX], sock[PATH_MAX], exit[PATH_MAX], exit_tmp[PATH_MAX];
+    char pids[PATH_MAX], pids_tmp[PATH_MAX];
+};
+
+static struct process_backend *impl(struct vm_backend *b)
+{
+    return (struct process_backend *)b;
+}
+
+static void vm_files_init(struct vm_backend *b, int64_t id, struct vm_files *f)
+{
+    snprintf(f->dir, sizeof f->dir, "%s/vms/%lld", impl(b)->state_dir, (long long)id);
+    snprintf(f->log, sizeof f->log, "%s/log", f->dir);
+    snprintf(f->sock, sizeof f->sock, "%s/control.sock", f->dir);
+    snprintf(f->exit, sizeof f->exit, "%s/exit", f->dir);
+    snprintf(f->exit_tmp, sizeof f->exit_tmp, "%s/exit.tmp", f->dir);
+    snprintf(f->pids, sizeof f->pids, "%s/pids", f->dir);
+    snprintf(f->pids_tmp, sizeof f->pids_tmp, "%s/pids.tmp", f->dir);
+}
+
+/* ---- in the monitor: async-signal-safe only ----------------------------- */
+
+static size_t format_uint(char *out, unsigned long v)
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+/* Writes "a b\n" (or "a\n") to tmp, then renames it over path: readers see
+ * the whole content or none. */
+static void write_numbers_atomically(const char *tmp, const char *path, unsigned long a,
+                                     long b)
+{
+    char buf[64];
+    size_t n = format_uint(buf, a);
+    if (b >= 0) {
+        buf[n++] = ' ';
+        n += format_uint(buf + n, (unsigned long)b);
+    }
+    buf[n++] = '\n';
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return;
+    if (write(fd, buf, n) == (ssize_t)n && fsync(fd) == 0)
+        rename(tmp, path);
+    close(fd);
+}
+
+static void write_str(int fd, const char *s)
+{
+    if (write(fd, s, strlen(s)) < 0)
+        return;
+}
+
+static _Noreturn void monitor_main(const char *vmm, char *const argv[], const struct vm_files *f,
+                                   int null_fd, int log_fd, int pipe_w)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL); /* the daemon blocks some for signalfd */
+    setsid();
+    dup2(null_fd, 0);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    if (pipe_w != 3)
+        dup2(pipe_w, 3);
+    syscall(SYS_close_range, 4u, ~0u, 0u); /* nothing of the daemon's: not its sockets */
+    pid_t vmm_pid = fork();
+    if (vmm_pid == 0) {
+        close(3);
+        signal(SIGPIPE, SIG_DFL);
+        execv(vmm, argv);
+        write_str(2, "mica: cannot execute the VMM ");
+        write_str(2, vmm);
+        write_str(2, "\n");
+        _exit(125);
+    }
+    if (vmm_pid > 0)
+        write_numbers_atomically(f->pids_tmp, f->pids, (unsigned long)vmm_pid, getpid());
+    if (write(3, &vmm_pid, sizeof vmm_pid) < 0 || vmm_pid < 0)
+        _exit(1);
+    close(3);
+    int status;
+    while (waitpid(vmm_pid, &status, 0) < 0)
+        if (errno != EINTR)
+            _exit(1);
+    write_numbers_atomically(f->exit_tmp, f->exit, (unsigned long)status, -1);
+    _exit(0);
+}
+
+/* ---- in the daemon ------------------------------------------------------- */
+
+static char **build_argv(struct process_backend *pb, const struct vm_record *vm,
+                         const struct vm_files *f, char *mem)
+{
+    json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
+    size_t nargs = json_is_array(args) ? json_array_size(args) : 0;
+    char **argv = calloc(nargs + 12, sizeof *argv);
+    if (!argv) {
+        json_decref(args);
+        return NULL;
+    }
+    size_t n = 0;
+    argv[n++] = pb->vmm;
+    argv[n++] = "run";
+    argv[n++] = vm->guest;
+    argv[n++] = "--name";
+    argv[n++] = vm->name;
+    argv[n++] = "--mem";
+    argv[n++] = mem;
+    argv[n++] = "--control";
+    argv[n++] = (char *)f->sock;
+    argv[n++] = "--";
+    for (size_t i = 0; i < nargs; i++)
+        argv[n++] = strdup(json_string_value(json_array_get(args, i)) ?: "");
+    json_decref(args);
+    return argv;
+}
+
+static void free_argv(char **argv)
+{
+    if (!argv)
+        return;
+    for (size_t i = 10; argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+    nanosleep(&ts, NULL);
+}
+
+/* The VM is ready when its control socket answers. */
+static bool wait_until_ready(const struct vm_files *f, pid_t vmm_pid)
+{
+    for (int waited = 0; waited < START_TIMEOUT_MS; waited += 5) {
+        json_t *reply;
+        struct cp_error ignored;
+        if (access(f->sock, F_OK) == 0 &&
+            vmctl_request(f->sock, "stats", 1000, &reply, &ignored) == 0) {
+            json_decref(reply);
+            return true;
+        }
+        if (!proc_is_alive(vmm_pid, 0))
+            return false;
+        sleep_ms(5);
+    }
+    return false;
+}
+
+static char *make_runtime(pid_t vmm_pid, pid_t monitor_pid, const struct vm_files *f)
+{
+    struct proc_info vi = {0}, mi = {0};
+    proc_info_read(vmm_pid, &vi);
+    proc_info_read(monitor_pid, &mi);
+    json_t *rt = json_pack("{s:i,s:I,s:i,s:I,s:s,s:s}", "pid", (int)vmm_pid, "pid_start",
+                           (json_int_t)vi.start_ticks, "monitor", (int)monitor_pid,
+                           "monitor_start", (json_int_t)mi.start_ticks, "control", f->sock,
+                           "log", f->log);
+    char *text = json_dumps(rt, JSON_COMPACT);
+    json_decref(rt);
+    return text;
+}
+
+static pid_t read_vmm_pid(int fd)
+{
+    pid_t pid = -1;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    if (poll(&p, 1, START_TIMEOUT_MS) == 1 && read(fd, &pid, sizeof pid) != sizeof pid)
+        pid = -1;
+    return pid;
+}
+
+static int fork_monitor(struct process_backend *pb, char **argv, const struct vm_files *f,
+                        pid_t *vmm_pid, pid_t *monitor_pid, struct cp_error *err)
+{
+    int log_fd = open(f->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int pipe_fds[2] = {-1, -1};
+    if (log_fd < 0 || null_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0) {
+        cp_fail(err, 500, "cannot prepare %s: %s", f->log, strerror(errno));
+    } else if ((*monitor_pid = fork()) == 0) {
+        monitor_main(pb->vmm, argv, f, null_fd, log_fd, pipe_fds[1]);
+    } else if (*monitor_pid < 0) {
+        cp_fail(err, 500, "fork: %s", strerror(errno));
+    } else {
+        close(pipe_fds[1]);
+        pipe_fds[1] = -1;
+        *vmm_pid = read_vmm_pid(pipe_fds[0]);
+        if (*vmm_pid <= 0)
+            cp_fail(err, 500, "the VM process could not be started (see %s)", f->log);
+    }
+    for (int i = 0; i < 2; i++)
+        if (pipe_fds[i] >= 0)
+            close(pipe_fds[i]);
+    if (log_fd >= 0)
+        close(log_fd);
+    if (null_fd >= 0)
+        close(null_fd);
+    return *monitor_pid > 0 && *vmm_pid > 0 ? 0 : -1;
+}
+
+static char *read_tail(const char *path, size_t max)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)max ? size - (off_t)max : 0;
+    char *buf = malloc(max + 1);
+    ssize_t n = buf ? pread(fd, buf, max, from) : -1;
+    close(fd);
+    if (n < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+static int process_spawn(struct vm_backend *b, const struct vm_record *vm, char **runtime,
+                         struct cp_error *err)
+{
+    struct process_backend *pb = impl(b);
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    if (mkdir(f.dir, 0750) < 0 && errno != EEXIST)
+        return cp_fail(err, 500, "cannot create %s: %s", f.dir, strerror(errno));
+    unlink(f.exit);
+    unlink(f.pids);
+    char mem[16];
+    snprintf(mem, sizeof mem, "%u", vm->mem_mib);
+    char **argv = build_argv(pb, vm, &f, mem);
+    if (!argv)
+        return cp_fail(err, 500, "out of memory");
+    pid_t vmm_pid = -1, monitor_pid = -1;
+    int rc = fork_monitor(pb, argv, &f, &vmm_pid, &monitor_pid, err);
+    free_argv(argv);
+    if (rc < 0)
+        return -1;
+    if (!wait_until_ready(&f, vmm_pid)) {
+        if (proc_is_alive(vmm_pid, 0))
+            kill(vmm_pid, SIGKILL);
+        char *tail = read_tail(f.log, 400);
+        cp_fail(err, 500, "VM '%s' did not start: %s", vm->name,
+                tail && *tail ? tail : "no output");
+        free(tail);
+        return -1;
+    }
+    *runtime = make_runtime(vmm_pid, monitor_pid, &f);
+    return 0;
+}
+
+struct runtime_ids {
+    pid_t pid, monitor;
+    uint64_t pid_start, monitor_start;
+};
+
+/* From the registry's runtime, or, when the daemon died before recording
+ * it, from the pids file the monitor wrote. */
+static bool runtime_ids(struct vm_backend *b, const struct vm_record *vm, struct runtime_ids *ids)
+{
+    memset(ids, 0, sizeof *ids);
+    json_t *rt = vm->runtime ? json_loads(vm->runtime, 0, NULL) : NULL;
+    if (rt) {
+        ids->pid = (pid_t)json_integer_value(json_object_get(rt, "pid"));
+        ids->monitor = (pid_t)json_integer_value(json_object_get(rt, "monitor"));
+        ids->pid_start = (uint64_t)json_integer_value(json_object_get(rt, "pid_start"));
+        ids->monitor_start = (uint64_t)json_integer_value(json_object_get(rt, "monitor_start"));
+        json_decref(rt);
+        return ids->pid > 0;
+    }
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    FILE *fp = fopen(f.pids, "re");
+    if (!fp)
+        return false;
+    int pid = 0, monitor = 0;
+    bool ok = fscanf(fp, "%d %d", &pid, &monitor) == 2;
+    fclose(fp);
+    ids->pid = pid;
+    ids->monitor = monitor;
+    return ok;
+}
+
+static int control_simple(struct vm_backend *b, const struct vm_record *vm, const char *cmd,
+                          struct cp_error *err)
+{
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    json_t *reply;
+    if (vmctl_request(f.sock, cmd, 5000, &reply, err) < 0)
+        return -1;
+    json_decref(reply);
+    return 0;
+}
+
+static int process_pause(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err)
+{
+    return control_simple(b, vm, "pause", err);
+}
+
+static int process_resume(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err)
+{
+    return control_simple(b, vm, "resume", err);
+}
+
+static int process_shutdown(struct vm_backend *b, const struct vm_record *vm,
+                            struct cp_error *err)
+{
+    return control_simple(b, vm, "shutdown", err);
+}
+
+static bool wait_for_exit(pid_t pid, uint64_t start, int timeout_ms)
+{
+    for (int waited = 0; waited < timeout_ms; waited += 2) {
+        if (!proc_is_alive(pid, start))
+            return true;
+        sleep_ms(2);
+    }
+    return false;
+}
+
+static int process_destroy(struct vm_backend *b, const struct vm_record *vm,
+                           struct cp_error *err)
+{
+    struct runtime_ids ids;
+    if (!runtime_ids(b, vm, &ids))
+        return 0; /* never got as far as a process */
+    if (proc_is_alive(ids.pid, ids.pid_start))
+        kill(ids.pid, SIGKILL);
+    /* The monitor ends right after recording the status. */
+    if (!wait_for_exit(ids.pid, ids.pid_start, 5000) ||
+        (ids.monitor > 0 && !wait_for_exit(ids.monitor, ids.monitor_start, 5000)))
+        return cp_fail(err, 500, "VM '%s' (pid %d) did not end after SIGKILL", vm->name,
+                       (int)ids.pid);
+    return 0;
+}
+
+static void merge_vmm_stats(const struct vm_files *f, json_t *into)
+{
+    json_t *reply;
+    struct cp_error ignored;
+    if (vmctl_request(f->sock, "stats", 500, &reply, &ignored) < 0)
+        return;
+    json_object_update(into, json_object_get(reply, "stats"));
+    json_decref(reply);
+}
+
+static void process_stats(struct vm_backend *b, const struct vm_record *vm, bool detailed,
+                          json_t *into)
+{
+    struct runtime_ids ids;
+    struct proc_info info;
+    if (!runtime_ids(b, vm, &ids) || proc_info_read(ids.pid, &info) < 0)
+        return;
+    json_object_set_new(into, "cpu_ns", json_integer((json_int_t)info.cpu_ns));
+    json_object_set_new(into, "rss_bytes", json_integer((json_int_t)info.rss_bytes));
+    if (detailed) {
+        struct vm_files f;
+        vm_files_init(b, vm->id, &f);
+        merge_vmm_stats(&f, into);
+    }
+}
+
+static int process_console(struct vm_backend *b, const struct vm_record *vm, json_t **endpoint,
+                           struct cp_error *err)
+{
+    (void)err;
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    *endpoint = json_pack("{s:s}", "socket", f.sock);
+    return 0;
+}
+
+static char *process_log_path(struct vm_backend *b, const struct vm_record *vm)
+{
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    return strdup(f.log);
+}
+
+/* Reads the monitor's record of how the VMM ended; -1 when there is none. */
+static int read_exit_status(const struct vm_files *f, int *status)
+{
+    FILE *fp = fopen(f->exit, "re");
+    if (!fp)
+        return -1;
+    int ok = fscanf(fp, "%d", status) == 1;
+    fclose(fp);
+    return ok ? 0 : -1;
+}
+
+/* `mica run` statuses: 0..123 guest exit code, 124 timeout, 125 mica error,
+ * 130 interrupted, 139 guest crashed (report on stderr, so in the log). */
+static void describe_end(int status, const struct vm_files *f, struct vm_end *end)
+{
+    end->state = VM_CRASHED;
+    end->exit_code = -1;
+    if (WIFSIGNALED(status)) {
+        snprintf(end->event, sizeof end->event, "VM process killed by signal %d",
+                 WTERMSIG(status));
+    } else {
+        int code = WEXITSTATUS(status);
+        if (code <= 123 || code == 130) {
+            end->state = VM_SHUTDOWN;
+            end->exit_code = code <= 123 ? code : -1;
+            snprintf(end->event, sizeof end->event, "exited with code %d", code);
+        } else if (code == 139) {
+            snprintf(end->event, sizeof end->event, "guest crashed");
+        } else if (code == 124) {
+            snprintf(end->event, sizeof end->event, "timed out");
+        } else {
+            snprintf(end->event, sizeof end->event, "VMM failed (status %d)", code);
+        }
+    }
+    if (end->state == VM_CRASHED)
+        end->report = read_tail(f->log, REPORT_TAIL_BYTES);
+}
+
+static int process_probe(struct vm_backend *b, const struct vm_record *vm, char **runtime,
+                         struct vm_end *end)
+{
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    struct runtime_ids ids;
+    bool known = runtime_ids(b, vm, &ids);
+    *runtime = NULL;
+    if (known && proc_is_alive(ids.pid, ids.pid_start)) {
+        if (!vm->runtime) /* adopted from the pids file */
+            *runtime = make_runtime(ids.pid, ids.monitor, &f);
+        return 1;
+    }
+    /* The monitor may still be writing the status. */
+    if (known && ids.monitor > 0)
+        wait_for_exit(ids.monitor, ids.monitor_start, 2000);
+    int status;
+    memset(end, 0, sizeof *end);
+    if (read_exit_status(&f, &status) == 0) {
+        describe_end(status, &f, end);
+    } else {
+        end->state = known ? VM_CRASHED : VM_SHUTDOWN;
+        end->exit_code = -1;
+        snprintf(end->event, sizeof end->event, "%s",
+                 known ? "VM process ended; exit status unknown" : "start did not complete");
+        if (known)
+            end->report = read_tail(f.log, REPORT_TAIL_BYTES);
+    }
+    return 0;
+}
+
+static int process_watch_fd(struct vm_backend *b, const struct vm_record *vm)
+{
+    struct runtime_ids ids;
+    if (!runtime_ids(b, vm, &ids))
+        return -1;
+    /* Prefer the monitor: when it has ended, the exit status is on disk. */
+    pid_t pid = proc_is_alive(ids.monitor, ids.monitor_start) ? ids.monitor : ids.pid;
+    uint64_t start = pid == ids.monitor ? ids.monitor_start : ids.pid_start;
+    int fd = proc_pidfd_open(pid);
+    if (fd >= 0 && !proc_is_alive(pid, start) && pid == ids.pid) {
+        close(fd); /* raced with its end, or the pid was reused */
+        return -1;
+    }
+    return fd;
+}
+
+static void process_forget(struct vm_backend *b, const struct vm_record *vm)
+{
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    const char *files[] = {f.log, f.sock, f.exit, f.exit_tmp, f.pids, f.pids_tmp};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        unlink(files[i]);
+    rmdir(f.dir);
+}
+
+static void process_close(struct vm_backend *b)
+{
+    free(impl(b)->vmm);
+    free(impl(b)->state_dir);
+    free(b);
+}
+
+struct vm_backend *vm_backend_process_new(const char *vmm, const char *state_dir)
+{
+    struct process_backend *pb = calloc(1, sizeof *pb);
+    if (!pb)
+        return NULL;
+    pb->vmm = strdup(vmm);
+    pb->state_dir = strdup(state_dir);
+    char vms[PATH_MAX];
+    snprintf(vms, sizeof vms, "%s/vms", state_dir);
+    mkdir(vms, 0750);
+    pb->base = (struct vm_backend){
+        .name = "process",
+        .spawn = process_spawn,
+        .pause = process_pause,
+        .resume = process_resume,
+        .shutdown = process_shutdown,
+        .destroy = process_destroy,
+        .stats = process_stats,
+        .console = process_console,
+        .log_path = process_log_path,
+        .probe = process_probe,
+        .watch_fd = process_watch_fd,
+        .forget = process_forget,
+        .close = process_close,
+    };
+    return &pb->base;
+}

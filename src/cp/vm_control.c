@@ -1,0 +1,300 @@
+/* The VMM side of the per-VM control channel; protocol in vm_control.h. */
+#include "cp/vm_control.h"
+
+#include "cp/byte_ring.h"
+#include "cp/peer_access.h"
+#include "cp/unix_socket.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define LINE_MAX_BYTES 4096
+
+struct vm_conn {
+    int fd;
+    bool viewer;
+    size_t in_len;
+    char in[LINE_MAX_BYTES];
+    struct vm_conn *next;
+};
+
+struct vm_control {
+    int listen_fd;
+    int epoll_fd;
+    gid_t socket_gid;
+    char *path;
+    const struct vm_control_ops *ops;
+    void *ctx;
+    /* The lock guards the history and the connection list against
+     * vm_control_console_output() from other threads; ops are called
+     * without it so that they may produce console output themselves. */
+    pthread_mutex_t lock;
+    struct byte_ring history;
+    struct vm_conn *conns;
+};
+
+/* Best effort: a viewer that cannot keep up loses output rather than
+ * stalling the VM. */
+static void send_nonblocking(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = send(fd, p, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n <= 0)
+            return;
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+static void send_json_line(int fd, json_t *reply)
+{
+    char *text = json_dumps(reply, JSON_COMPACT);
+    json_decref(reply);
+    if (!text)
+        return;
+    send_nonblocking(fd, text, strlen(text));
+    send_nonblocking(fd, "\n", 1);
+    free(text);
+}
+
+static json_t *reply_for_result(int rc)
+{
+    if (rc == 0)
+        return json_pack("{s:b}", "ok", 1);
+    return json_pack("{s:b,s:s}", "ok", 0, "error", strerror(-rc));
+}
+
+static json_t *stats_reply(struct vm_control *c)
+{
+    struct vm_control_stats s = {0};
+    int rc = c->ops->stats ? c->ops->stats(c->ctx, &s) : -ENOSYS;
+    if (rc < 0)
+        return reply_for_result(rc);
+    return json_pack("{s:b,s:{s:I,s:I,s:I,s:I,s:i,s:b,s:b,s:i}}", "ok", 1, "stats",
+                     "run_ns", (json_int_t)s.run_ns, "exits", (json_int_t)s.exits,
+                     "hypercalls", (json_int_t)s.hypercalls, "mem_bytes",
+                     (json_int_t)s.mem_bytes, "vcpus", (int)s.vcpus, "blocked", s.blocked,
+                     "paused", s.paused, "viewers", vm_control_viewers(c));
+}
+
+/* Turns the connection into a viewer: reply, then history, then live output.
+ * Done under the lock so no output falls between history and live. */
+static void attach_viewer(struct vm_control *c, struct vm_conn *conn)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t used = byte_ring_used(&c->history);
+    char *copy = malloc(used ? used : 1);
+    if (copy)
+        byte_ring_copy(&c->history, copy);
+    else
+        used = 0;
+    send_json_line(conn->fd, json_pack("{s:b,s:I}", "ok", 1, "history_bytes", (json_int_t)used));
+    send_nonblocking(conn->fd, copy, used);
+    conn->viewer = true;
+    pthread_mutex_unlock(&c->lock);
+    free(copy);
+}
+
+static void handle_request(struct vm_control *c, struct vm_conn *conn, const char *line,
+                           size_t len)
+{
+    json_error_t jerr;
+    json_t *req = json_loadb(line, len, 0, &jerr);
+    const char *cmd = req ? json_string_value(json_object_get(req, "cmd")) : NULL;
+    json_t *reply;
+    if (!cmd)
+        reply = json_pack("{s:b,s:s}", "ok", 0, "error", "expected {\"cmd\": \"...\"}");
+    else if (strcmp(cmd, "pause") == 0)
+        reply = reply_for_result(c->ops->pause ? c->ops->pause(c->ctx) : -ENOSYS);
+    else if (strcmp(cmd, "resume") == 0)
+        reply = reply_for_result(c->ops->resume ? c->ops->resume(c->ctx) : -ENOSYS);
+    else if (strcmp(cmd, "shutdown") == 0)
+        reply = reply_for_result(c->ops->shutdown ? c->ops->shutdown(c->ctx) : -ENOSYS);
+    else if (strcmp(cmd, "stats") == 0)
+        reply = stats_reply(c);
+    else if (strcmp(cmd, "console") == 0) {
+        json_decref(req);
+        attach_viewer(c, conn);
+        return;
+    } else
+        reply = json_pack("{s:b,s:s}", "ok", 0, "error", "unknown command");
+    json_decref(req);
+    send_json_line(conn->fd, reply);
+}
+
+static void drop_conn(struct vm_control *c, struct vm_conn *conn)
+{
+    pthread_mutex_lock(&c->lock);
+    for (struct vm_conn **pp = &c->conns; *pp; pp = &(*pp)->next) {
+        if (*pp == conn) {
+            *pp = conn->next;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&c->lock);
+    epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
+    close(conn->fd);
+    free(conn);
+}
+
+/* Splits buffered input into request lines; false when the peer misbehaved. */
+static bool process_lines(struct vm_control *c, struct vm_conn *conn)
+{
+    char *nl;
+    while (!conn->viewer && (nl = memchr(conn->in, '\n', conn->in_len))) {
+        size_t line_len = (size_t)(nl - conn->in);
+        handle_request(c, conn, conn->in, line_len);
+        conn->in_len -= line_len + 1;
+        memmove(conn->in, nl + 1, conn->in_len);
+    }
+    if (conn->viewer && conn->in_len > 0) { /* typed ahead of the attach reply */
+        if (c->ops->console_input)
+            c->ops->console_input(c->ctx, conn->in, conn->in_len);
+        conn->in_len = 0;
+    }
+    if (conn->in_len == sizeof conn->in) {
+        send_json_line(conn->fd, json_pack("{s:b,s:s}", "ok", 0, "error", "request too long"));
+        return false;
+    }
+    return true;
+}
+
+static void on_conn_readable(struct vm_control *c, struct vm_conn *conn)
+{
+    for (;;) {
+        ssize_t n = recv(conn->fd, conn->in + conn->in_len, sizeof conn->in - conn->in_len,
+                         MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        if (n <= 0) {
+            drop_conn(c, conn);
+            return;
+        }
+        conn->in_len += (size_t)n;
+        if (!process_lines(c, conn)) {
+            drop_conn(c, conn);
+            return;
+        }
+    }
+}
+
+static void accept_clients(struct vm_control *c)
+{
+    for (;;) {
+        int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0)
+            return;
+        struct peer who;
+        if (peer_identify(fd, &who) < 0 || !peer_allowed(&who, c->socket_gid)) {
+            fprintf(stderr, "mica: control: refused connection from pid %d uid %u\n",
+                    (int)who.pid, (unsigned)who.uid);
+            close(fd);
+            continue;
+        }
+        struct vm_conn *conn = calloc(1, sizeof *conn);
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = conn};
+        if (!conn || epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+            free(conn);
+            close(fd);
+            continue;
+        }
+        conn->fd = fd;
+        pthread_mutex_lock(&c->lock);
+        conn->next = c->conns;
+        c->conns = conn;
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+void vm_control_on_readable(struct vm_control *c)
+{
+    struct epoll_event events[32];
+    int n = epoll_wait(c->epoll_fd, events, 32, 0);
+    for (int i = 0; i < n; i++) {
+        if (events[i].data.ptr == NULL)
+            accept_clients(c);
+        else
+            on_conn_readable(c, events[i].data.ptr);
+    }
+}
+
+struct vm_control *vm_control_open(const char *path, const struct vm_control_ops *ops,
+                                   void *ctx, char *err, size_t errlen)
+{
+    struct vm_control *c = calloc(1, sizeof *c);
+    if (!c || byte_ring_init(&c->history, VM_CONTROL_HISTORY_BYTES) < 0) {
+        free(c);
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    c->ops = ops;
+    c->ctx = ctx;
+    c->path = strdup(path);
+    c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    c->listen_fd = unix_listen(path, err, errlen);
+    struct stat st;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (c->listen_fd < 0 || c->epoll_fd < 0 || !c->path || stat(path, &st) < 0 ||
+        epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->listen_fd, &ev) < 0) {
+        if (c->listen_fd >= 0)
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        vm_control_close(c);
+        return NULL;
+    }
+    c->socket_gid = st.st_gid;
+    return c;
+}
+
+int vm_control_fd(const struct vm_control *c)
+{
+    return c->epoll_fd;
+}
+
+void vm_control_console_output(struct vm_control *c, const void *buf, size_t len)
+{
+    pthread_mutex_lock(&c->lock);
+    byte_ring_append(&c->history, buf, len);
+    for (struct vm_conn *conn = c->conns; conn; conn = conn->next)
+        if (conn->viewer)
+            send_nonblocking(conn->fd, buf, len);
+    pthread_mutex_unlock(&c->lock);
+}
+
+int vm_control_viewers(struct vm_control *c)
+{
+    int n = 0;
+    pthread_mutex_lock(&c->lock);
+    for (struct vm_conn *conn = c->conns; conn; conn = conn->next)
+        n += conn->viewer;
+    pthread_mutex_unlock(&c->lock);
+    return n;
+}
+
+void vm_control_close(struct vm_control *c)
+{
+    if (!c)
+        return;
+    while (c->conns)
+        drop_conn(c, c->conns);
+    if (c->listen_fd >= 0) {
+        close(c->listen_fd);
+        unlink(c->path);
+    }
+    if (c->epoll_fd >= 0)
+        close(c->epoll_fd);
+    byte_ring_free(&c->history);
+    pthread_mutex_destroy(&c->lock);
+    free(c->path);
+    free(c);
+}

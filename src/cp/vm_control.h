@@ -1,0 +1,74 @@
+/*
+ * The VMM side of the per-VM control channel (docs/control-program.md).
+ *
+ * A VM process started by the control program serves one Unix stream socket.
+ * Each connection sends one JSON request per line:
+ *     {"cmd":"pause"} {"cmd":"resume"} {"cmd":"shutdown"} {"cmd":"stats"}
+ * and gets one JSON reply per line ({"ok":true,...} or {"ok":false,"error":"..."}).
+ * {"cmd":"console"} turns the connection into a console viewer: after the
+ * reply line it receives the recent output history and then live output as
+ * raw bytes, and every byte it sends is guest input.  Any number of viewers
+ * may be attached at once.
+ *
+ * This module owns the listening socket, the connections and the console
+ * history ring; the VMM owns the VM and implements the ops.  It exposes one
+ * file descriptor (an epoll set of its own) for the VMM's event loop: when it
+ * is readable, call vm_control_on_readable().  Nothing here ever blocks on a
+ * client, so a stuck viewer cannot stall the VM.
+ */
+#ifndef MICA_CP_VM_CONTROL_H
+#define MICA_CP_VM_CONTROL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What the VMM reports for `stats` (fields it cannot measure stay 0). */
+struct vm_control_stats {
+    uint64_t run_ns;      /* guest (vCPU) run time                */
+    uint64_t exits;       /* exits to the VMM, all kinds          */
+    uint64_t hypercalls;  /* PV hypercalls handled                */
+    uint64_t mem_bytes;   /* guest memory size                    */
+    uint32_t vcpus;
+    int blocked;          /* 1 when every vCPU is blocked (idle)  */
+    int paused;
+};
+
+/* Implemented by the VMM; each returns 0 or a negative errno, and is called
+ * from the thread that calls vm_control_on_readable().  shutdown asks the VM
+ * to end (the process exits soon after); console_input gets raw bytes typed
+ * by a viewer. */
+struct vm_control_ops {
+    int (*pause)(void *ctx);
+    int (*resume)(void *ctx);
+    int (*shutdown)(void *ctx);
+    int (*stats)(void *ctx, struct vm_control_stats *out);
+    void (*console_input)(void *ctx, const void *buf, size_t len);
+};
+
+#define VM_CONTROL_HISTORY_BYTES (64u * 1024u)
+
+struct vm_control;
+
+/* Creates the socket at `path` (replacing a stale one), mode 0660.  Only
+ * uid 0, our own uid, and members of the socket's group may connect.
+ * Returns NULL with a message in err on failure. */
+struct vm_control *vm_control_open(const char *path, const struct vm_control_ops *ops,
+                                   void *ctx, char *err, size_t errlen);
+
+/* The one descriptor to watch for readability (EPOLLIN). */
+int vm_control_fd(const struct vm_control *c);
+
+/* Accepts, reads and answers whatever is pending; never blocks. */
+void vm_control_on_readable(struct vm_control *c);
+
+/* Guest console output: kept in the history ring and sent to every viewer.
+ * Thread-safe (may be called from a vCPU thread). */
+void vm_control_console_output(struct vm_control *c, const void *buf, size_t len);
+
+/* Number of attached console viewers (for tests and stats). */
+int vm_control_viewers(struct vm_control *c);
+
+/* Closes every connection and removes the socket file. */
+void vm_control_close(struct vm_control *c);
+
+#endif

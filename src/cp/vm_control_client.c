@@ -1,0 +1,79 @@
+#include "cp/vm_control_client.h"
+
+#include "cp/unix_socket.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Reads one reply line byte by byte, so nothing after it (console history)
+ * is consumed. */
+static int read_line(int fd, char *buf, size_t size, int timeout_ms)
+{
+    size_t len = 0;
+    while (len + 1 < size) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, timeout_ms) <= 0)
+            return -ETIMEDOUT;
+        ssize_t n = read(fd, buf + len, 1);
+        if (n <= 0)
+            return n == 0 ? -ECONNRESET : -errno;
+        if (buf[len] == '\n') {
+            buf[len] = '\0';
+            return 0;
+        }
+        len++;
+    }
+    return -EMSGSIZE;
+}
+
+static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply,
+                    struct cp_error *err)
+{
+    char line[4096];
+    int n = snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
+    if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+        return cp_fail(err, 500, "VM control channel: send failed: %s", strerror(errno));
+    int rc = read_line(fd, line, sizeof line, timeout_ms);
+    if (rc < 0)
+        return cp_fail(err, 500, "VM control channel: no reply to '%s': %s", cmd, strerror(-rc));
+    json_t *r = json_loads(line, 0, NULL);
+    if (!r || !json_is_true(json_object_get(r, "ok"))) {
+        const char *why = r ? json_string_value(json_object_get(r, "error")) : NULL;
+        cp_fail(err, 409, "the VM refused '%s': %s", cmd, why ? why : "malformed reply");
+        json_decref(r);
+        return -1;
+    }
+    *reply = r;
+    return 0;
+}
+
+int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
+                  struct cp_error *err)
+{
+    int fd = unix_connect(socket_path);
+    if (fd < 0)
+        return cp_fail(err, 500, "cannot reach the VM's control socket %s: %s", socket_path,
+                       strerror(-fd));
+    int rc = exchange(fd, cmd, timeout_ms, reply, err);
+    close(fd);
+    return rc;
+}
+
+int vmctl_attach_console(const char *socket_path, struct cp_error *err)
+{
+    int fd = unix_connect(socket_path);
+    if (fd < 0)
+        return cp_fail(err, 500, "cannot reach the VM's console at %s: %s", socket_path,
+                       strerror(-fd));
+    json_t *reply;
+    if (exchange(fd, "console", 5000, &reply, err) < 0) {
+        close(fd);
+        return -1;
+    }
+    json_decref(reply);
+    return fd;
+}

@@ -1,0 +1,20 @@
+/* The control program's side of the per-VM control channel (vm_control.h). */
+#ifndef MICA_CP_VM_CONTROL_CLIENT_H
+#define MICA_CP_VM_CONTROL_CLIENT_H
+
+#include "cp/cp_error.h"
+
+#include <jansson.h>
+
+/* Sends {"cmd": cmd} to the VM's control socket and waits up to timeout_ms
+ * for the reply.  0 with *reply set (caller decrefs) when the VM said ok;
+ * -1 with err filled otherwise (409 when the VM refused, 500 when it could
+ * not be reached). */
+int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
+                  struct cp_error *err);
+
+/* Opens a console viewer connection: returns the fd positioned after the
+ * reply line (history and live output follow), or -1 with err filled. */
+int vmctl_attach_console(const char *socket_path, struct cp_error *err);
+
+#endif

@@ -1,0 +1,420 @@
+#include "cp/vm_manager.h"
+
+#include "cp/cp_log.h"
+#include "cp/vm_spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+struct vm_manager {
+    struct registry *reg;
+    struct vm_backend *backend;
+    int watch_epoll; /* pidfds (or the like) of live VMs, data = id << 32 | fd */
+    pthread_mutex_t lock;
+};
+
+struct vm_manager *vm_manager_new(struct registry *reg, struct vm_backend *backend)
+{
+    struct vm_manager *m = calloc(1, sizeof *m);
+    if (!m)
+        return NULL;
+    m->reg = reg;
+    m->backend = backend;
+    m->watch_epoll = epoll_create1(EPOLL_CLOEXEC);
+    pthread_mutex_init(&m->lock, NULL);
+    return m;
+}
+
+void vm_manager_free(struct vm_manager *m)
+{
+    if (!m)
+        return;
+    close(m->watch_epoll);
+    pthread_mutex_destroy(&m->lock);
+    free(m);
+}
+
+int vm_manager_watch_fd(struct vm_manager *m)
+{
+    return m->watch_epoll;
+}
+
+static void watch_vm(struct vm_manager *m, const struct vm_record *vm)
+{
+    int fd = m->backend->watch_fd(m->backend, vm);
+    if (fd < 0)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN,
+                             .data.u64 = (uint64_t)vm->id << 32 | (uint32_t)fd};
+    if (epoll_ctl(m->watch_epoll, EPOLL_CTL_ADD, fd, &ev) < 0)
+        close(fd);
+}
+
+/* ---- JSON views ------------------------------------------------------------ */
+
+static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool detailed)
+{
+    json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
+    json_t *stats = json_object();
+    if (vm_state_is_live(vm->state))
+        m->backend->stats(m->backend, vm, detailed, stats);
+    bool blocked = json_is_true(json_object_get(stats, "blocked"));
+    char letter[2] = {vm_state_letter(vm->state, blocked), '\0'};
+    json_t *j = json_pack("{s:I,s:s,s:s,s:o,s:i,s:i,s:s,s:s,s:s,s:I,s:I,s:o}", "id",
+                          (json_int_t)vm->id, "name", vm->name, "guest", vm->guest, "args",
+                          args ? args : json_array(), "mem_mib", (int)vm->mem_mib, "vcpus",
+                          (int)vm->vcpus, "state", vm_state_name(vm->state), "state_letter",
+                          letter, "backend", vm->backend ? vm->backend : "process",
+                          "created_ns", (json_int_t)vm->created_ns, "changed_ns",
+                          (json_int_t)vm->changed_ns, "stats", stats);
+    json_object_set_new(j, "exit_code", vm->exit_code >= 0 ? json_integer(vm->exit_code)
+                                                           : json_null());
+    return j;
+}
+
+struct list_ctx {
+    struct vm_manager *m;
+    bool detailed;
+    json_t *array;
+};
+
+static void add_to_list(const struct vm_record *vm, void *arg)
+{
+    struct list_ctx *ctx = arg;
+    json_array_append_new(ctx->array, vm_to_json(ctx->m, vm, ctx->detailed));
+}
+
+json_t *vm_manager_list(struct vm_manager *m, bool detailed, struct cp_error *err)
+{
+    struct list_ctx ctx = {m, detailed, json_array()};
+    pthread_mutex_lock(&m->lock);
+    int rc = registry_for_each(m->reg, add_to_list, &ctx, err);
+    pthread_mutex_unlock(&m->lock);
+    if (rc < 0) {
+        json_decref(ctx.array);
+        return NULL;
+    }
+    return json_pack("{s:o}", "vms", ctx.array);
+}
+
+static void add_event(int64_t time_ns, const char *text, void *arg)
+{
+    json_array_append_new(arg, json_pack("{s:I,s:s}", "time_ns", (json_int_t)time_ns, "event",
+                                         text));
+}
+
+json_t *vm_manager_info(struct vm_manager *m, const char *name, struct cp_error *err)
+{
+    struct vm_record vm;
+    json_t *j = NULL;
+    pthread_mutex_lock(&m->lock);
+    if (registry_get(m->reg, name, &vm, err) == 0) {
+        j = vm_to_json(m, &vm, true);
+        json_t *events = json_array();
+        registry_events(m->reg, vm.id, 20, add_event, events, err);
+        json_object_set_new(j, "events", events);
+        json_object_set_new(j, "crash_report",
+                            vm.crash_report ? json_string(vm.crash_report) : json_null());
+        vm_record_free(&vm);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return j;
+}
+
+json_t *vm_manager_create(struct vm_manager *m, json_t *spec, struct cp_error *err)
+{
+    struct vm_record vm;
+    json_t *j = NULL;
+    if (vm_spec_parse(spec, &vm, err) < 0) {
+        vm_record_free(&vm);
+        return NULL;
+    }
+    pthread_mutex_lock(&m->lock);
+    if (registry_create(m->reg, &vm, err) == 0) {
+        cp_log("vm %s (id %lld): created", vm.name, (long long)vm.id);
+        j = vm_to_json(m, &vm, false);
+    }
+    pthread_mutex_unlock(&m->lock);
+    vm_record_free(&vm);
+    return j;
+}
+
+/* ---- state changes ----------------------------------------------------------- */
+
+/* Moves vm to `state`, recording `event`; the runtime/exit fields as set. */
+static int record(struct vm_manager *m, struct vm_record *vm, enum vm_state state,
+                  const char *event, struct cp_error *err)
+{
+    vm->state = state;
+    if (registry_set_state(m->reg, vm, event, err) < 0)
+        return -1;
+    cp_log("vm %s (id %lld): %s -> %s", vm->name, (long long)vm->id, event,
+           vm_state_name(state));
+    return 0;
+}
+
+static void set_text(char **field, char *value)
+{
+    free(*field);
+    *field = value;
+}
+
+static int do_start(struct vm_manager *m, struct vm_record *vm, struct cp_error *err)
+{
+    set_text(&vm->runtime, NULL);
+    set_text(&vm->crash_report, NULL);
+    vm->exit_code = -1;
+    /* Recorded first: a daemon killed during the spawn finds "starting"
+     * and settles it from what the backend left behind. */
+    if (record(m, vm, VM_STARTING, "start requested", err) < 0)
+        return -1;
+    char *runtime = NULL;
+    if (m->backend->spawn(m->backend, vm, &runtime, err) < 0) {
+        struct cp_error ignored;
+        set_text(&vm->crash_report, strdup(err->message));
+        record(m, vm, VM_CRASHED, "start failed", &ignored);
+        return -1;
+    }
+    set_text(&vm->runtime, runtime);
+    if (record(m, vm, VM_RUNNING, "started", err) < 0) {
+        struct cp_error ignored;
+        m->backend->destroy(m->backend, vm, &ignored); /* never leave an unrecorded VM */
+        return -1;
+    }
+    watch_vm(m, vm);
+    return 0;
+}
+
+static int do_destroy(struct vm_manager *m, struct vm_record *vm, struct cp_error *err)
+{
+    if (m->backend->destroy(m->backend, vm, err) < 0)
+        return -1;
+    set_text(&vm->runtime, NULL);
+    return record(m, vm, VM_SHUTDOWN, "destroyed", err);
+}
+
+static const char *action_name(enum vm_action a)
+{
+    static const char *const names[] = {"start", "pause", "resume", "shutdown", "destroy"};
+    return names[a];
+}
+
+/* The state an action requires, as a bit set over enum vm_state. */
+static unsigned allowed_from(enum vm_action a)
+{
+    switch (a) {
+    case VM_START: return 1u << VM_DEFINED | 1u << VM_SHUTDOWN | 1u << VM_CRASHED;
+    case VM_PAUSE: return 1u << VM_RUNNING;
+    case VM_RESUME: return 1u << VM_PAUSED;
+    case VM_SHUTDOWN_REQ: return 1u << VM_RUNNING | 1u << VM_PAUSED;
+    case VM_DESTROY:
+        return 1u << VM_STARTING | 1u << VM_RUNNING | 1u << VM_PAUSED | 1u << VM_STOPPING;
+    }
+    return 0;
+}
+
+static int perform(struct vm_manager *m, struct vm_record *vm, enum vm_action a,
+                   struct cp_error *err)
+{
+    struct vm_backend *b = m->backend;
+    switch (a) {
+    case VM_START: return do_start(m, vm, err);
+    case VM_PAUSE:
+        return b->pause(b, vm, err) < 0 ? -1 : record(m, vm, VM_PAUSED, "paused", err);
+    case VM_RESUME:
+        return b->resume(b, vm, err) < 0 ? -1 : record(m, vm, VM_RUNNING, "resumed", err);
+    case VM_SHUTDOWN_REQ:
+        return b->shutdown(b, vm, err) < 0 ? -1
+                                           : record(m, vm, VM_STOPPING, "shutdown requested", err);
+    case VM_DESTROY: return do_destroy(m, vm, err);
+    }
+    return -1;
+}
+
+json_t *vm_manager_act(struct vm_manager *m, const char *name, enum vm_action action,
+                       struct cp_error *err)
+{
+    struct vm_record vm;
+    json_t *j = NULL;
+    pthread_mutex_lock(&m->lock);
+    if (registry_get(m->reg, name, &vm, err) < 0) {
+        pthread_mutex_unlock(&m->lock);
+        return NULL;
+    }
+    if (!(allowed_from(action) & 1u << vm.state))
+        cp_fail(err, 409, "cannot %s VM '%s': it is %s", action_name(action), name,
+                vm_state_name(vm.state));
+    else if (perform(m, &vm, action, err) == 0)
+        j = vm_to_json(m, &vm, false);
+    pthread_mutex_unlock(&m->lock);
+    vm_record_free(&vm);
+    return j;
+}
+
+int vm_manager_delete(struct vm_manager *m, const char *name, struct cp_error *err)
+{
+    struct vm_record vm;
+    int rc = -1;
+    pthread_mutex_lock(&m->lock);
+    if (registry_get(m->reg, name, &vm, err) == 0) {
+        if (vm_state_is_live(vm.state))
+            cp_fail(err, 409, "cannot delete VM '%s': it is %s (shut it down or destroy it first)",
+                    name, vm_state_name(vm.state));
+        else if ((rc = registry_delete(m->reg, vm.id, err)) == 0) {
+            m->backend->forget(m->backend, &vm);
+            cp_log("vm %s (id %lld): deleted", vm.name, (long long)vm.id);
+        }
+        vm_record_free(&vm);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return rc;
+}
+
+json_t *vm_manager_console(struct vm_manager *m, const char *name, struct cp_error *err)
+{
+    struct vm_record vm;
+    json_t *endpoint = NULL;
+    pthread_mutex_lock(&m->lock);
+    if (registry_get(m->reg, name, &vm, err) == 0) {
+        if (vm.state != VM_RUNNING && vm.state != VM_PAUSED)
+            cp_fail(err, 409, "VM '%s' has no console: it is %s", name, vm_state_name(vm.state));
+        else
+            m->backend->console(m->backend, &vm, &endpoint, err);
+        vm_record_free(&vm);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return endpoint;
+}
+
+static char *read_file_tail(const char *path, size_t tail, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? strdup("") : NULL;
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)tail ? size - (off_t)tail : 0;
+    char *buf = malloc((size_t)(size - from) + 1);
+    ssize_t n = buf ? pread(fd, buf, (size_t)(size - from), from) : -1;
+    close(fd);
+    if (n < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = (size_t)n;
+    return buf;
+}
+
+char *vm_manager_log(struct vm_manager *m, const char *name, size_t tail, size_t *len,
+                     struct cp_error *err)
+{
+    struct vm_record vm;
+    char *text = NULL;
+    *len = 0;
+    pthread_mutex_lock(&m->lock);
+    if (registry_get(m->reg, name, &vm, err) == 0) {
+        char *path = m->backend->log_path(m->backend, &vm);
+        text = path ? read_file_tail(path, tail, len) : strdup("");
+        if (!text)
+            cp_fail(err, 500, "cannot read the log of VM '%s': %s", name, strerror(errno));
+        free(path);
+        vm_record_free(&vm);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return text;
+}
+
+/* ---- VMs that end on their own ------------------------------------------------ */
+
+/* Checks a live VM against reality: records its end, or keeps watching. */
+static void settle(struct vm_manager *m, struct vm_record *vm, bool rewatch)
+{
+    char *runtime = NULL;
+    struct vm_end end;
+    struct cp_error err;
+    if (m->backend->probe(m->backend, vm, &runtime, &end) == 1) {
+        if (runtime || vm->state == VM_STARTING) {
+            if (runtime)
+                set_text(&vm->runtime, runtime);
+            record(m, vm, VM_RUNNING, "found running", &err);
+        }
+        if (rewatch)
+            watch_vm(m, vm);
+        return;
+    }
+    set_text(&vm->runtime, NULL);
+    set_text(&vm->crash_report, end.report);
+    vm->exit_code = end.exit_code;
+    if (record(m, vm, end.state, end.event, &err) < 0)
+        cp_log("vm %s (id %lld): cannot record its end: %s", vm->name, (long long)vm->id,
+               err.message);
+}
+
+void vm_manager_on_vm_ended(struct vm_manager *m)
+{
+    struct epoll_event events[64];
+    int n = epoll_wait(m->watch_epoll, events, 64, 0);
+    for (int i = 0; i < n; i++) {
+        int64_t id = (int64_t)(events[i].data.u64 >> 32);
+        int fd = (int)(uint32_t)events[i].data.u64;
+        epoll_ctl(m->watch_epoll, EPOLL_CTL_DEL, fd, NULL);
+        close(fd);
+        struct vm_record vm;
+        struct cp_error err;
+        pthread_mutex_lock(&m->lock);
+        if (registry_get_by_id(m->reg, id, &vm, &err) == 0) {
+            if (vm_state_is_live(vm.state))
+                settle(m, &vm, true);
+            vm_record_free(&vm);
+        }
+        pthread_mutex_unlock(&m->lock);
+    }
+}
+
+struct live_ids {
+    int64_t *ids;
+    size_t n, cap;
+};
+
+static void collect_live(const struct vm_record *vm, void *arg)
+{
+    struct live_ids *live = arg;
+    if (!vm_state_is_live(vm->state))
+        return;
+    if (live->n == live->cap) {
+        size_t cap = live->cap ? live->cap * 2 : 64;
+        int64_t *ids = realloc(live->ids, cap * sizeof *ids);
+        if (!ids)
+            return;
+        live->ids = ids;
+        live->cap = cap;
+    }
+    live->ids[live->n++] = vm->id;
+}
+
+int vm_manager_reconcile(struct vm_manager *m)
+{
+    struct live_ids live = {0};
+    struct cp_error err;
+    int running = 0;
+    pthread_mutex_lock(&m->lock);
+    if (registry_for_each(m->reg, collect_live, &live, &err) < 0)
+        cp_log("reconcile: %s", err.message);
+    for (size_t i = 0; i < live.n; i++) {
+        struct vm_record vm;
+        if (registry_get_by_id(m->reg, live.ids[i], &vm, &err) < 0)
+            continue;
+        settle(m, &vm, true);
+        running += vm_state_is_live(vm.state);
+        vm_record_free(&vm);
+    }
+    pthread_mutex_unlock(&m->lock);
+    free(live.ids);
+    cp_log("reconcile: %zu VMs were live, %d still run", live.n, running);
+    return running;
+}

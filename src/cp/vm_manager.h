@@ -1,0 +1,46 @@
+/*
+ * The control program's policy: validates requests, enforces which state
+ * changes are allowed, records each one in the registry before and after
+ * asking the backend to act, and notices VMs that end on their own.
+ * Every entry point is serialised by one lock, so API threads and the
+ * daemon's event loop never interleave changes to one VM.
+ */
+#ifndef MICA_CP_VM_MANAGER_H
+#define MICA_CP_VM_MANAGER_H
+
+#include "cp/cp_error.h"
+#include "cp/registry.h"
+#include "cp/vm_backend.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+enum vm_action { VM_START, VM_PAUSE, VM_RESUME, VM_SHUTDOWN_REQ, VM_DESTROY };
+
+struct vm_manager;
+
+struct vm_manager *vm_manager_new(struct registry *reg, struct vm_backend *backend);
+void vm_manager_free(struct vm_manager *m);
+
+/* Settles VMs left in transition by a previous daemon and watches the live
+ * ones again.  Returns the number of VMs found running. */
+int vm_manager_reconcile(struct vm_manager *m);
+
+/* Readable when a watched VM has ended: then call vm_manager_on_vm_ended(). */
+int vm_manager_watch_fd(struct vm_manager *m);
+void vm_manager_on_vm_ended(struct vm_manager *m);
+
+/* Each returns new JSON (caller decrefs), or NULL with err filled. */
+json_t *vm_manager_list(struct vm_manager *m, bool detailed, struct cp_error *err);
+json_t *vm_manager_info(struct vm_manager *m, const char *name, struct cp_error *err);
+json_t *vm_manager_create(struct vm_manager *m, json_t *spec, struct cp_error *err);
+json_t *vm_manager_act(struct vm_manager *m, const char *name, enum vm_action action,
+                       struct cp_error *err);
+json_t *vm_manager_console(struct vm_manager *m, const char *name, struct cp_error *err);
+int vm_manager_delete(struct vm_manager *m, const char *name, struct cp_error *err);
+/* The last `tail` bytes of the VM's output log (malloc'd). */
+char *vm_manager_log(struct vm_manager *m, const char *name, size_t tail, size_t *len,
+                     struct cp_error *err);
+
+#endif

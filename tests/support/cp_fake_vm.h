@@ -1,0 +1,126 @@
+/*
+ * A stand-in for `mica run` in control-program tests, until real VMs can run
+ * everywhere: it takes the same arguments (run GUEST --name N --mem M
+ * --control SOCK -- ARGS), serves the real control channel (src/cp/vm_control.c)
+ * with fake ops, and behaves as its guest ARGS say:
+ *   exit=N   print a line and exit with status N after 100 ms
+ *   crash    print a crash report on stderr and exit 139
+ *   (other)  run until shutdown, echoing console input as "echo: ..."
+ * Header-only (static functions) because every .c file in tests/support is linked into
+ * every test binary, including ones without the mica library.
+ */
+#ifndef MICA_TESTS_CP_FAKE_VM_H
+#define MICA_TESTS_CP_FAKE_VM_H
+
+#include "cp/vm_control.h"
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct fake_vm {
+    struct vm_control *control;
+    bool paused, stopping;
+    uint64_t exits, hypercalls, mem_bytes;
+};
+
+static int fake_pause(void *ctx)
+{
+    struct fake_vm *vm = ctx;
+    vm->paused = true;
+    return 0;
+}
+
+static int fake_resume(void *ctx)
+{
+    struct fake_vm *vm = ctx;
+    vm->paused = false;
+    return 0;
+}
+
+static int fake_shutdown(void *ctx)
+{
+    struct fake_vm *vm = ctx;
+    vm->stopping = true;
+    return 0;
+}
+
+static int fake_stats(void *ctx, struct vm_control_stats *out)
+{
+    struct fake_vm *vm = ctx;
+    out->exits = ++vm->exits;
+    out->hypercalls = vm->hypercalls;
+    out->mem_bytes = vm->mem_bytes;
+    out->vcpus = 1;
+    out->paused = vm->paused;
+    out->blocked = !vm->paused;
+    return 0;
+}
+
+static void fake_console_input(void *ctx, const void *buf, size_t len)
+{
+    struct fake_vm *vm = ctx;
+    char line[600];
+    int n = snprintf(line, sizeof line, "echo: %.*s", (int)(len < 512 ? len : 512), (const char *)buf);
+    vm->hypercalls++;
+    vm_control_console_output(vm->control, line, (size_t)n);
+}
+
+static void fake_vm_say(struct fake_vm *vm, const char *text)
+{
+    fputs(text, stdout);
+    fflush(stdout);
+    vm_control_console_output(vm->control, text, strlen(text));
+}
+
+/* Runs the fake VM; returns its exit status. */
+static __attribute__((unused)) int fake_vm_main(int argc, char **argv)
+{
+    static const struct vm_control_ops ops = {fake_pause, fake_resume, fake_shutdown, fake_stats,
+                                              fake_console_input};
+    const char *name = "?", *control = NULL, *mode = "";
+    struct fake_vm vm = {0};
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
+            name = argv[++i];
+        else if (strcmp(argv[i], "--control") == 0 && i + 1 < argc)
+            control = argv[++i];
+        else if (strcmp(argv[i], "--mem") == 0 && i + 1 < argc)
+            vm.mem_bytes = strtoull(argv[++i], NULL, 10) << 20;
+        else if (strcmp(argv[i], "--") == 0 && i + 1 < argc)
+            mode = argv[i + 1];
+    }
+    char err[256];
+    vm.control = control ? vm_control_open(control, &ops, &vm, err, sizeof err) : NULL;
+    if (!vm.control) {
+        fprintf(stderr, "fake vm: %s\n", control ? err : "--control is required");
+        return 125;
+    }
+    char banner[128];
+    snprintf(banner, sizeof banner, "fake VM %s booted\n", name);
+    fake_vm_say(&vm, banner);
+    int status = 0;
+    for (int tick = 0; !vm.stopping; tick++) {
+        struct pollfd p = {.fd = vm_control_fd(vm.control), .events = POLLIN};
+        if (poll(&p, 1, 10) > 0)
+            vm_control_on_readable(vm.control);
+        if (strncmp(mode, "exit=", 5) == 0 && tick == 10) {
+            fake_vm_say(&vm, "guest exiting\n");
+            status = atoi(mode + 5);
+            break;
+        }
+        if (strcmp(mode, "crash") == 0 && tick == 10) {
+            fprintf(stderr, "mica: guest crashed: vector 14 (page fault) error 0x4 at 0xdead\n");
+            status = 139;
+            break;
+        }
+    }
+    vm_control_close(vm.control);
+    return status;
+}
+
+#endif

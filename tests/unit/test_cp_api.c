@@ -1,0 +1,287 @@
+/* The control program's HTTP API over the real socket, against a real daemon. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "support/cp_harness.h"
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+static int setup(void **state)
+{
+    static struct cp_harness h;
+    cp_harness_init(&h);
+    cp_harness_start_daemon(&h);
+    *state = &h;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    cp_harness_cleanup(*state);
+    return 0;
+}
+
+static void test_lifecycle_create_to_delete(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_create_vm(h, "alpha", "run"), 201);
+    assert_string_equal(cp_vm_state(h, "alpha"), "defined");
+    assert_int_equal(cp_vm_action(h, "alpha", "start"), 200);
+    assert_string_equal(cp_vm_state(h, "alpha"), "running");
+    assert_int_equal(cp_vm_action(h, "alpha", "pause"), 200);
+    assert_string_equal(cp_vm_state(h, "alpha"), "paused");
+    assert_int_equal(cp_vm_action(h, "alpha", "resume"), 200);
+    assert_string_equal(cp_vm_state(h, "alpha"), "running");
+    assert_int_equal(cp_vm_action(h, "alpha", "shutdown"), 200);
+    assert_true(cp_wait_state(h, "alpha", "shutdown"));
+    assert_int_equal(cp_vm_action(h, "alpha", "start"), 200);
+    assert_string_equal(cp_vm_state(h, "alpha"), "running");
+    assert_int_equal(cp_vm_action(h, "alpha", "destroy"), 200);
+    assert_string_equal(cp_vm_state(h, "alpha"), "shutdown");
+    assert_int_equal(cp_status(h, "DELETE", "/v1/vms/alpha", NULL), 200);
+    assert_string_equal(cp_vm_state(h, "alpha"), "absent");
+}
+
+static void test_list_and_info(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_create_vm(h, "one", "run"), 201);
+    assert_int_equal(cp_create_vm(h, "two", "run"), 201);
+    assert_int_equal(cp_vm_action(h, "two", "start"), 200);
+    struct cp_reply r = cp_request(h, "GET", "/v1/vms?detail=1", NULL);
+    assert_int_equal(r.status, 200);
+    json_t *vms = json_object_get(r.json, "vms");
+    assert_int_equal(json_array_size(vms), 2);
+    json_t *two = json_array_get(vms, 1);
+    assert_string_equal(json_string_value(json_object_get(two, "name")), "two");
+    assert_string_equal(json_string_value(json_object_get(two, "state_letter")), "b");
+    assert_true(json_integer_value(json_object_get(json_object_get(two, "stats"), "exits")) > 0);
+    cp_reply_free(&r);
+    r = cp_request(h, "GET", "/v1/vms/two", NULL);
+    assert_int_equal(json_array_size(json_object_get(r.json, "events")), 3);
+    cp_reply_free(&r);
+}
+
+static void test_every_state_error(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_create_vm(h, "vm", "run"), 201);
+    const char *invalid_when_defined[] = {"pause", "resume", "shutdown", "destroy"};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(cp_vm_action(h, "vm", invalid_when_defined[i]), 409);
+    assert_int_equal(cp_vm_action(h, "vm", "start"), 200);
+    assert_int_equal(cp_vm_action(h, "vm", "start"), 409);
+    assert_int_equal(cp_vm_action(h, "vm", "resume"), 409);
+    assert_int_equal(cp_status(h, "DELETE", "/v1/vms/vm", NULL), 409);
+    assert_int_equal(cp_vm_action(h, "vm", "pause"), 200);
+    assert_int_equal(cp_vm_action(h, "vm", "pause"), 409);
+    struct cp_reply r = cp_request(h, "POST", "/v1/vms/vm/pause", NULL);
+    assert_string_equal(json_string_value(json_object_get(r.json, "error")),
+                        "cannot pause VM 'vm': it is paused");
+    cp_reply_free(&r);
+    assert_int_equal(cp_vm_action(h, "vm", "destroy"), 200);
+    assert_int_equal(cp_vm_action(h, "vm", "pause"), 409);
+}
+
+static void test_request_errors(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_status(h, "GET", "/v1/vms/ghost", NULL), 404);
+    assert_int_equal(cp_vm_action(h, "ghost", "start"), 404);
+    assert_int_equal(cp_status(h, "DELETE", "/v1/vms/ghost", NULL), 404);
+    assert_int_equal(cp_create_vm(h, "dup", "run"), 201);
+    assert_int_equal(cp_create_vm(h, "dup", "run"), 409);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", "{\"name\": \"x\","), 400);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", "[1,2]"), 400);
+    assert_int_equal(cp_create_vm(h, "bad name!", "run"), 400);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", "{\"name\":\"g\",\"guest\":\"/nonexistent\"}"),
+                     400);
+    char body[1024];
+    snprintf(body, sizeof body, "{\"name\":\"m\",\"guest\":\"%s\",\"mem_mib\":1}", h->guest);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", body), 400);
+    snprintf(body, sizeof body, "{\"name\":\"m\",\"guest\":\"%s\",\"colour\":1}", h->guest);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", body), 400);
+    assert_int_equal(cp_status(h, "GET", "/v1/nothing", NULL), 404);
+    assert_int_equal(cp_status(h, "PUT", "/v1/vms", NULL), 405);
+    assert_int_equal(cp_vm_action(h, "dup", "explode"), 404);
+    /* Every error is JSON with a message. */
+    struct cp_reply r = cp_request(h, "GET", "/v1/vms/ghost", NULL);
+    assert_non_null(json_string_value(json_object_get(r.json, "error")));
+    cp_reply_free(&r);
+}
+
+static void test_body_too_large(void **state)
+{
+    struct cp_harness *h = *state;
+    size_t size = 200 * 1024;
+    char *big = malloc(size + 1);
+    memset(big, ' ', size);
+    big[size] = '\0';
+    big[0] = '{';
+    big[size - 1] = '}';
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", big), 413);
+    free(big);
+    assert_int_equal(cp_status(h, "GET", "/v1/vms", NULL), 200);
+}
+
+static int raw_connect(struct cp_harness *h)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    snprintf(a.sun_path, sizeof a.sun_path, "%s", h->socket);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    char line[4096];
+    bool found = false;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strstr(line, needle) != NULL;
+    if (f)
+        fclose(f);
+    return found;
+}
+
+static void test_client_disconnects_mid_request(void **state)
+{
+    struct cp_harness *h = *state;
+    int fd = raw_connect(h);
+    const char *partial = "POST /v1/vms HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"name\":";
+    assert_int_equal(write(fd, partial, strlen(partial)), (ssize_t)strlen(partial));
+    cp_sleep_ms(50);
+    close(fd);
+    fd = raw_connect(h); /* and one that leaves in the middle of the headers */
+    assert_int_equal(write(fd, "GET /v1/vm", 10), 10);
+    close(fd);
+    struct cp_reply r = cp_request(h, "GET", "/v1/vms", NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_array_size(json_object_get(r.json, "vms")), 0);
+    cp_reply_free(&r);
+    for (int i = 0; i < 200 && !file_contains(h->daemon_log, "disconnected mid-request"); i++)
+        cp_sleep_ms(10);
+    assert_true(file_contains(h->daemon_log, "disconnected mid-request"));
+}
+
+static void test_guest_exit_and_crash(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_create_vm(h, "exits", "exit=7"), 201);
+    assert_int_equal(cp_create_vm(h, "crashes", "crash"), 201);
+    assert_int_equal(cp_vm_action(h, "exits", "start"), 200);
+    assert_int_equal(cp_vm_action(h, "crashes", "start"), 200);
+    assert_true(cp_wait_state(h, "exits", "shutdown"));
+    assert_true(cp_wait_state(h, "crashes", "crashed"));
+    struct cp_reply r = cp_request(h, "GET", "/v1/vms/exits", NULL);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "exit_code")), 7);
+    cp_reply_free(&r);
+    r = cp_request(h, "GET", "/v1/vms/crashes", NULL);
+    assert_non_null(strstr(json_string_value(json_object_get(r.json, "crash_report")),
+                           "vector 14"));
+    assert_string_equal(json_string_value(json_object_get(r.json, "state_letter")), "c");
+    cp_reply_free(&r);
+    r = cp_request(h, "GET", "/v1/vms/exits/logs", NULL);
+    assert_non_null(strstr(r.body, "fake VM exits booted"));
+    cp_reply_free(&r);
+}
+
+/* Runs a request as user nobody; returns the HTTP status (0: cannot connect). */
+static long status_as_nobody(struct cp_harness *h)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (setgid(65534) < 0 || setuid(65534) < 0)
+            _exit(100);
+        long s = cp_status(h, "GET", "/v1/vms", NULL);
+        _exit(s == 0 ? 0 : s == 403 ? 3 : 4);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    int code = WEXITSTATUS(status);
+    return code == 0 ? 0 : code == 3 ? 403 : code == 100 ? -1 : 200;
+}
+
+static void test_only_owner_and_group(void **state)
+{
+    struct cp_harness *h = *state;
+    if (geteuid() != 0) {
+        print_message("skipped: the access test needs root to act as another user\n");
+        skip();
+    }
+    struct stat st;
+    assert_int_equal(stat(h->socket, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0660);
+    assert_int_equal(status_as_nobody(h), 0); /* the file's mode stops it */
+    chmod(h->socket, 0666);                   /* a mistake: SO_PEERCRED still does */
+    chmod(h->dir, 0755);
+    assert_int_equal(status_as_nobody(h), 403);
+    assert_true(file_contains(h->daemon_log, "uid=65534 gid=65534 GET /v1/vms -> 403"));
+    assert_true(file_contains(h->daemon_log, "uid=0 gid=0 GET /v1/vms -> 200") ||
+                cp_status(h, "GET", "/v1/vms", NULL) == 200);
+}
+
+static void test_full_disk(void **state)
+{
+    struct cp_harness *h = *state;
+    cp_harness_stop_daemon(h, SIGTERM);
+    if (mount("tmpfs", h->state, "tmpfs", 0, "size=192k") < 0) {
+        print_message("skipped: cannot mount a small tmpfs (%s)\n", strerror(errno));
+        skip();
+    }
+    cp_harness_start_daemon(h);
+    char args[3000];
+    memset(args, 'x', sizeof args - 1);
+    args[sizeof args - 1] = '\0';
+    long status = 0;
+    int created = 0;
+    for (int i = 0; i < 500; i++) {
+        char body[4096];
+        snprintf(body, sizeof body, "{\"name\":\"vm%d\",\"guest\":\"%s\",\"args\":[\"%s\"]}", i,
+                 h->guest, args);
+        status = cp_status(h, "POST", "/v1/vms", body);
+        if (status != 201)
+            break;
+        created++;
+    }
+    assert_int_equal(status, 507);
+    struct cp_reply r = cp_request(h, "POST", "/v1/vms", "{\"name\":\"late\",\"guest\":\"/etc/hostname\",\"args\":[]}");
+    assert_int_equal(r.status, 507);
+    assert_non_null(strstr(json_string_value(json_object_get(r.json, "error")), "disk is full"));
+    cp_reply_free(&r);
+    r = cp_request(h, "GET", "/v1/vms", NULL);
+    assert_int_equal(r.status, 200);
+    assert_int_equal((int)json_array_size(json_object_get(r.json, "vms")), created);
+    cp_reply_free(&r);
+    cp_harness_stop_daemon(h, SIGKILL);
+    cp_harness_start_daemon(h); /* nothing lost, nothing half-made */
+    r = cp_request(h, "GET", "/v1/vms", NULL);
+    assert_int_equal((int)json_array_size(json_object_get(r.json, "vms")), created);
+    cp_reply_free(&r);
+    cp_harness_stop_daemon(h, SIGTERM);
+    umount2(h->state, MNT_DETACH);
+}
+
+int main(int argc, char **argv)
+{
+    int status;
+    if (cp_harness_main_hook(argc, argv, &status))
+        return status;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_lifecycle_create_to_delete, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_and_info, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_state_error, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_body_too_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_disconnects_mid_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_guest_exit_and_crash, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_only_owner_and_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
