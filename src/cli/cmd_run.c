@@ -1,5 +1,6 @@
 /* `mica run`: boot one PV guest attached to this terminal. */
 #include <libgen.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +63,18 @@ static int run_domain(struct pv_domain *d, const struct run_options *o, int sig_
     return report_end(d, end, o);
 }
 
+static bool wants_linux(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+        if (!strcmp(argv[i], "--kernel") || !strncmp(argv[i], "--kernel=", 9))
+            return true;
+    return false;
+}
+
 int cmd_run(int argc, char **argv)
 {
+    if (wants_linux(argc, argv))
+        return cmd_run_linux(argc, argv); /* full virtualization: its own options */
     struct run_options o;
     char err[512], path[PATH_MAX];
     if (run_options_parse(argc, argv, &o, err, sizeof err) < 0) {

@@ -5,4 +5,8 @@
 
 int cmd_run(int argc, char **argv);
 
+/* `mica run --kernel ...`: boots a Linux kernel on a virtual PC (full
+ * virtualization); cmd_run hands over when it sees --kernel. */
+int cmd_run_linux(int argc, char **argv);
+
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/cp_commands.h"
 #include "cli/exit_status.h"
 #include "util/log.h"
 
@@ -21,6 +22,8 @@ static void usage(FILE *out)
     fputs("usage: mica COMMAND [ARGS...]\n\ncommands:\n", out);
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
+    for (const struct cp_command *c = cp_commands; c->name; c++)
+        fprintf(out, "  %-10s %s\n", c->name, c->summary);
     fputs("\n'mica COMMAND --help' tells more.\n", out);
 }
 
@@ -37,6 +40,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
         if (!strcmp(argv[1], subcommands[i].name))
             return subcommands[i].run(argc - 1, argv + 1);
+    const struct cp_command *cp = cp_command_find(argv[1]);
+    if (cp)
+        return cp->run(argc - 1, argv + 1);
     mica_error("unknown command '%s' (see 'mica --help')", argv[1]);
     return MICA_STATUS_ERROR;
 }
