@@ -1,4 +1,5 @@
-/* `mica run`: boot one PV guest attached to this terminal. */
+/* `mica run`: boot one PV guest attached to this terminal, or with
+ * --control to a control channel (how `mica daemon` runs VMs). */
 #include <libgen.h>
 #include <stdbool.h>
 #include <limits.h>
@@ -10,6 +11,7 @@
 #include "cli/bundled_guest.h"
 #include "cli/commands.h"
 #include "cli/exit_status.h"
+#include "cli/run_control.h"
 #include "cli/run_io.h"
 #include "cli/run_options.h"
 #include "cli/terminal.h"
@@ -31,6 +33,8 @@ static int report_end(struct pv_domain *d, enum solo_end end, const struct run_o
     switch (end) {
     case SOLO_EXITED:
         return d->exit_code;
+    case SOLO_SHUT_DOWN:
+        return 0; /* asked for by the controller: a clean end */
     case SOLO_CRASHED:
         fprintf(stderr, "mica: %s", d->crash_report);
         return MICA_STATUS_CRASHED;
@@ -44,23 +48,59 @@ static int report_end(struct pv_domain *d, enum solo_end end, const struct run_o
     }
 }
 
-static int run_domain(struct pv_domain *d, const struct run_options *o, int sig_fd)
+/* Input and output: the terminal, or with --control the channel's viewers
+ * (stdin is not read then, and the terminal is left alone). */
+static int attach(struct run_io *io, struct run_control *rc, const struct run_options *o,
+                  int sig_fd, char *err, size_t errlen)
 {
-    struct solo_control ctl = {.stop = SOLO_RUN};
+    struct run_io_config cfg = {
+        .in_fd = STDIN_FILENO, .sig_fd = sig_fd, .timeout_ns = o->timeout_ns,
+    };
+    if (o->control) {
+        cfg.in_fd = -1;
+        cfg.control = run_control_open(rc, o->control, err, errlen);
+        if (!cfg.control)
+            return -1;
+    } else {
+        terminal_make_raw(STDIN_FILENO);
+    }
+    if (run_io_start(io, rc->dom, rc->ctl, &cfg, err, errlen) < 0) {
+        run_io_stop(io);
+        run_control_close(rc);
+        terminal_restore();
+        return -1;
+    }
+    return 0;
+}
+
+static void detach(struct run_io *io, struct run_control *rc)
+{
+    run_io_stop(io);
+    pv_console_drain(&rc->dom->console); /* the last output, to viewers too */
+    run_control_close(rc);
+    terminal_restore();
+}
+
+static int run_domain(struct pv_domain *d, const struct run_options *o, int sig_fd,
+                      struct run_control *rc)
+{
+    struct solo_control ctl;
+    solo_control_init(&ctl);
+    rc->dom = d;
+    rc->ctl = &ctl;
     struct run_io io;
     char err[512];
-    terminal_make_raw(STDIN_FILENO);
-    if (run_io_start(&io, d, &ctl, STDIN_FILENO, sig_fd, o->timeout_ns, err, sizeof err) < 0) {
-        run_io_stop(&io);
-        terminal_restore();
+    int status;
+    if (attach(&io, rc, o, sig_fd, err, sizeof err) < 0) {
         mica_error("%s", err);
-        return MICA_STATUS_ERROR;
+        status = MICA_STATUS_ERROR;
+    } else {
+        enum solo_end end = solo_run(d, &ctl);
+        detach(&io, rc);
+        status = report_end(d, end, o);
     }
-    enum solo_end end = solo_run(d, &ctl);
-    run_io_stop(&io);
-    pv_console_drain(&d->console);
-    terminal_restore();
-    return report_end(d, end, o);
+    solo_control_destroy(&ctl);
+    return status;
 }
 
 static bool wants_linux(int argc, char **argv)
@@ -98,10 +138,11 @@ int cmd_run(int argc, char **argv)
     char **gargv = guest_argv(&o, name);
     int sig_fd = run_io_block_signals();
     vcpu_kick_signal_init();
+    struct run_control rc = {0}; /* the sink's context, used with --control */
     struct pv_domain_config cfg = {
         .name = name, .image_path = o.guest, .mem_mib = o.mem_mib,
         .argc = o.guest_argc + 1, .argv = gargv,
-        .console_sink = run_io_stdout_sink,
+        .console_sink = o.control ? run_control_sink : run_io_stdout_sink, .console_ctx = &rc,
     };
     struct pv_domain *d = NULL;
     int status;
@@ -109,7 +150,7 @@ int cmd_run(int argc, char **argv)
         mica_error("%s", gargv ? err : "out of memory");
         status = MICA_STATUS_ERROR;
     } else {
-        status = run_domain(d, &o, sig_fd);
+        status = run_domain(d, &o, sig_fd, &rc);
     }
     pv_domain_destroy(d);
     free(gargv);

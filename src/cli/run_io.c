@@ -9,6 +9,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "cp/vm_control.h"
 #include "pv/clock.h"
 #include "util/log.h"
 
@@ -110,6 +111,8 @@ static void handle_ready(struct run_io *io, int fd)
         read_input(io);
     } else if (fd == io->sig_fd) {
         on_signal(io);
+    } else if (io->control && fd == vm_control_fd(io->control)) {
+        vm_control_on_readable(io->control);
     }
 }
 
@@ -117,8 +120,8 @@ static void *io_main(void *arg)
 {
     struct run_io *io = arg;
     for (;;) {
-        struct epoll_event ev[4];
-        int n = epoll_wait(io->epfd, ev, 4, next_timeout_ms(io));
+        struct epoll_event ev[8];
+        int n = epoll_wait(io->epfd, ev, 8, next_timeout_ms(io));
         for (int i = 0; i < n; i++) {
             if (ev[i].data.fd == io->quit_fd)
                 return NULL;
@@ -138,24 +141,34 @@ static int watch(struct run_io *io, int fd)
     return epoll_ctl(io->epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ctl, int in_fd,
-                 int sig_fd, uint64_t timeout_ns, char *err, size_t errlen)
+static int watch_all(struct run_io *io)
+{
+    if (io->epfd < 0 || io->quit_fd < 0 || watch(io, io->quit_fd) < 0 ||
+        watch(io, io->dom->doorbell_fd) < 0 || (io->sig_fd >= 0 && watch(io, io->sig_fd) < 0))
+        return -1;
+    return io->control ? watch(io, vm_control_fd(io->control)) : 0;
+}
+
+int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ctl,
+                 const struct run_io_config *cfg, char *err, size_t errlen)
 {
     memset(io, 0, sizeof *io);
     io->dom = d;
     io->ctl = ctl;
-    io->in_fd = in_fd;
-    io->sig_fd = sig_fd;
-    io->deadline_ns = timeout_ns ? pv_now_ns() + timeout_ns : 0;
+    io->control = cfg->control;
+    io->in_fd = cfg->in_fd;
+    io->sig_fd = cfg->sig_fd;
+    io->deadline_ns = cfg->timeout_ns ? pv_now_ns() + cfg->timeout_ns : 0;
     io->epfd = epoll_create1(EPOLL_CLOEXEC);
     io->quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (io->epfd < 0 || io->quit_fd < 0 || watch(io, io->quit_fd) < 0 ||
-        watch(io, d->doorbell_fd) < 0 || (sig_fd >= 0 && watch(io, sig_fd) < 0))
+    if (watch_all(io) < 0)
         return set_err(err, errlen, "console I/O setup: %s", strerror(errno));
-    if (in_fd < 0)
-        end_input(io);
+    if (io->in_fd >= 0)
+        io->in_pollable = watch(io, io->in_fd) == 0; /* regular files cannot be polled */
+    else if (io->control)
+        io->in_done = true; /* viewers type instead, and input never ends */
     else
-        io->in_pollable = watch(io, in_fd) == 0; /* regular files cannot be polled */
+        end_input(io);
     if (pthread_create(&io->thread, NULL, io_main, io) != 0)
         return set_err(err, errlen, "cannot start the console thread");
     io->started = true;

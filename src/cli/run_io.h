@@ -1,7 +1,8 @@
 /*
  * What attaches a PV domain to the `mica run` process: the terminal (keys
- * in as console events, output out), signals (Ctrl-C, SIGTERM) and the
- * --timeout deadline. One thread, driven by epoll, besides the vCPU's.
+ * in as console events, output out), signals (Ctrl-C, SIGTERM), the
+ * --timeout deadline and the --control channel. One thread, driven by
+ * epoll, besides the vCPU's.
  */
 #ifndef MICA_CLI_RUN_IO_H
 #define MICA_CLI_RUN_IO_H
@@ -12,9 +13,20 @@
 
 #include "sched/solo.h"
 
+struct vm_control;
+
+struct run_io_config {
+    int in_fd;                  /* console input; -1: none */
+    int sig_fd;                 /* from run_io_block_signals(); -1: none */
+    uint64_t timeout_ns;        /* 0: no --timeout */
+    struct vm_control *control; /* NULL: none. With one, input comes from its
+                                 * viewers, and no in_fd does not mean EOF */
+};
+
 struct run_io {
     struct pv_domain *dom;
     struct solo_control *ctl;
+    struct vm_control *control;
     int in_fd;
     bool in_pollable, in_done;
     uint64_t deadline_ns; /* 0: no --timeout */
@@ -27,8 +39,8 @@ struct run_io {
  * thread starts, so all inherit it) and returns a signalfd for them. */
 int run_io_block_signals(void);
 
-int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ctl, int in_fd,
-                 int sig_fd, uint64_t timeout_ns, char *err, size_t errlen);
+int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ctl,
+                 const struct run_io_config *cfg, char *err, size_t errlen);
 void run_io_stop(struct run_io *io);
 
 /* The console sink of `mica run`: everything to stdout. */

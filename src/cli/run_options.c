@@ -2,16 +2,22 @@
 
 #include <getopt.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "mica/abi.h"
 #include "util/log.h"
 #include "util/parse.h"
 
 const char run_usage[] =
-    "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS] [-- GUEST-ARGS...]\n"
+    "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
+    "                [--control SOCKET] [-- GUEST-ARGS...]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
     "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
-    "  --timeout expired, 125 a mica error, 130 interrupted, 139 the guest crashed.\n";
+    "  --timeout expired, 125 a mica error, 130 interrupted, 139 the guest crashed.\n"
+    "  --control SOCKET serves the per-VM control channel there (pause, resume, shutdown,\n"
+    "  stats, console viewers; see docs/control-program.md) instead of using the terminal:\n"
+    "  stdin is not read, console output goes to stdout and to the viewers, and a\n"
+    "  shutdown request ends the VM with status 0. `mica daemon` runs VMs this way.\n";
 
 static int split_at_dashes(int argc, char **argv)
 {
@@ -36,6 +42,16 @@ static int check_name(const char *name, char *err, size_t errlen)
     return 0;
 }
 
+/* A Unix socket path must fit sun_path; say so here rather than at bind. */
+static int check_control(const char *path, char *err, size_t errlen)
+{
+    size_t max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
+    if (path[0] == '\0' || strlen(path) > max)
+        return set_err(err, errlen, "--control '%s': give a socket path of 1 to %zu bytes", path,
+                       max);
+    return 0;
+}
+
 static int apply_option(int c, struct run_options *o, char *err, size_t errlen)
 {
     switch (c) {
@@ -52,6 +68,9 @@ static int apply_option(int c, struct run_options *o, char *err, size_t errlen)
             return set_err(err, errlen, "--timeout '%s': give seconds, more than 0 and at most 86400",
                            optarg);
         return 0;
+    case 'c':
+        o->control = optarg;
+        return check_control(optarg, err, errlen);
     case 'h':
         o->help = 1;
         return 0;
@@ -64,7 +83,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
 {
     static const struct option longopts[] = {
         {"mem", required_argument, NULL, 'm'},     {"name", required_argument, NULL, 'n'},
-        {"timeout", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {"timeout", required_argument, NULL, 't'}, {"control", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);

@@ -11,6 +11,7 @@ struct run_options {
     const char *name;
     uint64_t mem_mib;
     uint64_t timeout_ns;    /* 0: none */
+    const char *control;    /* --control: serve this control socket, no terminal */
     int guest_argc;         /* after "--" */
     char **guest_argv;
     int help;

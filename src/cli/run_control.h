@@ -1,0 +1,38 @@
+/*
+ * `mica run --control`: the per-VM control channel (cp/vm_control.h) served
+ * for one PV domain run by the solo dispatcher. The control ops run on the
+ * run_io thread; pause/resume/shutdown reach the vCPU through its
+ * solo_control, console input through the domain's console ring.
+ */
+#ifndef MICA_CLI_RUN_CONTROL_H
+#define MICA_CLI_RUN_CONTROL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "sched/solo.h"
+
+struct vm_control;
+
+struct run_control {
+    struct pv_domain *dom;
+    struct solo_control *ctl;
+    /* Read by the console sink on the vCPU and I/O threads: set once the
+     * channel is open, cleared before it is closed. */
+    _Atomic(struct vm_control *) channel;
+};
+
+/* The console sink with --control: stdout (the VM's log) and every viewer.
+ * ctx is the struct run_control; its channel may still be NULL. */
+void run_control_sink(void *ctx, const char *buf, size_t len);
+
+/* Serves the channel at path for rc->dom and rc->ctl (set by the caller).
+ * Returns the channel, or NULL with a message in err. */
+struct vm_control *run_control_open(struct run_control *rc, const char *path, char *err,
+                                    size_t errlen);
+
+/* Stops teeing output to the channel, then closes it (removes the socket).
+ * Call once no other thread can use it. */
+void run_control_close(struct run_control *rc);
+
+#endif
