@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -266,6 +267,22 @@ static char *read_tail(const char *path, size_t max)
     return buf;
 }
 
+static int read_exit_status(const struct vm_files *f, int *status);
+static bool wait_for_exit(pid_t pid, uint64_t start, int timeout_ms);
+
+/* A guest may end before its control socket was ever asked (hello.elf
+ * prints and exits): the start worked, and the watch records how it ended.
+ * Only a VMM that failed by itself (bad image, no KVM: status 125) or was
+ * killed is a failed start. */
+static bool ended_as_guest(const struct vm_files *f, pid_t monitor_pid)
+{
+    int status;
+    if (!wait_for_exit(monitor_pid, 0, 2000) || read_exit_status(f, &status) < 0 ||
+        !WIFEXITED(status))
+        return false;
+    return WEXITSTATUS(status) <= 123 || WEXITSTATUS(status) == 139;
+}
+
 static int process_spawn(struct vm_backend *b, const struct vm_record *vm, char **runtime,
                          struct cp_error *err)
 {
@@ -286,7 +303,7 @@ static int process_spawn(struct vm_backend *b, const struct vm_record *vm, char 
     free_argv(argv);
     if (rc < 0)
         return -1;
-    if (!wait_until_ready(&f, vmm_pid)) {
+    if (!wait_until_ready(&f, vmm_pid) && !ended_as_guest(&f, monitor_pid)) {
         if (proc_is_alive(vmm_pid, 0))
             kill(vmm_pid, SIGKILL);
         char *tail = read_tail(f.log, 400);
@@ -497,6 +514,8 @@ static int process_probe(struct vm_backend *b, const struct vm_record *vm, char 
     return 0;
 }
 
+static int ended_fd(void) { return eventfd(1, EFD_CLOEXEC | EFD_NONBLOCK); }
+
 static int process_watch_fd(struct vm_backend *b, const struct vm_record *vm)
 {
     struct runtime_ids ids;
@@ -508,8 +527,11 @@ static int process_watch_fd(struct vm_backend *b, const struct vm_record *vm)
     int fd = proc_pidfd_open(pid);
     if (fd >= 0 && !proc_is_alive(pid, start) && pid == ids.pid) {
         close(fd); /* raced with its end, or the pid was reused */
-        return -1;
+        fd = -1;
     }
+    if (fd < 0) /* both have ended already: a descriptor ready at once, so
+                 * the caller settles this end like any other */
+        fd = ended_fd();
     return fd;
 }
 

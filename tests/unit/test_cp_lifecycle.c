@@ -1,4 +1,5 @@
-/* Crash safety (SIGKILL and restart), console viewers, and scale. */
+/* Crash safety (SIGKILL and restart), console viewers, scale, and the same
+ * with real PV guests under KVM. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,43 +178,195 @@ static void test_thousand_vms(void **state)
     assert_int_equal(vm_count(h), 0);
 }
 
-static void test_real_vm_under_kvm(void **state)
+/* ---- Real PV guests: the daemon runs `$MICA run --control` ------------------ */
+
+static char real_guests[PATH_MAX];
+
+/* Starts a daemon that runs real VMs with $MICA, or says why it cannot. */
+static bool real_daemon_start(struct cp_harness *h)
 {
-    (void)state;
     const char *mica = getenv("MICA"), *guests = getenv("GUESTS");
     if (access("/dev/kvm", R_OK | W_OK) != 0) {
         print_message("skipped: /dev/kvm is absent, so no real VM can run\n");
-        skip();
+        return false;
     }
-    if (!mica || !guests || access(mica, X_OK) != 0) {
+    if (!mica || !guests || access(mica, X_OK) != 0 || !realpath(guests, real_guests)) {
         print_message("skipped: no mica binary with `run` (set MICA and GUESTS)\n");
-        skip();
+        return false;
     }
-    char probe[512];
+    char probe[PATH_MAX + 64];
     snprintf(probe, sizeof probe, "%s run --help 2>&1 | grep -q -- --control", mica);
     if (system(probe) != 0) {
         print_message("skipped: `mica run` has no --control option yet\n");
-        skip();
+        return false;
     }
-    struct cp_harness h;
-    cp_harness_init(&h);
-    h.daemon = fork();
-    if (h.daemon == 0) {
-        execl(mica, mica, "daemon", "--socket", h.socket, "--state-dir", h.state, (char *)NULL);
+    cp_harness_init(h);
+    h->daemon = fork();
+    if (h->daemon == 0) { /* no --vmm: the daemon's own binary, $MICA, runs the VMs */
+        int log = open(h->daemon_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(log, 2);
+        execl(mica, mica, "daemon", "--socket", h->socket, "--state-dir", h->state, (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 500 && !cp_socket_answers(h.socket); i++)
+    for (int i = 0; i < 500 && !cp_socket_answers(h->socket); i++)
         cp_sleep_ms(10);
-    char body[1024];
-    snprintf(body, sizeof body, "{\"name\":\"real\",\"guest\":\"%s/hello.elf\"}", guests);
-    long created = cp_status(&h, "POST", "/v1/vms", body);
-    if (created == 201) {
-        assert_int_equal(cp_vm_action(&h, "real", "start"), 200);
-        assert_true(cp_wait_state(&h, "real", "shutdown"));
-    } else {
-        print_message("skipped: no hello.elf guest in %s\n", guests);
-    }
-    cp_harness_cleanup(&h);
+    return true;
+}
+
+/* The fixture: *state is the harness, or NULL when no real VM can run (the
+ * test then skips). The teardown cleans up after a failed assertion too. */
+static int setup_real(void **state)
+{
+    static struct cp_harness h;
+    *state = real_daemon_start(&h) ? &h : NULL;
+    return 0;
+}
+
+static int teardown_real(void **state)
+{
+    if (*state)
+        cp_harness_cleanup(*state);
+    return 0;
+}
+
+static struct cp_harness *real_daemon(void **state)
+{
+    if (!*state)
+        skip();
+    return *state;
+}
+
+static long create_real(struct cp_harness *h, const char *name, const char *guest)
+{
+    char body[PATH_MAX + 256];
+    snprintf(body, sizeof body, "{\"name\":\"%s\",\"guest\":\"%s/%s\",\"mem_mib\":16}", name,
+             real_guests, guest);
+    return cp_status(h, "POST", "/v1/vms", body);
+}
+
+/* One field of the VM's detailed stats (GET /v1/vms/NAME). */
+static json_int_t real_stat(struct cp_harness *h, const char *name, const char *field)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/vms/%s", name);
+    struct cp_reply r = cp_request(h, "GET", path, NULL);
+    json_t *v = json_object_get(json_object_get(r.json, "stats"), field);
+    json_int_t n = json_is_boolean(v) ? json_is_true(v) : json_integer_value(v);
+    cp_reply_free(&r);
+    return n;
+}
+
+static void test_real_vm_lifecycle(void **state)
+{
+    struct cp_harness *h = real_daemon(state);
+    assert_int_equal(create_real(h, "real", "shell.elf"), 201);
+    assert_int_equal(cp_vm_action(h, "real", "start"), 200);
+    assert_string_equal(cp_vm_state(h, "real"), "running");
+    assert_int_equal(real_stat(h, "real", "vcpus"), 1);
+    assert_int_equal(real_stat(h, "real", "mem_bytes"), 16 << 20);
+    assert_int_equal(cp_vm_action(h, "real", "pause"), 200);
+    assert_string_equal(cp_vm_state(h, "real"), "paused");
+    assert_int_equal(real_stat(h, "real", "paused"), 1);
+    assert_int_equal(cp_vm_action(h, "real", "pause"), 409);
+    assert_int_equal(cp_vm_action(h, "real", "resume"), 200);
+    assert_string_equal(cp_vm_state(h, "real"), "running");
+    assert_int_equal(real_stat(h, "real", "paused"), 0);
+    assert_int_equal(cp_vm_action(h, "real", "resume"), 409);
+    assert_int_equal(cp_vm_action(h, "real", "shutdown"), 200);
+    assert_true(cp_wait_state(h, "real", "shutdown"));
+    struct cp_reply r = cp_request(h, "GET", "/v1/vms/real", NULL);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "exit_code")), 0);
+    cp_reply_free(&r);
+    /* Again, and this time destroyed; then gone. */
+    assert_int_equal(cp_vm_action(h, "real", "start"), 200);
+    assert_string_equal(cp_vm_state(h, "real"), "running");
+    assert_int_equal(cp_vm_action(h, "real", "destroy"), 200);
+    assert_string_equal(cp_vm_state(h, "real"), "shutdown");
+    assert_int_equal(cp_status(h, "DELETE", "/v1/vms/real", NULL), 200);
+    assert_string_equal(cp_vm_state(h, "real"), "absent");
+    /* A guest that ends by itself. */
+    assert_int_equal(create_real(h, "hello", "hello.elf"), 201);
+    assert_int_equal(cp_vm_action(h, "hello", "start"), 200);
+    assert_true(cp_wait_state(h, "hello", "shutdown"));
+}
+
+/* A paused VM does not run its guest: a spinning guest's CPU time stops. */
+static void test_real_pause_stops_the_guest(void **state)
+{
+    struct cp_harness *h = real_daemon(state);
+    assert_int_equal(create_real(h, "spin", "spin.elf"), 201);
+    assert_int_equal(cp_vm_action(h, "spin", "start"), 200);
+    cp_sleep_ms(100);
+    assert_int_equal(cp_vm_action(h, "spin", "pause"), 200);
+    json_int_t cpu = real_stat(h, "spin", "cpu_ns");
+    cp_sleep_ms(300);
+    /* The process's CPU time: what the paused vCPU thread would burn. */
+    assert_true(real_stat(h, "spin", "cpu_ns") - cpu < 50 * 1000000);
+    assert_int_equal(cp_vm_action(h, "spin", "resume"), 200);
+    cpu = real_stat(h, "spin", "cpu_ns");
+    cp_sleep_ms(300);
+    assert_true(real_stat(h, "spin", "cpu_ns") - cpu > 100 * 1000000);
+    assert_int_equal(cp_vm_action(h, "spin", "shutdown"), 200);
+    assert_true(cp_wait_state(h, "spin", "shutdown"));
+}
+
+static int attach_real_console(struct cp_harness *h, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/vms/%s/console", name);
+    struct cp_reply r = cp_request(h, "GET", path, NULL);
+    struct cp_error err;
+    const char *sock = json_string_value(json_object_get(r.json, "socket"));
+    int fd = sock ? vmctl_attach_console(sock, &err) : -1;
+    cp_reply_free(&r);
+    return fd;
+}
+
+static void test_real_console_two_viewers(void **state)
+{
+    struct cp_harness *h = real_daemon(state);
+    assert_int_equal(create_real(h, "sh", "shell.elf"), 201);
+    assert_int_equal(cp_vm_action(h, "sh", "start"), 200);
+    int a = attach_real_console(h, "sh"), b = attach_real_console(h, "sh");
+    assert_true(a >= 0 && b >= 0);
+    char buf[8192];
+    read_until(a, "cms> ", buf, sizeof buf); /* the banner and prompt, from the history */
+    assert_non_null(strstr(buf, "mica CMS shell"));
+    read_until(b, "cms> ", buf, sizeof buf);
+    assert_non_null(strstr(buf, "cms> "));
+    assert_int_equal(write(a, "echo hi\n", 8), 8);
+    read_until(b, "echo hi\nhi\n", buf, sizeof buf); /* the shell echoes, then runs it */
+    assert_non_null(strstr(buf, "echo hi\nhi\n"));
+    read_until(a, "echo hi\nhi\n", buf, sizeof buf);
+    assert_non_null(strstr(buf, "echo hi\nhi\n"));
+    assert_int_equal(write(b, "echo again\n", 11), 11);
+    read_until(a, "\nagain\n", buf, sizeof buf);
+    assert_non_null(strstr(buf, "\nagain\n"));
+    close(a);
+    close(b);
+    assert_int_equal(cp_vm_action(h, "sh", "destroy"), 200);
+}
+
+static void test_real_crash_is_reported(void **state)
+{
+    struct cp_harness *h = real_daemon(state);
+    assert_int_equal(create_real(h, "boom", "shell.elf"), 201);
+    assert_int_equal(cp_vm_action(h, "boom", "start"), 200);
+    int fd = attach_real_console(h, "boom");
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "crash\n", 6), 6);
+    close(fd);
+    assert_true(cp_wait_state(h, "boom", "crashed"));
+    struct cp_reply r = cp_request(h, "GET", "/v1/vms/boom", NULL);
+    const char *report = json_string_value(json_object_get(r.json, "crash_report"));
+    assert_non_null(report);
+    assert_non_null(strstr(report, "crashed: page fault"));
+    assert_true(json_is_null(json_object_get(r.json, "exit_code"))); /* no guest exit code */
+    cp_reply_free(&r);
+    r = cp_request(h, "GET", "/v1/vms", NULL);
+    json_t *vm = json_array_get(json_object_get(r.json, "vms"), 0);
+    assert_string_equal(json_string_value(json_object_get(vm, "state_letter")), "c");
+    cp_reply_free(&r);
 }
 
 int main(int argc, char **argv)
@@ -226,7 +379,10 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_sigkill_during_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_console_two_viewers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_thousand_vms, setup, teardown),
-        cmocka_unit_test(test_real_vm_under_kvm),
+        cmocka_unit_test_setup_teardown(test_real_vm_lifecycle, setup_real, teardown_real),
+        cmocka_unit_test_setup_teardown(test_real_pause_stops_the_guest, setup_real, teardown_real),
+        cmocka_unit_test_setup_teardown(test_real_console_two_viewers, setup_real, teardown_real),
+        cmocka_unit_test_setup_teardown(test_real_crash_is_reported, setup_real, teardown_real),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
