@@ -138,7 +138,7 @@ int cmd_run(int argc, char **argv)
     char **gargv = guest_argv(&o, name);
     int sig_fd = run_io_block_signals();
     vcpu_kick_signal_init();
-    struct run_control rc = {0}; /* the sink's context, used with --control */
+    struct run_control rc = {.to_stdout = true}; /* the sink's context with --control */
     struct pv_domain_config cfg = {
         .name = name, .image_path = o.guest, .mem_mib = o.mem_mib,
         .argc = o.guest_argc + 1, .argv = gargv,

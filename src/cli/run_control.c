@@ -69,7 +69,8 @@ static const struct vm_control_ops ops = {
 void run_control_sink(void *ctx, const char *buf, size_t len)
 {
     struct run_control *rc = ctx;
-    run_io_stdout_sink(NULL, buf, len);
+    if (rc->to_stdout)
+        run_io_stdout_sink(NULL, buf, len);
     struct vm_control *c = atomic_load(&rc->channel);
     if (c)
         vm_control_console_output(c, buf, len);

@@ -8,6 +8,7 @@
 #define MICA_CLI_RUN_CONTROL_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "sched/solo.h"
@@ -17,12 +18,14 @@ struct vm_control;
 struct run_control {
     struct pv_domain *dom;
     struct solo_control *ctl;
+    bool to_stdout; /* also write console output there (the VM's log) */
     /* Read by the console sink on the vCPU and I/O threads: set once the
      * channel is open, cleared before it is closed. */
     _Atomic(struct vm_control *) channel;
 };
 
-/* The console sink with --control: stdout (the VM's log) and every viewer.
+/* The console sink with --control: stdout (the VM's log) if to_stdout, and
+ * every viewer.
  * ctx is the struct run_control; its channel may still be NULL. */
 void run_control_sink(void *ctx, const char *buf, size_t len);
 
