@@ -11,7 +11,8 @@
  *   - POST /v1/vms     VMS times (shell.elf, 16 MiB), timed in total
  *   - GET /v1/vms      x100 with VMS VMs defined
  *   - POST .../start   VMS times, timed in total; then the daemon's RSS and
- *                      the VMs' total PSS
+ *                      the VMs' total PSS (VMMs and monitors), and how much
+ *                      MemAvailable dropped (KVM's kernel memory included)
  *   - GET /v1/vms      x100 with VMS VMs running
  *   - destroy + DELETE all, timed
  * and, as the baseline for a start, spawns 50 `MICA run --control` directly
@@ -174,7 +175,7 @@ static long vms_pss_kb(void)
 struct result {
     double version_us, list0_us, list_def_us, list_run_us;
     double create_s, start_s, teardown_s, direct_start_ms;
-    long daemon_rss_kb, daemon_rss0_kb, vms_pss_kb;
+    long daemon_rss_kb, daemon_rss0_kb, vms_pss_kb, host_used_mb;
 };
 
 static void name_of(char *buf, size_t size, int i) { snprintf(buf, size, "bench%04d", i); }
@@ -256,6 +257,7 @@ static void one_run(int n, struct result *r)
     snprintf(sock, sizeof sock, "%s/mica.sock", dir);
     snprintf(state, sizeof state, "%s/state", dir);
     pid_t daemon = start_daemon();
+    long avail0 = proc_kb(getpid(), "../meminfo", "MemAvailable");
     r->daemon_rss0_kb = proc_kb(daemon, "status", "VmRSS");
     r->version_us = round_trip_us("/v1/version", 200);
     r->list0_us = round_trip_us("/v1/vms", 200);
@@ -264,6 +266,7 @@ static void one_run(int n, struct result *r)
     r->start_s = act_all(n, "start");
     r->daemon_rss_kb = proc_kb(daemon, "status", "VmRSS");
     r->vms_pss_kb = vms_pss_kb();
+    r->host_used_mb = (avail0 - proc_kb(getpid(), "../meminfo", "MemAvailable")) / 1024;
     r->list_run_us = round_trip_us("/v1/vms", 100);
     r->teardown_s = act_all(n, "destroy") + delete_all(n);
     r->direct_start_ms = direct_start_ms(50);
@@ -279,10 +282,10 @@ static void print(const char *label, const struct result *r, int n)
 {
     printf("%-7s version %6.0f us | list: 0 VMs %6.0f us, %d defined %7.0f us, %d running %7.0f us"
            " | create %d %6.2f s | start %d %6.2f s (%5.2f ms/VM; direct spawn %5.2f ms) |"
-           " destroy+delete %6.2f s | daemon RSS %ld -> %ld kB | VMs PSS %ld MB\n",
+           " destroy+delete %6.2f s | daemon RSS %ld -> %ld kB | VMs PSS %ld MB, host %ld MB\n",
            label, r->version_us, r->list0_us, n, r->list_def_us, n, r->list_run_us, n,
            r->create_s, n, r->start_s, r->start_s * 1e3 / n, r->direct_start_ms, r->teardown_s,
-           r->daemon_rss0_kb, r->daemon_rss_kb, r->vms_pss_kb / 1024);
+           r->daemon_rss0_kb, r->daemon_rss_kb, r->vms_pss_kb / 1024, r->host_used_mb);
 }
 
 #define MEDIAN_OF(field)                                                                   \
@@ -324,6 +327,7 @@ int main(int argc, char **argv)
     MEDIAN_OF(daemon_rss_kb);
     MEDIAN_OF(daemon_rss0_kb);
     MEDIAN_OF(vms_pss_kb);
+    MEDIAN_OF(host_used_mb);
     print("median", &m, n);
     printf("ratios: list(0 VMs)/version %.2f, list(%d defined)/list(0) %.1f, list(%d running)/list(0)"
            " %.1f, API start/direct spawn %.2f\n",
