@@ -65,7 +65,7 @@ test: $(BUILD)/test/mica guests $(UNIT_BIN) $(INTEG_BIN)
 # libFuzzer targets: every tests/fuzz/fuzz_*.c links the library objects.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-FUZZ_LIB_SRC := $(filter %.c,$(LIB_SRC))
+FUZZ_LIB_SRC := $(LIB_SRC)
 FUZZ_SECONDS ?= 30
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
 	@mkdir -p $(dir $@)

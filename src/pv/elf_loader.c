@@ -16,7 +16,9 @@ static int check_header(const uint8_t *file, size_t size, char *err, size_t errl
         return set_err(err, errlen, "32-bit ELF; mica guests are 64-bit (build with mica-cc)");
     if (file[EI_DATA] != ELFDATA2LSB)
         return set_err(err, errlen, "big-endian ELF; mica guests are x86-64");
-    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)file;
+    Elf64_Ehdr copy; /* the file need not be aligned */
+    memcpy(&copy, file, sizeof copy);
+    const Elf64_Ehdr *eh = &copy;
     if (eh->e_machine != EM_X86_64)
         return set_err(err, errlen, "ELF for machine %u, not x86-64", eh->e_machine);
     if (eh->e_type != ET_EXEC)
@@ -64,13 +66,16 @@ static int check_overlaps(const Elf64_Phdr *loads[], int n, char *err, size_t er
     return 0;
 }
 
-static int collect_loads(const uint8_t *file, size_t size, uint64_t ram, const Elf64_Phdr *loads[],
-                         int *n, char *err, size_t errlen)
+/* Copies the program headers out of the (possibly unaligned) file and
+ * collects the loadable ones. */
+static int collect_loads(const uint8_t *file, size_t size, uint64_t ram, Elf64_Phdr ph[],
+                         const Elf64_Phdr *loads[], int *n, char *err, size_t errlen)
 {
-    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)file;
-    const Elf64_Phdr *ph = (const Elf64_Phdr *)(file + eh->e_phoff);
+    Elf64_Ehdr eh;
+    memcpy(&eh, file, sizeof eh);
+    memcpy(ph, file + eh.e_phoff, eh.e_phnum * sizeof *ph);
     *n = 0;
-    for (int i = 0; i < eh->e_phnum; i++) {
+    for (int i = 0; i < eh.e_phnum; i++) {
         if (ph[i].p_type == PT_INTERP || ph[i].p_type == PT_DYNAMIC)
             return set_err(err, errlen, "dynamically linked ELF; mica guests are static");
         if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
@@ -97,12 +102,15 @@ static int check_entry(uint64_t entry, const Elf64_Phdr *loads[], int n, char *e
 int pv_elf_load(const uint8_t *file, size_t size, struct guest_mem *ram, struct pv_image *img,
                 char *err, size_t errlen)
 {
+    Elf64_Phdr ph[PV_ELF_MAX_SEGMENTS];
     const Elf64_Phdr *loads[PV_ELF_MAX_SEGMENTS];
     int n;
     if (check_header(file, size, err, errlen) < 0 ||
-        collect_loads(file, size, ram->size, loads, &n, err, errlen) < 0)
+        collect_loads(file, size, ram->size, ph, loads, &n, err, errlen) < 0)
         return -1;
-    uint64_t entry = ((const Elf64_Ehdr *)file)->e_entry;
+    Elf64_Ehdr eh;
+    memcpy(&eh, file, sizeof eh);
+    uint64_t entry = eh.e_entry;
     if (check_entry(entry, loads, n, err, errlen) < 0)
         return -1;
     img->entry = entry;
