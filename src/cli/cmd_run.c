@@ -12,6 +12,7 @@
 #include "cli/exit_status.h"
 #include "cli/run_io.h"
 #include "cli/run_options.h"
+#include "cli/supervisor.h"
 #include "cli/terminal.h"
 #include "sched/solo.h"
 #include "util/log.h"
@@ -71,6 +72,38 @@ static bool wants_linux(int argc, char **argv)
     return false;
 }
 
+/* The VM process (see supervisor.h): builds the domain, runs it, reports
+ * the status, then tears the domain down. */
+static int run_pv_guest(void *ctx, struct supervisor *sup)
+{
+    const struct run_options *o = ctx;
+    char err[512], base[PATH_MAX];
+    snprintf(base, sizeof base, "%s", o->guest);
+    const char *name = o->name ? o->name : basename(base);
+    char **gargv = guest_argv(o, name);
+    int sig_fd = run_io_block_signals();
+    vcpu_kick_signal_init();
+    struct pv_domain_config cfg = {
+        .name = name, .image_path = o->guest, .mem_mib = o->mem_mib,
+        .argc = o->guest_argc + 1, .argv = gargv,
+        .console_sink = run_io_stdout_sink,
+    };
+    struct pv_domain *d = NULL;
+    int status;
+    if (!gargv || pv_domain_create(&d, &cfg, err, sizeof err) < 0) {
+        mica_error("%s", gargv ? err : "out of memory");
+        status = MICA_STATUS_ERROR;
+    } else {
+        status = run_domain(d, o, sig_fd);
+    }
+    supervisor_report(sup, status);
+    pv_domain_destroy(d);
+    free(gargv);
+    if (sig_fd >= 0)
+        close(sig_fd);
+    return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
     if (wants_linux(argc, argv))
@@ -92,28 +125,5 @@ int cmd_run(int argc, char **argv)
         }
         o.guest = path;
     }
-    char base[PATH_MAX];
-    snprintf(base, sizeof base, "%s", o.guest);
-    const char *name = o.name ? o.name : basename(base);
-    char **gargv = guest_argv(&o, name);
-    int sig_fd = run_io_block_signals();
-    vcpu_kick_signal_init();
-    struct pv_domain_config cfg = {
-        .name = name, .image_path = o.guest, .mem_mib = o.mem_mib,
-        .argc = o.guest_argc + 1, .argv = gargv,
-        .console_sink = run_io_stdout_sink,
-    };
-    struct pv_domain *d = NULL;
-    int status;
-    if (!gargv || pv_domain_create(&d, &cfg, err, sizeof err) < 0) {
-        mica_error("%s", gargv ? err : "out of memory");
-        status = MICA_STATUS_ERROR;
-    } else {
-        status = run_domain(d, &o, sig_fd);
-    }
-    pv_domain_destroy(d);
-    free(gargv);
-    if (sig_fd >= 0)
-        close(sig_fd);
-    return status;
+    return supervise(run_pv_guest, &o);
 }
