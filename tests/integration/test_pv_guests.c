@@ -252,6 +252,12 @@ static void too_little_memory(void **state)
     REQUIRE_KVM();
     RUN(NULL, "run", "--mem", "2", (char *)guest("hello.elf"));
     assert_int_equal(res.status, 0); /* 2 MiB is enough for hello */
+    RUN(NULL, "run", "--mem", "4", (char *)guest("bigbss.elf"));
+    assert_int_equal(res.status, 125);
+    assert_contains(res.err, "does not fit in 4 MiB of guest memory");
+    RUN(NULL, "run", "--mem", "10", (char *)guest("bigbss.elf"));
+    assert_int_equal(res.status, 0);
+    assert_contains(res.out, "bigbss: 1");
 }
 
 static void no_kvm_device(void **state)
