@@ -39,7 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             struct pv_iret_frame f = call.f;
             pv_hypercall(d, call.nr, &r, &f, &deadline);
         } else {
-            r.rsp = testbed_exception_stack(d, call.vec, call.err, &call.f) + (call.rsp_off & 0x38);
+            testbed_exception(d, &r, (unsigned)(call.vec % 40), call.err, &call.f);
+            r.rsp += call.rsp_off & 0x38;
+            r.rip += call.rsp_off >> 62; /* sometimes not at a stub */
             pv_exception(d, &r, &deadline);
         }
     }

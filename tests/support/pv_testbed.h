@@ -51,17 +51,26 @@ static struct pv_domain *testbed_domain(uint64_t mem_mib)
     return d;
 }
 
-/* The CPL0 stack as the trampoline leaves it on an exception exit: vector,
- * error code, then the iret frame. Returns the rsp to put in the regs. */
-static uint64_t testbed_exception_stack(struct pv_domain *d, uint64_t vec, uint64_t err,
-                                        const struct pv_iret_frame *f)
+/* The CPU state as the trampoline leaves it on an exception exit: rip just
+ * past the vector's `out`, the error code (if the vector has one) and the
+ * iret frame on the CPL0 stack. */
+static void testbed_exception(struct pv_domain *d, struct kvm_regs *r, unsigned vec, uint64_t err,
+                              const struct pv_iret_frame *f)
 {
-    uint64_t rsp = pv_stack0_top_va() - 7 * 8;
-    uint64_t *w = pv_stack0_at(d, rsp, 7);
-    w[0] = vec;
-    w[1] = err;
-    memcpy(&w[2], f, sizeof *f);
-    return rsp;
+    bool has_err = pv_vector_has_error_code(vec);
+    uint64_t words = has_err ? 6 : 5;
+    r->rsp = pv_stack0_top_va() - words * 8;
+    uint64_t *w = pv_stack0_at(d, r->rsp, (unsigned)words);
+    if (has_err)
+        w[0] = err;
+    memcpy(&w[has_err], f, sizeof *f);
+    uint64_t first_stub = pv_hv_va(PV_PG_TRAMPOLINE * PV_PAGE);
+    for (uint64_t rip = first_stub; rip < first_stub + PV_PAGE; rip++)
+        if (pv_vector_at(rip) == (int)vec) {
+            r->rip = rip;
+            return;
+        }
+    r->rip = 0; /* no such vector: the exit looks corrupt */
 }
 
 #endif

@@ -141,7 +141,7 @@ static void mmu_update_goes_through_the_trampoline(void **state)
     hc(MICA_HC_MMU_UPDATE, 0x300000, 7, MICA_MMU_PRESENT);
     assert_int_equal(rax(), 0);
     assert_int_equal(r.rip, pv_tramp_va_pte_write());
-    assert_int_equal(r.rsp, 0x1010);
+    assert_int_equal(r.rsp, 0x1000); /* at the iret frame already */
     assert_int_equal(r.r11, 7 * PV_PAGE | PTE_P | PTE_U | PTE_NX);
     assert_int_equal(r.rdx, 0x300000);
     r.rsp = 0x1000, r.rip = 0x5000;
@@ -153,16 +153,16 @@ static void mmu_update_goes_through_the_trampoline(void **state)
 static void exceptions_bounce_or_crash(void **state)
 {
     (void)state;
-    r.rsp = testbed_exception_stack(d, 13, 0x42, &f);
+    testbed_exception(d, &r, 13, 0x42, &f);
     r.rbx = 0xb0b;
     assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "general protection"));
     assert_non_null(strstr(d->crash_report, "rbx 0000000000000b0b"));
 
     d->trap_table[13] = 0x100400;
-    r.rsp = testbed_exception_stack(d, 13, 0x42, &f);
+    testbed_exception(d, &r, 13, 0x42, &f);
     assert_int_equal(pv_exception(d, &r, &deadline), PV_RESUME);
-    struct pv_iret_frame *nf = (struct pv_iret_frame *)pv_stack0_at(d, r.rsp + 16, 5);
+    struct pv_iret_frame *nf = (struct pv_iret_frame *)pv_stack0_at(d, r.rsp + 8, 5);
     assert_int_equal(nf->rip, 0x100400);
     struct mica_trap_frame *t = (struct mica_trap_frame *)(d->ram.host + r.rdi);
     assert_true(r.rdi + sizeof *t <= 0x80000 - 128); /* below the red zone */
@@ -172,16 +172,20 @@ static void exceptions_bounce_or_crash(void **state)
     assert_int_equal(t->rbx, 0xb0b);
 
     f.rsp = 0x800; /* a stack running into the unmapped page 0 */
-    r.rsp = testbed_exception_stack(d, 13, 0, &f);
+    testbed_exception(d, &r, 13, 0, &f);
     assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "not writable"));
 
     f.cs = PV_SEL_KCODE; /* a fault inside the trampoline itself */
-    r.rsp = testbed_exception_stack(d, 14, 0, &f);
+    testbed_exception(d, &r, 14, 0, &f);
     assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "trampoline"));
 
+    testbed_exception(d, &r, 13, 0, &f);
     r.rsp = 0x1234; /* not on the CPL0 stack at all */
+    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    testbed_exception(d, &r, 13, 0, &f);
+    r.rip += 1; /* not right after a stub's `out` */
     assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
 }
 
@@ -190,11 +194,11 @@ static void ud2_in_the_hypercall_page_is_a_hypercall(void **state)
     (void)state;
     f.rip = pv_special_va(PV_PG_HYPERCALL) + MICA_HC_EXIT * MICA_HC_STUB_SIZE + 5;
     r.rdi = 9;
-    r.rsp = testbed_exception_stack(d, 6, 0, &f);
+    testbed_exception(d, &r, 6, 0, &f);
     assert_int_equal(pv_exception(d, &r, &deadline), PV_EXIT);
     assert_int_equal(d->exit_code, 9);
     f.rip = pv_special_va(PV_PG_HYPERCALL) + 4; /* not at a ud2: a real #UD */
-    r.rsp = testbed_exception_stack(d, 6, 0, &f);
+    testbed_exception(d, &r, 6, 0, &f);
     assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "invalid opcode"));
 }
