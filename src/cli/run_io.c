@@ -151,13 +151,13 @@ int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ct
     io->quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (io->epfd < 0 || io->quit_fd < 0 || watch(io, io->quit_fd) < 0 ||
         watch(io, d->doorbell_fd) < 0 || (sig_fd >= 0 && watch(io, sig_fd) < 0))
-        return set_err(err, errlen, "console I/O setup: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "console I/O setup: %s", strerror(errno));
     if (in_fd < 0)
         end_input(io);
     else
         io->in_pollable = watch(io, in_fd) == 0; /* regular files cannot be polled */
     if (pthread_create(&io->thread, NULL, io_main, io) != 0)
-        return set_err(err, errlen, "cannot start the console thread");
+        return errmsg(err, errlen, -1, "cannot start the console thread");
     io->started = true;
     return 0;
 }
