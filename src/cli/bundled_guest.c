@@ -30,6 +30,6 @@ int bundled_guest_path(const char *file, char *out, size_t outlen, char *err, si
             if (try_path(dir, rels[i], file, out, outlen) == 0)
                 return 0;
     }
-    return set_err(err, errlen, "bundled guest %s not found (set MICA_GUEST_DIR or run 'make')",
+    return errmsg(err, errlen, -1, "bundled guest %s not found (set MICA_GUEST_DIR or run 'make')",
                    file);
 }

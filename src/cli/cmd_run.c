@@ -14,6 +14,7 @@
 #include "cli/run_control.h"
 #include "cli/run_io.h"
 #include "cli/run_options.h"
+#include "cli/supervisor.h"
 #include "cli/terminal.h"
 #include "sched/solo.h"
 #include "util/log.h"
@@ -111,6 +112,39 @@ static bool wants_linux(int argc, char **argv)
     return false;
 }
 
+/* The VM process (see supervisor.h): builds the domain, runs it, reports
+ * the status, then tears the domain down. */
+static int run_pv_guest(void *ctx, struct supervisor *sup)
+{
+    const struct run_options *o = ctx;
+    char err[512], base[PATH_MAX];
+    snprintf(base, sizeof base, "%s", o->guest);
+    const char *name = o->name ? o->name : basename(base);
+    char **gargv = guest_argv(o, name);
+    int sig_fd = run_io_block_signals();
+    vcpu_kick_signal_init();
+    struct run_control rc = {.to_stdout = true}; /* the sink's context with --control */
+    struct pv_domain_config cfg = {
+        .name = name, .image_path = o->guest, .mem_mib = o->mem_mib,
+        .argc = o->guest_argc + 1, .argv = gargv,
+        .console_sink = o->control ? run_control_sink : run_io_stdout_sink, .console_ctx = &rc,
+    };
+    struct pv_domain *d = NULL;
+    int status;
+    if (!gargv || pv_domain_create(&d, &cfg, err, sizeof err) < 0) {
+        mica_error("%s", gargv ? err : "out of memory");
+        status = MICA_STATUS_ERROR;
+    } else {
+        status = run_domain(d, o, sig_fd, &rc);
+    }
+    supervisor_report(sup, status);
+    pv_domain_destroy(d);
+    free(gargv);
+    if (sig_fd >= 0)
+        close(sig_fd);
+    return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
     if (wants_linux(argc, argv))
@@ -132,29 +166,12 @@ int cmd_run(int argc, char **argv)
         }
         o.guest = path;
     }
-    char base[PATH_MAX];
-    snprintf(base, sizeof base, "%s", o.guest);
-    const char *name = o.name ? o.name : basename(base);
-    char **gargv = guest_argv(&o, name);
-    int sig_fd = run_io_block_signals();
-    vcpu_kick_signal_init();
-    struct run_control rc = {.to_stdout = true}; /* the sink's context with --control */
-    struct pv_domain_config cfg = {
-        .name = name, .image_path = o.guest, .mem_mib = o.mem_mib,
-        .argc = o.guest_argc + 1, .argv = gargv,
-        .console_sink = o.control ? run_control_sink : run_io_stdout_sink, .console_ctx = &rc,
-    };
-    struct pv_domain *d = NULL;
-    int status;
-    if (!gargv || pv_domain_create(&d, &cfg, err, sizeof err) < 0) {
-        mica_error("%s", gargv ? err : "out of memory");
-        status = MICA_STATUS_ERROR;
-    } else {
-        status = run_domain(d, &o, sig_fd, &rc);
+    if (o.control) {
+        /* Under the daemon, the process it watches (pid, CPU time, RSS,
+         * SIGKILL on destroy) must be the VM itself. Nobody waits on the
+         * exit there, so the supervisor's early exit would buy nothing. */
+        struct supervisor none = {.status_fd = -1};
+        return run_pv_guest(&o, &none);
     }
-    pv_domain_destroy(d);
-    free(gargv);
-    if (sig_fd >= 0)
-        close(sig_fd);
-    return status;
+    return supervise(run_pv_guest, &o);
 }

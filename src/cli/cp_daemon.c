@@ -10,11 +10,19 @@
 #include <string.h>
 #include <unistd.h>
 
-/* By default each VM runs in `mica run` from this very binary. */
-static void own_binary(char *out, size_t size)
+/* By default each VM runs in `mica run` from this very binary, or from the
+ * lean `mica` installed beside it when this is mica-cp: that one loads no
+ * HTTP, TLS or SQLite library at each VM start, and maps less memory. */
+static void default_vmm(char *out, size_t size)
 {
     ssize_t n = readlink("/proc/self/exe", out, size - 1);
     out[n > 0 ? n : 0] = '\0';
+    char *slash = strrchr(out, '/');
+    if (!slash || strcmp(slash + 1, "mica-cp") != 0)
+        return;
+    slash[5] = '\0'; /* ".../mica-cp" -> ".../mica" */
+    if (access(out, X_OK) != 0)
+        strcpy(slash + 5, "-cp");
 }
 
 int cmd_daemon(int argc, char **argv)
@@ -26,7 +34,7 @@ int cmd_daemon(int argc, char **argv)
     if (env_vmm && *env_vmm)
         snprintf(vmm, sizeof vmm, "%s", env_vmm);
     else
-        own_binary(vmm, sizeof vmm);
+        default_vmm(vmm, sizeof vmm);
     for (int i = 1; i < argc; i++) {
         char *target = NULL;
         if (strcmp(argv[i], "--socket") == 0)

@@ -1,6 +1,10 @@
 /* mica: the command line, git-style subcommands. */
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/cp_commands.h"
@@ -17,6 +21,32 @@ static const struct subcommand subcommands[] = {
     {"run", cmd_run, "boot a guest attached to this terminal (default: the bundled shell)"},
 };
 
+#ifdef MICA_LEAN
+/* The lean `mica` runs guests itself and hands every other command to
+ * mica-cp, installed beside it (see the Makefile). */
+static int hand_to_full_binary(char **argv)
+{
+    char exe[PATH_MAX], path[PATH_MAX + 16];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        mica_error("cannot find my own binary: %s", strerror(errno));
+        return MICA_STATUS_ERROR;
+    }
+    exe[n] = 0;
+    snprintf(path, sizeof path, "%s/mica-cp", dirname(exe));
+    argv[0] = path;
+    execv(path, argv);
+    mica_error("%s: %s (the control-plane commands live there)", path, strerror(errno));
+    return MICA_STATUS_ERROR;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && !strcmp(argv[1], subcommands[0].name))
+        return subcommands[0].run(argc - 1, argv + 1);
+    return hand_to_full_binary(argv);
+}
+#else
 static void usage(FILE *out)
 {
     fputs("usage: mica COMMAND [ARGS...]\n\ncommands:\n", out);
@@ -46,3 +76,4 @@ int main(int argc, char **argv)
     mica_error("unknown command '%s' (see 'mica --help')", argv[1]);
     return MICA_STATUS_ERROR;
 }
+#endif

@@ -162,7 +162,7 @@ int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ct
     io->epfd = epoll_create1(EPOLL_CLOEXEC);
     io->quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (watch_all(io) < 0)
-        return set_err(err, errlen, "console I/O setup: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "console I/O setup: %s", strerror(errno));
     if (io->in_fd >= 0)
         io->in_pollable = watch(io, io->in_fd) == 0; /* regular files cannot be polled */
     else if (io->control)
@@ -170,7 +170,7 @@ int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ct
     else
         end_input(io);
     if (pthread_create(&io->thread, NULL, io_main, io) != 0)
-        return set_err(err, errlen, "cannot start the console thread");
+        return errmsg(err, errlen, -1, "cannot start the console thread");
     io->started = true;
     return 0;
 }

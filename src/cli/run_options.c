@@ -31,12 +31,12 @@ static int check_name(const char *name, char *err, size_t errlen)
 {
     size_t n = strlen(name);
     if (n == 0 || n >= MICA_NAME_MAX)
-        return set_err(err, errlen, "--name: must be 1 to %d characters", MICA_NAME_MAX - 1);
+        return errmsg(err, errlen, -1, "--name: must be 1 to %d characters", MICA_NAME_MAX - 1);
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '-' || c == '_' || c == '.'))
-            return set_err(err, errlen, "--name '%s': only letters, digits, '-', '_' and '.'",
+            return errmsg(err, errlen, -1, "--name '%s': only letters, digits, '-', '_' and '.'",
                            name);
     }
     return 0;
@@ -47,8 +47,8 @@ static int check_control(const char *path, char *err, size_t errlen)
 {
     size_t max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
     if (path[0] == '\0' || strlen(path) > max)
-        return set_err(err, errlen, "--control '%s': give a socket path of 1 to %zu bytes", path,
-                       max);
+        return errmsg(err, errlen, -1, "--control '%s': give a socket path of 1 to %zu bytes",
+                      path, max);
     return 0;
 }
 
@@ -57,7 +57,7 @@ static int apply_option(int c, struct run_options *o, char *err, size_t errlen)
     switch (c) {
     case 'm':
         if (parse_u64(optarg, MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB, &o->mem_mib) < 0)
-            return set_err(err, errlen, "--mem '%s': give MiB between %u and %u", optarg,
+            return errmsg(err, errlen, -1, "--mem '%s': give MiB between %u and %u", optarg,
                            MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB);
         return 0;
     case 'n':
@@ -65,7 +65,7 @@ static int apply_option(int c, struct run_options *o, char *err, size_t errlen)
         return check_name(optarg, err, errlen);
     case 't':
         if (parse_seconds(optarg, &o->timeout_ns) < 0)
-            return set_err(err, errlen, "--timeout '%s': give seconds, more than 0 and at most 86400",
+            return errmsg(err, errlen, -1, "--timeout '%s': give seconds, more than 0 and at most 86400",
                            optarg);
         return 0;
     case 'c':
@@ -75,7 +75,7 @@ static int apply_option(int c, struct run_options *o, char *err, size_t errlen)
         o->help = 1;
         return 0;
     default:
-        return set_err(err, errlen, "unknown option (see 'mica run --help')");
+        return errmsg(err, errlen, -1, "unknown option (see 'mica run --help')");
     }
 }
 
@@ -95,9 +95,9 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
     int c;
     while ((c = getopt_long(dashes, argv, ":h", longopts, NULL)) != -1) {
         if (c == ':')
-            return set_err(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+            return errmsg(err, errlen, -1, "option '%s' needs a value", argv[optind - 1]);
         if (c == '?')
-            return set_err(err, errlen, "unknown option '%s' (see 'mica run --help')",
+            return errmsg(err, errlen, -1, "unknown option '%s' (see 'mica run --help')",
                            argv[optind - 1]);
         if (apply_option(c, o, err, errlen) < 0)
             return -1;
@@ -105,7 +105,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
     if (optind < dashes)
         o->guest = argv[optind++];
     if (optind < dashes)
-        return set_err(err, errlen, "unexpected argument '%s' (guest arguments go after '--')",
+        return errmsg(err, errlen, -1, "unexpected argument '%s' (guest arguments go after '--')",
                        argv[optind]);
     o->guest_argc = dashes < argc ? argc - dashes - 1 : 0;
     o->guest_argv = argv + dashes + (dashes < argc);

@@ -47,13 +47,14 @@ static int host_tsc_invariant(void)
 
 static int read_guest_tsc(struct pv_domain *d, uint64_t *tsc)
 {
-    struct {
+    union {
         struct kvm_msrs head;
-        struct kvm_msr_entry entry;
-    } msrs = {.head.nmsrs = 1, .entry.index = MSR_IA32_TSC};
-    if (ioctl(d->cpu.fd, KVM_GET_MSRS, &msrs) != 1)
+        uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+    } buf = {.head.nmsrs = 1};
+    buf.head.entries[0].index = MSR_IA32_TSC;
+    if (ioctl(d->cpu.fd, KVM_GET_MSRS, &buf) != 1)
         return -1;
-    *tsc = msrs.entry.data;
+    *tsc = buf.head.entries[0].data;
     return 0;
 }
 

@@ -75,6 +75,21 @@ static void write_hypercall_page(struct guest_mem *hv)
     }
 }
 
+int pv_vector_at(uint64_t rip)
+{
+    uint64_t first = tramp_va(pv_tramp_vectors) + 2; /* past `out %al, $0xe1` */
+    if (rip < first || (rip - first) % VECTOR_STUB_SIZE)
+        return -1;
+    uint64_t v = (rip - first) / VECTOR_STUB_SIZE;
+    return v < MICA_TRAP_VECTORS ? (int)v : -1;
+}
+
+bool pv_vector_has_error_code(unsigned v)
+{
+    return v < 32 && ((1u << v) & ((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
+                                   (1u << 14) | (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30)));
+}
+
 int pv_hypercall_at(uint64_t rip)
 {
     uint64_t page = pv_special_va(PV_PG_HYPERCALL);

@@ -7,6 +7,7 @@
 #define MICA_PV_CPU_TABLES_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pv/layout.h"
@@ -17,6 +18,11 @@ void pv_cpu_tables_write(struct guest_mem *hv);
 
 /* Initial segment and control registers: long mode, CPL3. */
 void pv_cpu_initial_sregs(struct kvm_sregs *s);
+
+/* The exception vector whose trampoline stub exited at rip (the rip after
+ * its `out`), or -1; and whether the CPU pushed an error code for it. */
+int pv_vector_at(uint64_t rip);
+bool pv_vector_has_error_code(unsigned vector);
 
 /* The hypercall number whose `ud2` sits at rip in the hypercall page, or
  * -1 when rip is not such an instruction (a real #UD). */

@@ -26,7 +26,7 @@ static uint64_t next_domain_id = 1;
 static int check_mem(uint64_t mib, char *err, size_t errlen)
 {
     if (mib < MICA_MEM_MIN_MIB || mib > MICA_MEM_MAX_MIB)
-        return set_err(err, errlen, "memory size %llu MiB is outside %u..%u MiB",
+        return errmsg(err, errlen, -1, "memory size %llu MiB is outside %u..%u MiB",
                        (unsigned long long)mib, MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB);
     return 0;
 }
@@ -42,9 +42,9 @@ static int load_image(struct pv_domain *d, const char *path, struct pv_image *im
     int rc = pv_elf_load(file, size, &d->ram, img, why, sizeof why);
     free(file);
     if (rc < 0)
-        return set_err(err, errlen, "guest image %s: %s", path, why);
+        return errmsg(err, errlen, -1, "guest image %s: %s", path, why);
     if (img->end + HEAP_MIN > d->ram.size)
-        return set_err(err, errlen, "guest image %s needs more than %llu MiB of memory (try --mem %llu)",
+        return errmsg(err, errlen, -1, "guest image %s needs more than %llu MiB of memory (try --mem %llu)",
                        path, (unsigned long long)(d->ram.size >> 20),
                        (unsigned long long)((img->end + HEAP_MIN + TWO_MIB - 1) >> 20) + 1);
     return 0;
@@ -57,7 +57,7 @@ static int alloc_memory(struct pv_domain *d, uint64_t mib, char *err, size_t err
     if (rc == 0)
         rc = guest_mem_alloc(&d->hv, PV_HV_GPA, d->layout.hv_bytes);
     if (rc < 0)
-        return set_err(err, errlen, "cannot map %llu MiB of guest memory: %s",
+        return errmsg(err, errlen, -1, "cannot map %llu MiB of guest memory: %s",
                        (unsigned long long)mib, strerror(-rc));
     d->mmu = (struct pv_mmu){.layout = &d->layout, .ram = &d->ram, .hv = &d->hv};
     d->start_info = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_START_INFO), PV_PAGE);
@@ -70,7 +70,7 @@ static int set_cpu_state(struct pv_domain *d, uint64_t entry, char *err, size_t 
     struct kvm_sregs sregs;
     if (ioctl(d->cpu.fd, KVM_SET_CPUID2, d->vm.kvm->supported_cpuid) < 0 ||
         ioctl(d->cpu.fd, KVM_GET_SREGS, &sregs) < 0)
-        return set_err(err, errlen, "setting up the vCPU: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "setting up the vCPU: %s", strerror(errno));
     pv_cpu_initial_sregs(&sregs);
     struct kvm_regs regs = {
         .rip = entry,
@@ -79,7 +79,7 @@ static int set_cpu_state(struct pv_domain *d, uint64_t entry, char *err, size_t 
         .rflags = 0x202,
     };
     if (ioctl(d->cpu.fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(d->cpu.fd, KVM_SET_REGS, &regs) < 0)
-        return set_err(err, errlen, "setting the vCPU's registers: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "setting the vCPU's registers: %s", strerror(errno));
     return 0;
 }
 
@@ -93,7 +93,7 @@ static int setup_kvm(struct pv_domain *d, uint64_t entry, char *err, size_t errl
         return -1;
     d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (d->wake_fd < 0)
-        return set_err(err, errlen, "eventfd: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "eventfd: %s", strerror(errno));
     if (vcpu_create(&d->cpu, &d->vm, 0, err, errlen) < 0)
         return -1;
     return set_cpu_state(d, entry, err, errlen);
@@ -125,7 +125,7 @@ int pv_domain_create(struct pv_domain **out, const struct pv_domain_config *cfg,
 {
     struct pv_domain *d = calloc(1, sizeof *d);
     if (!d)
-        return set_err(err, errlen, "out of memory");
+        return errmsg(err, errlen, -1, "out of memory");
     d->vm.fd = d->cpu.fd = d->doorbell_fd = d->wake_fd = -1;
     d->id = __atomic_fetch_add(&next_domain_id, 1, __ATOMIC_RELAXED);
     d->wait_ports = ~0ull;

@@ -27,7 +27,8 @@ struct pv_iret_frame {
 /* The CPL0 stack words at rsp (hypervisor VA), or NULL if rsp is not on it. */
 uint64_t *pv_stack0_at(struct pv_domain *d, uint64_t rsp, unsigned words);
 
-/* An exception exit: r->rsp points at vector, error code and iret frame. */
+/* An exception exit: r->rip tells the vector (see pv_vector_at), r->rsp
+ * points at the error code, if any, and the iret frame. */
 enum pv_outcome pv_exception(struct pv_domain *d, struct kvm_regs *r, uint64_t *deadline);
 
 /* Hypercall nr of the frame's context (rip already past the ud2). */

@@ -147,8 +147,7 @@ static enum pv_outcome hc_mmu_update(struct pv_domain *d, struct kvm_regs *r, st
     r->rcx = pte_va;
     r->r11 = pte;
     r->rdx = r->rdi;
-    r->rsp += 16; /* at the iret frame, past vector and error code */
-    r->rip = pv_tramp_va_pte_write();
+    r->rip = pv_tramp_va_pte_write(); /* rsp is at the iret frame: #UD has no error code */
     r->rax = 0;
     return PV_RESUME;
 }

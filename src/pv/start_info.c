@@ -11,7 +11,7 @@ static int pack_args(struct mica_start_info *si, int argc, char **argv, char *er
     for (int i = 0; i < argc; i++) {
         size_t n = strlen(argv[i]) + 1;
         if (n > MICA_ARGS_MAX - used)
-            return set_err(err, errlen, "guest arguments are longer than %u bytes", MICA_ARGS_MAX);
+            return errmsg(err, errlen, -1, "guest arguments are longer than %u bytes", MICA_ARGS_MAX);
         memcpy(si->args + used, argv[i], n);
         used += n;
     }

@@ -23,20 +23,16 @@ pv_tramp_iret:
 
 /* Every exception, hypercalls included: a hypercall is the `ud2` in a stub
  * of the hypercall page (on these hosts `int` and `syscall` do not reach
- * CPL0 from a guest's CPL3, but exceptions do). */
-pv_tramp_exception:
-    out %al, $0xe1         /* stack: vector, error code, iret frame */
-    add $16, %rsp
-    iretq
-
-/* One 16-byte stub per exception vector, in vector order. */
+ * CPL0 from a guest's CPL3, but exceptions do). One 16-byte stub per vector,
+ * in vector order: mica tells the vector from the stub's address, so the
+ * stub pushes nothing and costs two or three emulated instructions. */
     .macro vec_stub v, has_error
     .balign 16
-    .if \has_error == 0
-    push $0
+    out %al, $0xe1
+    .if \has_error
+    add $8, %rsp           /* drop the error code (mica read it) */
     .endif
-    push $\v
-    jmp pv_tramp_exception
+    iretq
     .endm
 
     .balign 16

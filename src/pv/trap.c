@@ -5,6 +5,7 @@
  * it at CPL3 (like a signal); without one the domain ends with a report.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -159,12 +160,14 @@ static const char *pf_reason(uint64_t err)
 
 enum pv_outcome pv_exception(struct pv_domain *d, struct kvm_regs *r, uint64_t *deadline)
 {
-    uint64_t *w = pv_stack0_at(d, r->rsp, 7);
+    int v = pv_vector_at(r->rip);
+    bool has_err = v >= 0 && pv_vector_has_error_code((unsigned)v);
+    uint64_t *w = v >= 0 ? pv_stack0_at(d, r->rsp, has_err ? 6 : 5) : NULL;
     if (!w)
-        return pv_crash(d, r, NULL, "exception with a corrupt hypervisor stack");
-    uint64_t vec = w[0], err = w[1];
-    struct pv_iret_frame *f = (struct pv_iret_frame *)&w[2];
-    if ((f->cs & 3) != 3 || vec >= MICA_TRAP_VECTORS)
+        return pv_crash(d, r, NULL, "exception exit with a corrupt hypervisor state");
+    uint64_t vec = (uint64_t)v, err = has_err ? w[0] : 0;
+    struct pv_iret_frame *f = (struct pv_iret_frame *)&w[has_err];
+    if ((f->cs & 3) != 3)
         return pv_crash(d, r, f, "%s inside the hypervisor trampoline (vector %llu)",
                         vector_name(vec), (unsigned long long)vec);
     int nr = vec == 6 ? pv_hypercall_at(f->rip) : -1;

@@ -28,15 +28,15 @@ int read_whole_file(const char *path, size_t max, uint8_t **data, size_t *size, 
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return set_err(err, errlen, "%s: %s", path, strerror(errno));
+        return errmsg(err, errlen, -1, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
         close(fd);
-        return set_err(err, errlen, "%s: not a regular file", path);
+        return errmsg(err, errlen, -1, "%s: not a regular file", path);
     }
     if ((uint64_t)st.st_size > max) {
         close(fd);
-        return set_err(err, errlen, "%s: %lld bytes is larger than the limit of %zu", path,
+        return errmsg(err, errlen, -1, "%s: %lld bytes is larger than the limit of %zu", path,
                        (long long)st.st_size, max);
     }
     uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
@@ -44,7 +44,7 @@ int read_whole_file(const char *path, size_t max, uint8_t **data, size_t *size, 
     close(fd);
     if (rc < 0) {
         free(buf);
-        return set_err(err, errlen, "%s: %s", path, strerror(-rc));
+        return errmsg(err, errlen, -1, "%s: %s", path, strerror(-rc));
     }
     *data = buf;
     *size = (size_t)st.st_size;

@@ -26,14 +26,3 @@ void mica_warn(const char *fmt, ...)
     vreport("warning: ", fmt, ap);
     va_end(ap);
 }
-
-int set_err(char *errbuf, size_t len, const char *fmt, ...)
-{
-    if (errbuf && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(errbuf, len, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}

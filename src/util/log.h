@@ -12,8 +12,7 @@
 void mica_error(const char *fmt, ...) MICA_PRINTF(1, 2);
 void mica_warn(const char *fmt, ...) MICA_PRINTF(1, 2);
 
-/* Formats into a caller's error buffer (errbuf may be NULL); returns -1 so
- * callers can write `return set_err(err, n, "...")`. */
-int set_err(char *errbuf, size_t len, const char *fmt, ...) MICA_PRINTF(3, 4);
+/* Errors for a caller to print go into its buffer: see util/errmsg.h. */
+#include "util/errmsg.h"
 
 #endif

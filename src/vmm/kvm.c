@@ -29,12 +29,12 @@ static int open_device(char *err, size_t errlen)
         const char *hint = errno == ENOENT ? "is KVM enabled on this host?"
                            : errno == EACCES ? "add yourself to the kvm group or run as root"
                                              : "";
-        return set_err(err, errlen, "%s: %s%s%s", path, strerror(errno), *hint ? "; " : "", hint);
+        return errmsg(err, errlen, -1, "%s: %s%s%s", path, strerror(errno), *hint ? "; " : "", hint);
     }
     int version = ioctl(fd, KVM_GET_API_VERSION, 0);
     if (version != KVM_API_VERSION) {
         close(fd);
-        return set_err(err, errlen, "%s: KVM API version %d, mica needs %d", path, version,
+        return errmsg(err, errlen, -1, "%s: KVM API version %d, mica needs %d", path, version,
                        KVM_API_VERSION);
     }
     host.fd = fd;
@@ -45,15 +45,15 @@ static int query_host(char *err, size_t errlen)
 {
     host.vcpu_mmap_size = ioctl(host.fd, KVM_GET_VCPU_MMAP_SIZE, 0);
     if (host.vcpu_mmap_size <= 0)
-        return set_err(err, errlen, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "KVM_GET_VCPU_MMAP_SIZE: %s", strerror(errno));
     host.has_sync_regs = ioctl(host.fd, KVM_CHECK_EXTENSION, KVM_CAP_SYNC_REGS) > 0;
     size_t sz = sizeof(struct kvm_cpuid2) + KVM_CPUID_ENTRIES_MAX * sizeof(struct kvm_cpuid_entry2);
     host.supported_cpuid = calloc(1, sz);
     if (!host.supported_cpuid)
-        return set_err(err, errlen, "out of memory");
+        return errmsg(err, errlen, -1, "out of memory");
     host.supported_cpuid->nent = KVM_CPUID_ENTRIES_MAX;
     if (ioctl(host.fd, KVM_GET_SUPPORTED_CPUID, host.supported_cpuid) < 0)
-        return set_err(err, errlen, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
     return 0;
 }
 

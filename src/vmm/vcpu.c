@@ -29,14 +29,14 @@ int vcpu_create(struct vcpu *cpu, struct vm *vm, int index, char *err, size_t er
     memset(cpu, 0, sizeof *cpu);
     cpu->fd = ioctl(vm->fd, KVM_CREATE_VCPU, index);
     if (cpu->fd < 0)
-        return set_err(err, errlen, "KVM_CREATE_VCPU %d: %s", index, strerror(errno));
+        return errmsg(err, errlen, -1, "KVM_CREATE_VCPU %d: %s", index, strerror(errno));
     cpu->run_size = (size_t)vm->kvm->vcpu_mmap_size;
     cpu->run = mmap(NULL, cpu->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, cpu->fd, 0);
     if (cpu->run == MAP_FAILED) {
         cpu->run = NULL;
         close(cpu->fd);
         cpu->fd = -1;
-        return set_err(err, errlen, "mmap of vCPU %d state: %s", index, strerror(errno));
+        return errmsg(err, errlen, -1, "mmap of vCPU %d state: %s", index, strerror(errno));
     }
     if (vm->kvm->has_sync_regs)
         cpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS;

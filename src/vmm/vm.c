@@ -17,7 +17,7 @@ int vm_create(struct vm *vm, char *err, size_t errlen)
         return -1;
     vm->fd = ioctl(vm->kvm->fd, KVM_CREATE_VM, 0);
     if (vm->fd < 0)
-        return set_err(err, errlen, "KVM_CREATE_VM: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "KVM_CREATE_VM: %s", strerror(errno));
     return 0;
 }
 
@@ -37,7 +37,7 @@ int vm_add_memory(struct vm *vm, const struct guest_mem *mem, char *err, size_t 
         .userspace_addr = (uint64_t)(uintptr_t)mem->host,
     };
     if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
-        return set_err(err, errlen, "KVM_SET_USER_MEMORY_REGION (%llu KiB at %#llx): %s",
+        return errmsg(err, errlen, -1, "KVM_SET_USER_MEMORY_REGION (%llu KiB at %#llx): %s",
                        (unsigned long long)mem->size >> 10, (unsigned long long)mem->gpa,
                        strerror(errno));
     vm->next_slot++;
@@ -48,11 +48,11 @@ int vm_add_mmio_doorbell(struct vm *vm, uint64_t gpa, uint32_t len, char *err, s
 {
     int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (efd < 0)
-        return set_err(err, errlen, "eventfd: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "eventfd: %s", strerror(errno));
     struct kvm_ioeventfd io = {.addr = gpa, .len = len, .fd = efd};
     if (ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0) {
         close(efd);
-        return set_err(err, errlen, "KVM_IOEVENTFD at %#llx: %s", (unsigned long long)gpa,
+        return errmsg(err, errlen, -1, "KVM_IOEVENTFD at %#llx: %s", (unsigned long long)gpa,
                        strerror(errno));
     }
     return efd;

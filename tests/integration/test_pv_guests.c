@@ -157,6 +157,49 @@ static void ctrl_c_stops_spinner(void **state)
     assert_int_equal(WEXITSTATUS(st), 130);
 }
 
+static pid_t vm_child_of(pid_t pid)
+{
+    char path[128];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", pid, pid);
+    FILE *f = fopen(path, "r");
+    int child = 0;
+    if (f && fscanf(f, "%d", &child) != 1)
+        child = 0;
+    if (f)
+        fclose(f);
+    return child;
+}
+
+/* mica runs the VM in a child (the supervisor exits without waiting for the
+ * VM's teardown): SIGTERM to mica stops the guest, SIGKILL takes the VM
+ * process down with it. */
+static void signals_reach_the_vm_process(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    char out[] = "/tmp/mica-test-kill-XXXXXX";
+    close(mkstemp(out));
+    char *argv[] = {(char *)mica(), "run", (char *)guest("spin.elf"), NULL};
+    pid_t pid = spawn_cmd(argv, out);
+    usleep(300000);
+    kill(pid, SIGTERM);
+    int st;
+    waitpid(pid, &st, 0);
+    assert_int_equal(WEXITSTATUS(st), 130);
+
+    pid = spawn_cmd(argv, out);
+    usleep(300000);
+    pid_t vm = vm_child_of(pid);
+    assert_true(vm > 0);
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    int gone = 0;
+    for (int i = 0; i < 100 && !gone; i++, usleep(20000))
+        gone = kill(vm, 0) < 0;
+    unlink(out);
+    assert_true(gone);
+}
+
 static void write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -209,6 +252,12 @@ static void too_little_memory(void **state)
     REQUIRE_KVM();
     RUN(NULL, "run", "--mem", "2", (char *)guest("hello.elf"));
     assert_int_equal(res.status, 0); /* 2 MiB is enough for hello */
+    RUN(NULL, "run", "--mem", "4", (char *)guest("bigbss.elf"));
+    assert_int_equal(res.status, 125);
+    assert_contains(res.err, "does not fit in 4 MiB of guest memory");
+    RUN(NULL, "run", "--mem", "10", (char *)guest("bigbss.elf"));
+    assert_int_equal(res.status, 0);
+    assert_contains(res.out, "bigbss: 1");
 }
 
 static void no_kvm_device(void **state)
@@ -228,7 +277,7 @@ int main(void)
         cmocka_unit_test(shell_round_trip),   cmocka_unit_test(crash_report),
         cmocka_unit_test(traps_and_mappings), cmocka_unit_test(hostile_ring),
         cmocka_unit_test(timeout_stops_spinner), cmocka_unit_test(ctrl_c_stops_spinner),
-        cmocka_unit_test(bad_input),          cmocka_unit_test(too_little_memory),
+        cmocka_unit_test(signals_reach_the_vm_process), cmocka_unit_test(bad_input),          cmocka_unit_test(too_little_memory),
         cmocka_unit_test(no_kvm_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

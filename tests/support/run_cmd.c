@@ -16,6 +16,8 @@ static void child(char *const argv[], int in, int out, int err)
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
+    for (int fd = 3; fd < 64; fd++)
+        close(fd); /* only stdio: a leaked pipe end would delay EOF */
     execv(argv[0], argv);
     _exit(127);
 }

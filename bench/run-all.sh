@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs the PV benchmarks against the release build (make first).
+# Prints medians and ratios against baselines measured in the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p build/bench
+gcc -O2 -Wall -Wextra -Werror -o build/bench/pv_bench bench/pv_bench.c
+build/bench/pv_bench build/mica build/guests "${RUNS:-20}"
+echo "in-guest costs (hcbench, 5 runs):"
+for i in 1 2 3 4 5; do build/mica run build/guests/hcbench.elf -- 2000 </dev/null; done
