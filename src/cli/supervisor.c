@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/exit_status.h"
+#include "cli/terminal.h"
 #include "util/log.h"
 
 void supervisor_report(struct supervisor *s, int status)
@@ -71,8 +73,10 @@ static int wait_report(pid_t pid, int status_fd, int sig_fd)
             ssize_t n = read(status_fd, &code, 1);
             if (n == 1)
                 return code; /* the child tears the VM down on its own */
-            if (n == 0)
+            if (n == 0) {
+                terminal_restore(); /* it died without putting the terminal back */
                 return child_exit_status(pid);
+            }
         }
     }
 }
@@ -87,9 +91,13 @@ int supervise(int (*body)(void *ctx, struct supervisor *s), void *ctx)
     sigaddset(&set, SIGHUP);
     sigprocmask(SIG_BLOCK, &set, &old);
     fflush(NULL);
+    terminal_save(STDIN_FILENO);
     pid_t parent = getpid();
-    pid_t pid = pipe2(fds, O_CLOEXEC) == 0 ? fork() : -1;
+    bool piped = pipe2(fds, O_CLOEXEC) == 0;
+    pid_t pid = piped ? fork() : -1;
     if (pid < 0) {
+        if (piped)
+            close(fds[0]), close(fds[1]);
         sigprocmask(SIG_SETMASK, &old, NULL);
         struct supervisor s = {.status_fd = -1};
         return body(ctx, &s); /* no child: do it all here */

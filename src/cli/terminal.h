@@ -8,6 +8,10 @@
 /* Puts fd's terminal in that mode if it is one; terminal_restore() undoes
  * it (also registered with atexit). */
 void terminal_make_raw(int fd);
+
+/* Remembers fd's terminal state for terminal_restore() without changing it
+ * (the supervisor's guard against a VM process that dies mid-session). */
+void terminal_save(int fd);
 void terminal_restore(void);
 
 #endif

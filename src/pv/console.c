@@ -9,14 +9,19 @@ void pv_console_init(struct pv_console *c, struct mica_console_ring *ring, pv_co
                      void *ctx)
 {
     memset(c, 0, sizeof *c);
-    pthread_mutex_init(&c->lock, NULL);
+    pthread_mutex_init(&c->out_lock, NULL);
+    pthread_mutex_init(&c->in_lock, NULL);
     c->ring = ring;
     c->sink = sink;
     c->sink_ctx = ctx;
     ring->out_event = 1; /* kick on the first byte */
 }
 
-void pv_console_destroy(struct pv_console *c) { pthread_mutex_destroy(&c->lock); }
+void pv_console_destroy(struct pv_console *c)
+{
+    pthread_mutex_destroy(&c->out_lock);
+    pthread_mutex_destroy(&c->in_lock);
+}
 
 static void report_corrupt(struct pv_console *c, const char *which, uint32_t used)
 {
@@ -27,10 +32,14 @@ static void report_corrupt(struct pv_console *c, const char *which, uint32_t use
     c->corrupt_reported = true;
 }
 
+/* A guest that keeps producing cannot keep the draining thread here: after
+ * this many passes the rest waits for its next kick. */
+#define DRAIN_PASSES_MAX 8
+
 static long drain_locked(struct pv_console *c)
 {
     long moved = 0;
-    for (;;) {
+    for (int pass = 0;; pass++) {
         uint32_t prod = __atomic_load_n(&c->ring->out_prod, __ATOMIC_ACQUIRE);
         uint32_t used = mica_ring_used(prod, c->out_cons);
         if (used > MICA_CONS_OUT_SIZE) {
@@ -50,27 +59,37 @@ static long drain_locked(struct pv_console *c)
         __atomic_store_n(&c->ring->out_event, c->out_cons + 1, __ATOMIC_SEQ_CST);
         /* The guest may have produced after our read of prod and before it
          * could see out_event: look once more so no byte waits for a kick. */
-        if (__atomic_load_n(&c->ring->out_prod, __ATOMIC_SEQ_CST) == c->out_cons)
+        if (__atomic_load_n(&c->ring->out_prod, __ATOMIC_SEQ_CST) == c->out_cons ||
+            pass + 1 == DRAIN_PASSES_MAX)
             return moved;
     }
 }
 
 long pv_console_drain(struct pv_console *c)
 {
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->out_lock);
     long moved = drain_locked(c);
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->out_lock);
     return moved;
+}
+
+void pv_console_write_direct(struct pv_console *c, const char *buf, size_t len)
+{
+    pthread_mutex_lock(&c->out_lock);
+    drain_locked(c); /* what the ring holds was written first */
+    if (c->sink)
+        c->sink(c->sink_ctx, buf, len);
+    pthread_mutex_unlock(&c->out_lock);
 }
 
 size_t pv_console_queue_input(struct pv_console *c, const char *buf, size_t len)
 {
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->in_lock);
     size_t room = sizeof c->pending - c->pending_len;
     size_t n = len < room ? len : room;
     memcpy(c->pending + c->pending_len, buf, n);
     c->pending_len += n;
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->in_lock);
     return n;
 }
 
@@ -92,7 +111,7 @@ static void mark_eof_if_done(struct pv_console *c)
 
 bool pv_console_flush_input(struct pv_console *c)
 {
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->in_lock);
     uint32_t n = in_ring_free(c);
     if (n > c->pending_len)
         n = (uint32_t)c->pending_len;
@@ -104,29 +123,29 @@ bool pv_console_flush_input(struct pv_console *c)
         c->pending_len -= n;
     }
     mark_eof_if_done(c);
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->in_lock);
     return n > 0;
 }
 
 size_t pv_console_pending_input(struct pv_console *c)
 {
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->in_lock);
     size_t n = c->pending_len;
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->in_lock);
     return n;
 }
 
 void pv_console_end_input(struct pv_console *c)
 {
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->in_lock);
     c->input_ended = true;
     mark_eof_if_done(c);
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->in_lock);
 }
 
 long pv_console_take_input(struct pv_console *c, char *dst, uint32_t len)
 {
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->in_lock);
     uint32_t cons = __atomic_load_n(&c->ring->in_cons, __ATOMIC_ACQUIRE);
     uint32_t used = mica_ring_used(c->in_prod, cons);
     long rc;
@@ -138,6 +157,6 @@ long pv_console_take_input(struct pv_console *c, char *dst, uint32_t len)
         __atomic_store_n(&c->ring->in_cons, cons + n, __ATOMIC_RELEASE);
         rc = n;
     }
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->in_lock);
     return rc;
 }

@@ -19,7 +19,8 @@ typedef void (*pv_console_sink)(void *ctx, const char *buf, size_t len);
 
 struct pv_console {
     struct mica_console_ring *ring; /* in the guest-writable page */
-    pthread_mutex_t lock;
+    pthread_mutex_t out_lock;       /* output: held while the sink writes */
+    pthread_mutex_t in_lock;        /* input: never waits for the sink    */
     uint32_t out_cons;              /* host-owned copies */
     uint32_t in_prod;
     pv_console_sink sink;
@@ -37,6 +38,9 @@ void pv_console_destroy(struct pv_console *c);
 /* Moves everything the guest produced to the sink. Returns bytes moved, or
  * -1 when the guest corrupted the ring (its output is dropped). */
 long pv_console_drain(struct pv_console *c);
+
+/* MICA_HC_CONSOLE_WRITE's core: the ring's bytes, then buf, to the sink. */
+void pv_console_write_direct(struct pv_console *c, const char *buf, size_t len);
 
 /* Queues input for the guest; returns how many bytes were queued (at most
  * the free space of the pending buffer). pv_console_flush_input() moves

@@ -5,7 +5,7 @@
 #include "mica/abi.h"
 
 extern const uint8_t pv_tramp_start[], pv_tramp_end[];
-extern const uint8_t pv_tramp_pte_write[], pv_tramp_iret[], pv_tramp_vectors[];
+extern const uint8_t pv_tramp_pte_write[], pv_tramp_iret[], pv_tramp_syscall[], pv_tramp_vectors[];
 extern const uint8_t pv_tramp_hc_stub[], pv_tramp_hc_stub_end[];
 
 #define TRAMP_VA pv_hv_va(PV_PG_TRAMPOLINE * PV_PAGE)
@@ -18,6 +18,16 @@ static uint64_t tramp_va(const uint8_t *label) { return TRAMP_VA + (uint64_t)(la
 
 uint64_t pv_tramp_va_pte_write(void) { return tramp_va(pv_tramp_pte_write); }
 uint64_t pv_tramp_va_iret(void) { return tramp_va(pv_tramp_iret); }
+uint64_t pv_tramp_va_syscall(void) { return tramp_va(pv_tramp_syscall); }
+
+void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS])
+{
+    /* STAR: kernel CS 0x08, SS 0x10; user CS 0x23, SS 0x1b (base 0x10).
+     * FMASK clears IF, TF, DF and AC. */
+    msrs[0] = (struct pv_msr){0xc0000081, (uint64_t)0x10 << 48 | (uint64_t)PV_SEL_KCODE << 32};
+    msrs[1] = (struct pv_msr){0xc0000082, tramp_va(pv_tramp_syscall)};
+    msrs[2] = (struct pv_msr){0xc0000084, 0x40700};
+}
 uint64_t pv_stack0_top_va(void) { return pv_hv_va(PV_PG_PML4 * PV_PAGE); }
 
 static void *hv_page(struct guest_mem *hv, enum pv_hv_page pg)
@@ -77,11 +87,13 @@ static void write_hypercall_page(struct guest_mem *hv)
 
 int pv_vector_at(uint64_t rip)
 {
-    uint64_t first = tramp_va(pv_tramp_vectors) + 2; /* past `out %al, $0xe1` */
-    if (rip < first || (rip - first) % VECTOR_STUB_SIZE)
+    /* kvm_pvm reports rip past the 2-byte `out`; KVM on VT-x/AMD-V may
+     * report it at the `out` itself. Either is a stub's exit. */
+    uint64_t first = tramp_va(pv_tramp_vectors);
+    if (rip < first)
         return -1;
-    uint64_t v = (rip - first) / VECTOR_STUB_SIZE;
-    return v < MICA_TRAP_VECTORS ? (int)v : -1;
+    uint64_t v = (rip - first) / VECTOR_STUB_SIZE, off = (rip - first) % VECTOR_STUB_SIZE;
+    return v < MICA_TRAP_VECTORS && (off == 0 || off == 2) ? (int)v : -1;
 }
 
 bool pv_vector_has_error_code(unsigned v)

@@ -31,6 +31,16 @@ int pv_hypercall_at(uint64_t rip);
 /* Hypervisor virtual addresses inside the trampoline page. */
 uint64_t pv_tramp_va_pte_write(void);
 uint64_t pv_tramp_va_iret(void);
+uint64_t pv_tramp_va_syscall(void);
+
+/* The MSRs that point `syscall` at pv_tramp_syscall (mica guests must not
+ * use it; without them it jumps to address 0 on kvm_pvm). */
+#define PV_SYSCALL_MSRS 3
+struct pv_msr {
+    uint32_t index;
+    uint64_t value;
+};
+void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS]);
 
 /* Offset of the iret frame on the CPL0 stack when the trampoline exits. */
 uint64_t pv_stack0_top_va(void);

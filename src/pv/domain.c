@@ -31,6 +31,16 @@ static int check_mem(uint64_t mib, char *err, size_t errlen)
     return 0;
 }
 
+/* Hypercalls read and write the guest's registers in kvm_run (sync regs);
+ * without them every exit would need two more ioctls. */
+static int check_sync_regs(struct pv_domain *d, char *err, size_t errlen)
+{
+    if (d->vm.kvm->has_sync_regs)
+        return 0;
+    return errmsg(err, errlen, -1, "%s: KVM lacks KVM_CAP_SYNC_REGS, which PV guests need",
+                  kvm_device_path());
+}
+
 static int load_image(struct pv_domain *d, const char *path, struct pv_image *img, char *err,
                       size_t errlen)
 {
@@ -65,6 +75,21 @@ static int alloc_memory(struct pv_domain *d, uint64_t mib, char *err, size_t err
     return 0;
 }
 
+static int set_syscall_msrs(struct pv_domain *d, char *err, size_t errlen)
+{
+    struct pv_msr want[PV_SYSCALL_MSRS];
+    union {
+        struct kvm_msrs head;
+        uint8_t bytes[sizeof(struct kvm_msrs) + PV_SYSCALL_MSRS * sizeof(struct kvm_msr_entry)];
+    } buf = {.head.nmsrs = PV_SYSCALL_MSRS};
+    pv_cpu_syscall_msrs(want);
+    for (int i = 0; i < PV_SYSCALL_MSRS; i++)
+        buf.head.entries[i] = (struct kvm_msr_entry){.index = want[i].index, .data = want[i].value};
+    if (ioctl(d->cpu.fd, KVM_SET_MSRS, &buf) != PV_SYSCALL_MSRS)
+        return errmsg(err, errlen, -1, "setting the vCPU's syscall MSRs failed");
+    return 0;
+}
+
 static int set_cpu_state(struct pv_domain *d, uint64_t entry, char *err, size_t errlen)
 {
     struct kvm_sregs sregs;
@@ -80,7 +105,7 @@ static int set_cpu_state(struct pv_domain *d, uint64_t entry, char *err, size_t 
     };
     if (ioctl(d->cpu.fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(d->cpu.fd, KVM_SET_REGS, &regs) < 0)
         return errmsg(err, errlen, -1, "setting the vCPU's registers: %s", strerror(errno));
-    return 0;
+    return set_syscall_msrs(d, err, errlen);
 }
 
 static int setup_kvm(struct pv_domain *d, uint64_t entry, char *err, size_t errlen)
@@ -103,6 +128,7 @@ static int build(struct pv_domain *d, const struct pv_domain_config *cfg, char *
 {
     struct pv_image img;
     if (check_mem(cfg->mem_mib, err, errlen) < 0 || vm_create(&d->vm, err, errlen) < 0 ||
+        check_sync_regs(d, err, errlen) < 0 ||
         alloc_memory(d, cfg->mem_mib, err, errlen) < 0 ||
         load_image(d, cfg->image_path, &img, err, errlen) < 0)
         return -1;
@@ -193,6 +219,9 @@ static enum pv_outcome handle_exit(struct pv_domain *d, struct kvm_run *run, uin
         run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
         if (run->io.port == PV_PORT_EXCEPTION)
             return pv_exception(d, r, deadline);
+        if (run->io.port == PV_PORT_SYSCALL)
+            return pv_crash(d, r, NULL, "the guest executed `syscall`; mica guests make "
+                                        "hypercalls through the hypercall page");
         return pv_crash(d, r, NULL, "port I/O to %#x from the hypervisor area", run->io.port);
     case KVM_EXIT_MMIO:
         return handle_mmio(d, run);

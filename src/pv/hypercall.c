@@ -33,9 +33,7 @@ static enum pv_outcome hc_console_write(struct pv_domain *d, struct kvm_regs *r,
         r->rax = (uint64_t)-MICA_EFAULT;
         return PV_RESUME;
     }
-    pv_console_drain(&d->console); /* what the ring holds was written first */
-    if (d->console.sink)
-        d->console.sink(d->console.sink_ctx, buf, len);
+    pv_console_write_direct(&d->console, buf, len);
     r->rax = len;
     return PV_RESUME;
 }
@@ -130,6 +128,8 @@ static enum pv_outcome hc_trap_return(struct pv_domain *d, struct kvm_regs *r, s
     f->rip = t.rip;
     f->rsp = t.rsp;
     f->rflags = pv_user_rflags(t.rflags);
+    f->cs = PV_SEL_UCODE;
+    f->ss = PV_SEL_UDATA;
     return PV_RESUME;
 }
 

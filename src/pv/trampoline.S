@@ -7,7 +7,7 @@
  */
     .section .rodata
     .balign 16
-    .globl pv_tramp_start, pv_tramp_end, pv_tramp_pte_write, pv_tramp_iret
+    .globl pv_tramp_start, pv_tramp_end, pv_tramp_pte_write, pv_tramp_iret, pv_tramp_syscall
     .globl pv_tramp_vectors, pv_tramp_hc_stub, pv_tramp_hc_stub_end
 pv_tramp_start:
 
@@ -20,6 +20,13 @@ pv_tramp_pte_write:
 /* ... and here to resume a context with every register chosen by mica. */
 pv_tramp_iret:
     iretq
+
+/* LSTAR: mica guests have no use for `syscall`. Where it enters CPL0 (hosts
+ * with hardware virtualization, if EFER.SCE were set) this exits to mica;
+ * on kvm_pvm it stays at CPL3 and faults fetching this supervisor page.
+ * Either way the domain ends with a report naming it. */
+pv_tramp_syscall:
+    out %al, $0xe2
 
 /* Every exception, hypercalls included: a hypercall is the `ud2` in a stub
  * of the hypercall page (on these hosts `int` and `syscall` do not reach

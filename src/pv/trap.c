@@ -18,6 +18,8 @@
 #define RED_ZONE 128
 #define USER_RFLAGS_MASK 0x40cd5ull /* CF PF AF ZF SF DF OF AC */
 #define RFLAGS_FIXED 0x202ull       /* reserved bit 1, IF     */
+#define RFLAGS_DF 0x400ull
+#define RFLAGS_AC 0x40000ull
 
 static const char *const vector_names[MICA_TRAP_VECTORS] = {
     "divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)", "overflow (#OF)",
@@ -133,7 +135,11 @@ static enum pv_outcome bounce(struct pv_domain *d, struct kvm_regs *r, struct pv
                         vector_name(vec), (unsigned long long)f->rip, (unsigned long long)f->rsp);
     f->rip = d->trap_table[vec];
     f->rsp = at - 8;
-    f->rflags = pv_user_rflags(f->rflags);
+    /* Entered as a function: DF clear (the ABI) and AC clear (or the
+     * handler's own unaligned accesses fault); the saved frame keeps both. */
+    f->rflags = pv_user_rflags(f->rflags) & ~(RFLAGS_DF | RFLAGS_AC);
+    f->cs = PV_SEL_UCODE;
+    f->ss = PV_SEL_UDATA;
     r->rdi = at;
     d->stats.faults_bounced++;
     return PV_RESUME;
@@ -176,6 +182,9 @@ enum pv_outcome pv_exception(struct pv_domain *d, struct kvm_regs *r, uint64_t *
         return pv_hypercall(d, nr, r, f, deadline);
     }
     uint64_t cr2 = fault_address(d, vec);
+    if (vec == 14 && f->rip == pv_tramp_va_syscall())
+        return pv_crash(d, r, f, "the guest executed `syscall`; mica guests make hypercalls "
+                                 "through the hypercall page");
     if (d->trap_table[vec])
         return bounce(d, r, f, vec, err, cr2);
     if (vec == 14)
