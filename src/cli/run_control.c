@@ -64,7 +64,7 @@ static const struct vm_control_ops ops = {
     .console_input = op_console_input,
 };
 
-/* Called with the console lock held (by the vCPU or the I/O thread), so
+/* Called with the console's output lock held (by the vCPU or the I/O thread), so
  * calls are serialized and output keeps its order in both places. */
 void run_control_sink(void *ctx, const char *buf, size_t len)
 {
