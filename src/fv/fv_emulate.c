@@ -75,8 +75,8 @@ static void write_report(struct fv_machine *m, struct vcpu *cpu, unsigned idx, u
                          const uint8_t *b, size_t n, char *report, size_t len)
 {
     char hex[3 * INSN_MAX + 1] = "", done[128];
-    for (size_t i = 0; i < n; i++)
-        snprintf(hex + 3 * i, sizeof hex - 3 * i, "%s%02x", i ? " " : "", b[i]);
+    for (size_t i = 0, at = 0; i < n; i++)
+        at += (size_t)snprintf(hex + at, sizeof hex - at, "%s%02x", i ? " " : "", b[i]);
     const char *mn = fv_insn_mnemonic(b, n);
     fv_stats_emulated(&m->stats, done, sizeof done);
     if (cpu->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION) {
@@ -87,7 +87,7 @@ static void write_report(struct fv_machine *m, struct vcpu *cpu, unsigned idx, u
         return;
     }
     snprintf(report, len,
-             "guest stopped: vCPU %u at RIP %#llx: the host cannot emulate %s%s%s (bytes %s); "
+             "guest stopped: vCPU %u at RIP %#llx: the host cannot emulate %s%s%s (bytes at RIP: %s); "
              "try: %s; mica completed so far: %s\n",
              idx, (unsigned long long)rip, mn ? "`" : "an unknown instruction", mn ? mn : "",
              mn ? "`" : "", n ? hex : "unreadable", fv_insn_hint(mn), done);
