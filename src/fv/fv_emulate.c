@@ -1,6 +1,7 @@
 #include "fv/fv_emulate.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -9,6 +10,7 @@
 
 #define X86_RFLAGS_AC (1ull << 18)
 #define X86_BP_VECTOR 3
+#define X87_FSW_ES    0x80 /* an unmasked x87 exception is pending */
 #define INSN_MAX 15
 
 /* The instruction bytes: from the exit when KVM supplies them, else read
@@ -49,11 +51,31 @@ static int inject_bp(struct vcpu *cpu)
     return ioctl(cpu->fd, KVM_SET_VCPU_EVENTS, &ev);
 }
 
+/* fwait is a no-op unless an unmasked x87 exception is pending (then it
+ * would raise #MF, which we leave to the report). */
+static bool fwait_is_nop(struct vcpu *cpu)
+{
+    struct kvm_fpu fpu;
+    return ioctl(cpu->fd, KVM_GET_FPU, &fpu) == 0 && !(fpu.fsw & X87_FSW_ES);
+}
+
+static atomic_ulong *counter(struct fv_machine *m, enum fv_insn_fix fix)
+{
+    switch (fix) {
+    case FV_FIX_INT3: return &m->stats.emul_int3;
+    case FV_FIX_CLAC: return &m->stats.emul_clac;
+    case FV_FIX_STAC: return &m->stats.emul_stac;
+    default: return &m->stats.emul_fwait;
+    }
+}
+
 /* Completes the instruction: RIP past it (a #BP is a trap, so the frame
  * holds the next RIP, as Linux's int3 handler expects), then its effect. */
 static int apply_fix(struct fv_machine *m, struct vcpu *cpu, struct kvm_regs *regs,
                      enum fv_insn_fix fix, unsigned len)
 {
+    if (fix == FV_FIX_FWAIT && !fwait_is_nop(cpu))
+        return -1;
     regs->rip += len;
     if (fix == FV_FIX_CLAC)
         regs->rflags &= ~X86_RFLAGS_AC;
@@ -64,10 +86,7 @@ static int apply_fix(struct fv_machine *m, struct vcpu *cpu, struct kvm_regs *re
         return -1;
     if (fix == FV_FIX_INT3 && inject_bp(cpu) < 0)
         return -1;
-    atomic_ulong *count = fix == FV_FIX_INT3   ? &m->stats.emul_int3
-                          : fix == FV_FIX_CLAC ? &m->stats.emul_clac
-                                               : &m->stats.emul_stac;
-    atomic_fetch_add(count, 1);
+    atomic_fetch_add(counter(m, fix), 1);
     return 0;
 }
 

@@ -2,7 +2,8 @@
  * KVM_EXIT_INTERNAL_ERROR: the host's instruction emulator gave up (on pvm
  * hosts it runs all guest CPL0 code; see docs/fullvirt.md). mica completes
  * the few instructions where that is simple and exact -- int3 becomes an
- * injected #BP, clac/stac clear/set RFLAGS.AC -- and counts them; anything
+ * injected #BP, clac/stac clear/set RFLAGS.AC, fwait with no x87 exception
+ * pending is a no-op -- and counts them; anything
  * else ends the VM with one report: RIP, bytes, mnemonic, what to try.
  */
 #ifndef MICA_FV_FV_EMULATE_H
@@ -23,7 +24,7 @@ const char *fv_insn_mnemonic(const uint8_t *b, size_t n);
 /* A hint for the user about that instruction. Never NULL. */
 const char *fv_insn_hint(const char *mnemonic);
 
-enum fv_insn_fix { FV_FIX_NONE, FV_FIX_INT3, FV_FIX_CLAC, FV_FIX_STAC };
+enum fv_insn_fix { FV_FIX_NONE, FV_FIX_INT3, FV_FIX_CLAC, FV_FIX_STAC, FV_FIX_FWAIT };
 /* Which simple completion applies to these bytes; *len gets the length. */
 enum fv_insn_fix fv_insn_fix_for(const uint8_t *b, size_t n, unsigned *len);
 

@@ -118,7 +118,7 @@ const char *fv_insn_hint(const char *m)
     if (strstr(m, "xsave") || strstr(m, "xrstor") || !strcmp(m, "xgetbv") || !strcmp(m, "xsetbv"))
         return "add noxsave to --cmdline (--cpu-template safe does)";
     if (!strcmp(m, "fwait"))
-        return "no workaround in mica yet: the host's emulator refuses fwait at CPL0";
+        return "an x87 exception was pending, which mica does not deliver; boot with a host that has VT-x/AMD-V";
     static const char *const cpuid_hideable[] = {"popcnt", "tzcnt", "lzcnt", "movbe", "rdrand",
                                                  "rdseed", "rdpid", "cmpxchg16b", "rdfsbase",
                                                  "rdgsbase", "wrfsbase", "wrgsbase", "clac", "stac"};
@@ -136,6 +136,10 @@ enum fv_insn_fix fv_insn_fix_for(const uint8_t *b, size_t n, unsigned *len)
     if (n >= 1 && b[0] == 0xcc) {
         *len = 1;
         return FV_FIX_INT3;
+    }
+    if (n >= 1 && b[0] == 0x9b) {
+        *len = 1;
+        return FV_FIX_FWAIT;
     }
     if (n >= 3 && b[0] == 0x0f && b[1] == 0x01 && (b[2] == 0xca || b[2] == 0xcb)) {
         *len = 3;

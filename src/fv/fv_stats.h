@@ -9,7 +9,7 @@
 
 struct fv_stats {
     atomic_ulong exits, exits_io, exits_mmio, exits_intr, exits_other;
-    atomic_ulong emul_int3, emul_clac, emul_stac;
+    atomic_ulong emul_int3, emul_clac, emul_stac, emul_fwait;
 };
 
 /* "int3 2, clac 10, stac 10" or "none". */
