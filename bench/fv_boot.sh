@@ -49,17 +49,21 @@ banner() {
     echo "kernel: $kernel"
     local m q
     m=$(for i in $(seq "$RUNS"); do
-            time_to "Linux version" "$MICA" run --kernel "$kernel" --mem 256 --cmdline "$CMDLINE"
-        done | tee /dev/stderr | grep -v NA | median)
+            t=$(time_to "Linux version" "$MICA" run --kernel "$kernel" --mem 256 --cmdline "$CMDLINE")
+            echo "mica run $i: $t s" >&2
+            echo "$t"
+        done | grep -v NA | median)
     echo "mica: time to banner, median of $RUNS: ${m} s"
     if [ "${SKIP_QEMU:-0}" = 1 ]; then return; fi
     if ! command -v qemu-system-x86_64 >/dev/null; then
         apt-get install -y qemu-system-x86 >/dev/null
     fi
     q=$(for i in $(seq "$RUNS"); do
-            time_to "Linux version" qemu-system-x86_64 -enable-kvm -m 256 -kernel "$kernel" \
-                -append "$CMDLINE" -nographic -no-reboot
-        done | tee /dev/stderr | grep -v NA | median)
+            t=$(time_to "Linux version" qemu-system-x86_64 -enable-kvm -m 256 -kernel "$kernel" \
+                    -append "$CMDLINE" -nographic -no-reboot)
+            echo "qemu run $i: $t s" >&2
+            echo "$t"
+        done | grep -v NA | median)
     echo "qemu: time to banner, median of $RUNS: ${q} s"
     if [ "$m" != NA ] && [ "$q" != NA ]; then
         echo "ratio qemu/mica: $(echo "$q / $m" | bc -l | cut -c1-6)"
