@@ -116,11 +116,11 @@ int fv_io_start(struct fv_io *io, struct fv_machine *m, int sig_fd, uint64_t dea
     io->quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (io->epfd < 0 || io->quit_fd < 0 || watch(io, io->quit_fd, TAG_QUIT) < 0 ||
         (sig_fd >= 0 && watch(io, sig_fd, TAG_SIGNAL) < 0) || watch_queues(io) < 0)
-        return set_err(err, errlen, "I/O thread setup: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "I/O thread setup: %s", strerror(errno));
     /* Regular files and /dev/null cannot be polled: read them on a timer. */
     io->in_pollable = watch(io, m->console.in_fd, TAG_STDIN) == 0;
     if (pthread_create(&io->thread, NULL, io_main, io) != 0)
-        return set_err(err, errlen, "cannot start the I/O thread");
+        return errmsg(err, errlen, -1, "cannot start the I/O thread");
     io->started = true;
     return 0;
 }

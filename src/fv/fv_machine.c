@@ -48,12 +48,12 @@ static int create_irqchip(struct fv_machine *m, char *err, size_t errlen)
      * it, which is harmless. */
     (void)!ioctl(m->vm.fd, KVM_SET_TSS_ADDR, (unsigned long)FV_TSS_ADDR);
     if (ioctl(m->vm.fd, KVM_CREATE_IRQCHIP, 0) < 0)
-        return set_err(err, errlen, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
     /* The dummy speaker lets the kernel answer port 0x61, which Linux's PIT
      * calibration polls, without an exit per read. */
     struct kvm_pit_config pit = {.flags = KVM_PIT_SPEAKER_DUMMY};
     if (ioctl(m->vm.fd, KVM_CREATE_PIT2, &pit) < 0)
-        return set_err(err, errlen, "KVM_CREATE_PIT2: %s", strerror(errno));
+        return errmsg(err, errlen, -1, "KVM_CREATE_PIT2: %s", strerror(errno));
     return 0;
 }
 
@@ -72,13 +72,13 @@ static int build_cmdline(const struct fv_options *o, char *cmd, size_t cap, char
 {
     const struct cpu_template *t = cpu_template_find(o->cpu_template);
     if (!t)
-        return set_err(err, errlen, "--cpu-template '%s': unknown (known: %s)", o->cpu_template,
+        return errmsg(err, errlen, -1, "--cpu-template '%s': unknown (known: %s)", o->cpu_template,
                        cpu_template_names());
     const char *user = o->cmdline ? o->cmdline : FV_DEFAULT_CMDLINE;
     int n = snprintf(cmd, cap, "%s%s%s", user, *t->guest_cmdline && *user ? " " : "",
                      t->guest_cmdline);
     if (n < 0 || (size_t)n >= cap)
-        return set_err(err, errlen, "--cmdline: longer than %zu bytes", cap - 1);
+        return errmsg(err, errlen, -1, "--cmdline: longer than %zu bytes", cap - 1);
     return 0;
 }
 
@@ -114,7 +114,7 @@ static int check_cpus(struct fv_machine *m, char *err, size_t errlen)
     if (max <= 0)
         max = ioctl(m->vm.kvm->fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
     if (max > 0 && m->ncpus > (unsigned)max)
-        return set_err(err, errlen, "--cpus %u: out of range, this host's KVM allows at most %d",
+        return errmsg(err, errlen, -1, "--cpus %u: out of range, this host's KVM allows at most %d",
                        m->ncpus, max);
     return 0;
 }
@@ -123,7 +123,7 @@ static int create_vcpus(struct fv_machine *m, char *err, size_t errlen)
 {
     m->vcpus = calloc(m->ncpus, sizeof *m->vcpus);
     if (!m->vcpus)
-        return set_err(err, errlen, "out of memory");
+        return errmsg(err, errlen, -1, "out of memory");
     for (unsigned i = 0; i < m->ncpus; i++)
         if (fv_vcpu_create(m, &m->vcpus[i], i, err, errlen) < 0)
             return -1;
@@ -134,7 +134,7 @@ static int create_memory(struct fv_machine *m, char *err, size_t errlen)
 {
     int rc = guest_mem_alloc(&m->mem, 0, m->opt->mem_mib << 20);
     if (rc < 0)
-        return set_err(err, errlen, "--mem %llu: cannot map guest RAM: %s",
+        return errmsg(err, errlen, -1, "--mem %llu: cannot map guest RAM: %s",
                        (unsigned long long)m->opt->mem_mib, strerror(-rc));
     return vm_add_memory(&m->vm, &m->mem, err, errlen);
 }

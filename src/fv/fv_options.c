@@ -21,10 +21,10 @@ const char fv_usage[] =
 static int parse_disk(struct fv_options *o, const char *arg, char *err, size_t errlen)
 {
     if (o->ndisks == FV_MAX_DISKS)
-        return set_err(err, errlen, "--disk: at most %d disks", FV_MAX_DISKS);
+        return errmsg(err, errlen, -1, "--disk: at most %d disks", FV_MAX_DISKS);
     char *spec = o->disk_spec[o->ndisks];
     if (snprintf(spec, sizeof o->disk_spec[0], "%s", arg) >= (int)sizeof o->disk_spec[0] || !*spec)
-        return set_err(err, errlen, "--disk '%s': give FILE or FILE,ro", arg);
+        return errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
     struct fv_disk_opt *d = &o->disk[o->ndisks++];
     char *comma = strrchr(spec, ',');
     if (comma && !strcmp(comma, ",ro")) {
@@ -34,7 +34,7 @@ static int parse_disk(struct fv_options *o, const char *arg, char *err, size_t e
         *comma = 0;
     }
     d->path = spec;
-    return *spec ? 0 : set_err(err, errlen, "--disk '%s': give FILE or FILE,ro", arg);
+    return *spec ? 0 : errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
 }
 
 static int apply_option(int c, struct fv_options *o, char *err, size_t errlen)
@@ -52,21 +52,21 @@ static int apply_option(int c, struct fv_options *o, char *err, size_t errlen)
     case 'd': return parse_disk(o, optarg, err, errlen);
     case 'p':
         if (parse_u64(optarg, 1, FV_MAX_CPUS, &v) < 0)
-            return set_err(err, errlen, "--cpus '%s': out of range, give 1 to %d", optarg, FV_MAX_CPUS);
+            return errmsg(err, errlen, -1, "--cpus '%s': out of range, give 1 to %d", optarg, FV_MAX_CPUS);
         o->cpus = (unsigned)v;
         return 0;
     case 'm':
         if (parse_u64(optarg, FV_MIN_MEM_MIB, FV_MAX_MEM_MIB, &o->mem_mib) < 0)
-            return set_err(err, errlen, "--mem '%s': give MiB between %d and %d", optarg,
+            return errmsg(err, errlen, -1, "--mem '%s': give MiB between %d and %d", optarg,
                            FV_MIN_MEM_MIB, FV_MAX_MEM_MIB);
         return 0;
     case 't':
         if (parse_seconds(optarg, &o->timeout_ns) < 0)
-            return set_err(err, errlen, "--timeout '%s': give seconds, more than 0 and at most 86400",
+            return errmsg(err, errlen, -1, "--timeout '%s': give seconds, more than 0 and at most 86400",
                            optarg);
         return 0;
     default:
-        return set_err(err, errlen, "unknown option (see 'mica run --help')");
+        return errmsg(err, errlen, -1, "unknown option (see 'mica run --help')");
     }
 }
 
@@ -90,17 +90,17 @@ int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, siz
     int c;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
         if (c == ':')
-            return set_err(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+            return errmsg(err, errlen, -1, "option '%s' needs a value", argv[optind - 1]);
         if (c == '?')
-            return set_err(err, errlen, "unknown option '%s' (see 'mica run --help')",
+            return errmsg(err, errlen, -1, "unknown option '%s' (see 'mica run --help')",
                            argv[optind - 1]);
         if (apply_option(c, o, err, errlen) < 0)
             return -1;
     }
     if (optind < argc)
-        return set_err(err, errlen, "unexpected argument '%s' (with --kernel, a PV guest is not given)",
+        return errmsg(err, errlen, -1, "unexpected argument '%s' (with --kernel, a PV guest is not given)",
                        argv[optind]);
     if (!o->kernel && !o->help)
-        return set_err(err, errlen, "--kernel: give a bzImage or vmlinux file");
+        return errmsg(err, errlen, -1, "--kernel: give a bzImage or vmlinux file");
     return 0;
 }

@@ -48,7 +48,7 @@ static int wire_lapic(struct fv_vcpu *v, char *err, size_t errlen)
 {
     struct kvm_lapic_state la;
     if (ioctl(v->cpu.fd, KVM_GET_LAPIC, &la) < 0)
-        return set_err(err, errlen, "vCPU %u: KVM_GET_LAPIC: %s", v->index, strerror(errno));
+        return errmsg(err, errlen, -1, "vCPU %u: KVM_GET_LAPIC: %s", v->index, strerror(errno));
     uint32_t lvt0, lvt1;
     memcpy(&lvt0, la.regs + APIC_LVT0, 4);
     memcpy(&lvt1, la.regs + APIC_LVT1, 4);
@@ -57,7 +57,7 @@ static int wire_lapic(struct fv_vcpu *v, char *err, size_t errlen)
     memcpy(la.regs + APIC_LVT0, &lvt0, 4);
     memcpy(la.regs + APIC_LVT1, &lvt1, 4);
     if (ioctl(v->cpu.fd, KVM_SET_LAPIC, &la) < 0)
-        return set_err(err, errlen, "vCPU %u: KVM_SET_LAPIC: %s", v->index, strerror(errno));
+        return errmsg(err, errlen, -1, "vCPU %u: KVM_SET_LAPIC: %s", v->index, strerror(errno));
     return 0;
 }
 

@@ -21,7 +21,7 @@ static int wire_device(struct virtio_mmio_dev *dev, struct vm *vm, char *err, si
             return -1;
     dev->irq_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (dev->irq_fd < 0)
-        return set_err(err, errlen, "%s: eventfd: %s", dev->ops->name, strerror(errno));
+        return errmsg(err, errlen, -1, "%s: eventfd: %s", dev->ops->name, strerror(errno));
     return vm_bind_irqfd(vm, dev->irq_fd, dev->irq, err, errlen);
 }
 
@@ -38,7 +38,7 @@ static int add_device(struct fv_virtio *v, struct vm *vm, const struct guest_mem
     if (wire_device(&v->dev[i], vm, err, errlen) < 0)
         return -1;
     if (virtio_cmdline_append(cmdline, cap, X86_VIRTIO_MMIO_SIZE, base, virtio_irqs[i]) < 0)
-        return set_err(err, errlen, "--cmdline: too long to announce %s", ops->name);
+        return errmsg(err, errlen, -1, "--cmdline: too long to announce %s", ops->name);
     return 0;
 }
 

@@ -66,7 +66,7 @@ int vm_bind_mmio_eventfd(struct vm *vm, int fd, uint64_t gpa, uint32_t len, uint
         .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
     };
     if (ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0)
-        return set_err(err, errlen, "KVM_IOEVENTFD at %#llx (data %llu): %s",
+        return errmsg(err, errlen, -1, "KVM_IOEVENTFD at %#llx (data %llu): %s",
                        (unsigned long long)gpa, (unsigned long long)datamatch, strerror(errno));
     return 0;
 }
@@ -75,6 +75,6 @@ int vm_bind_irqfd(struct vm *vm, int fd, unsigned gsi, char *err, size_t errlen)
 {
     struct kvm_irqfd irqfd = {.fd = (uint32_t)fd, .gsi = gsi};
     if (ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0)
-        return set_err(err, errlen, "KVM_IRQFD for GSI %u: %s", gsi, strerror(errno));
+        return errmsg(err, errlen, -1, "KVM_IRQFD for GSI %u: %s", gsi, strerror(errno));
     return 0;
 }
