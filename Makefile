@@ -69,6 +69,7 @@ $(BUILD)/test/integration/%: tests/integration/%.c $(TEST_SUPPORT)
 	$(CC) $(CFLAGS_TEST) -Itests $^ -o $@ $(HOST_LIBS) -lcmocka
 
 include guest/guest.mk
+include guest/fvtest/fvtest.mk
 
 test: $(BUILD)/test/mica guests $(UNIT_BIN) $(INTEG_BIN)
 	MICA=$(BUILD)/test/mica GUESTS=$(BUILD)/guests tests/run-tests.sh $(UNIT_BIN) $(INTEG_BIN)

@@ -1,11 +1,95 @@
-/* `mica run --kernel`: full virtualization. Not wired to a machine yet. */
+/* `mica run --kernel`: boot a Linux kernel on a virtual PC (full
+ * virtualization) with the serial console on this terminal. */
+#include <stdio.h>
+#include <unistd.h>
+
 #include "cli/commands.h"
 #include "cli/exit_status.h"
+#include "cli/run_io.h"
+#include "cli/terminal.h"
+#include "fv/fv_io.h"
+#include "fv/fv_machine.h"
+#include "fv/fv_options.h"
 #include "util/log.h"
+
+static void print_stats(const struct fv_machine *m, unsigned boots)
+{
+    const struct fv_stats *s = &m->stats;
+    char done[128];
+    fv_stats_emulated(s, done, sizeof done);
+    fprintf(stderr,
+            "mica: stats: boots %u, exits %lu (io %lu, mmio %lu, kicks %lu, other %lu), "
+            "virtio-blk requests %llu, completed for the host's emulator: %s\n",
+            boots, atomic_load(&s->exits), atomic_load(&s->exits_io), atomic_load(&s->exits_mmio),
+            atomic_load(&s->exits_intr), atomic_load(&s->exits_other),
+            (unsigned long long)fv_virtio_blk_requests(&m->virtio), done);
+}
+
+static int status_for(const struct fv_machine *m, enum fv_end end, const struct fv_options *o)
+{
+    switch (end) {
+    case FV_END_RESET:
+    case FV_END_POWEROFF:
+        return 0;
+    case FV_END_CRASHED:
+        fprintf(stderr, "mica: %s", m->report);
+        return MICA_STATUS_CRASHED;
+    case FV_END_TIMEOUT:
+        mica_error("kernel %s: stopped after the --timeout of %.3g s", o->kernel,
+                   (double)o->timeout_ns / 1e9);
+        return MICA_STATUS_TIMEOUT;
+    default:
+        mica_error("kernel %s: interrupted", o->kernel);
+        return MICA_STATUS_INTERRUPTED;
+    }
+}
+
+/* One boot; with --reboot a guest reset starts the next one on a fresh
+ * machine (a PC's reset line restarts everything). */
+static int boot(const struct fv_options *o, uint64_t deadline, int sig_fd, unsigned *boots,
+                enum fv_end *end)
+{
+    static struct fv_machine m; /* large; one at a time */
+    char err[1024];
+    if (fv_machine_create(&m, o, err, sizeof err) < 0) {
+        fv_machine_destroy(&m);
+        terminal_restore();
+        mica_error("%s", err);
+        return MICA_STATUS_ERROR;
+    }
+    *end = fv_machine_run(&m, deadline, sig_fd);
+    ++*boots;
+    int status = status_for(&m, *end, o);
+    if (o->stats && !(o->reboot && *end == FV_END_RESET))
+        print_stats(&m, *boots);
+    fv_machine_destroy(&m);
+    return status;
+}
 
 int cmd_run_linux(int argc, char **argv)
 {
-    (void)argc, (void)argv;
-    mica_error("run --kernel: full virtualization is not available in this build yet");
-    return MICA_STATUS_ERROR;
+    struct fv_options o;
+    char err[512];
+    if (fv_options_parse(argc, argv, &o, err, sizeof err) < 0) {
+        mica_error("run: %s", err);
+        return MICA_STATUS_ERROR;
+    }
+    if (o.help) {
+        fputs(fv_usage, stdout);
+        return 0;
+    }
+    int sig_fd = run_io_block_signals();
+    vcpu_kick_signal_init();
+    uint64_t deadline = o.timeout_ns ? fv_now_ns() + o.timeout_ns : 0;
+    terminal_make_raw(STDIN_FILENO);
+    unsigned boots = 0;
+    enum fv_end end;
+    int status;
+    do
+        status = boot(&o, deadline, sig_fd, &boots, &end);
+    while (status == 0 && o.reboot && end == FV_END_RESET);
+    terminal_restore();
+    if (sig_fd >= 0)
+        close(sig_fd);
+    return status;
 }

@@ -57,3 +57,24 @@ int vm_add_mmio_doorbell(struct vm *vm, uint64_t gpa, uint32_t len, char *err, s
     }
     return efd;
 }
+
+int vm_bind_mmio_eventfd(struct vm *vm, int fd, uint64_t gpa, uint32_t len, uint64_t datamatch,
+                         char *err, size_t errlen)
+{
+    struct kvm_ioeventfd io = {
+        .datamatch = datamatch, .addr = gpa, .len = len, .fd = fd,
+        .flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+    };
+    if (ioctl(vm->fd, KVM_IOEVENTFD, &io) < 0)
+        return errmsg(err, errlen, -1, "KVM_IOEVENTFD at %#llx (data %llu): %s",
+                       (unsigned long long)gpa, (unsigned long long)datamatch, strerror(errno));
+    return 0;
+}
+
+int vm_bind_irqfd(struct vm *vm, int fd, unsigned gsi, char *err, size_t errlen)
+{
+    struct kvm_irqfd irqfd = {.fd = (uint32_t)fd, .gsi = gsi};
+    if (ioctl(vm->fd, KVM_IRQFD, &irqfd) < 0)
+        return errmsg(err, errlen, -1, "KVM_IRQFD for GSI %u: %s", gsi, strerror(errno));
+    return 0;
+}

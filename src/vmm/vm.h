@@ -28,4 +28,14 @@ int vm_add_memory(struct vm *vm, const struct guest_mem *mem, char *err, size_t 
  * eventfd or -1. */
 int vm_add_mmio_doorbell(struct vm *vm, uint64_t gpa, uint32_t len, char *err, size_t errlen);
 
+/* Binds an existing eventfd to writes of `len` bytes of value `datamatch`
+ * at guest-physical `gpa` (virtio-mmio's QueueNotify: one fd per queue).
+ * 0 or -1 with one line in err. */
+int vm_bind_mmio_eventfd(struct vm *vm, int fd, uint64_t gpa, uint32_t len, uint64_t datamatch,
+                         char *err, size_t errlen);
+
+/* Makes a write to eventfd `fd` raise interrupt line `gsi` (KVM_IRQFD), so a
+ * device thread interrupts the guest without a vCPU exit. 0 or -1. */
+int vm_bind_irqfd(struct vm *vm, int fd, unsigned gsi, char *err, size_t errlen);
+
 #endif

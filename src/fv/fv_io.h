@@ -1,0 +1,31 @@
+/*
+ * The machine's I/O thread, driven by epoll: virtio queue notifications
+ * (ioeventfds), the terminal's input for the UART, signals (Ctrl-C,
+ * SIGTERM) and the --timeout deadline. vCPU threads never wait on any of it.
+ */
+#ifndef MICA_FV_FV_IO_H
+#define MICA_FV_FV_IO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct fv_machine;
+
+struct fv_io {
+    struct fv_machine *m;
+    int epfd, quit_fd, sig_fd;
+    bool in_pollable;
+    uint64_t deadline_ns;
+    pthread_t thread;
+    bool started;
+};
+
+int fv_io_start(struct fv_io *io, struct fv_machine *m, int sig_fd, uint64_t deadline_ns,
+                char *err, size_t errlen);
+void fv_io_stop(struct fv_io *io);
+
+uint64_t fv_now_ns(void);
+
+#endif

@@ -1,0 +1,106 @@
+#include "fv/fv_options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/parse.h"
+
+const char fv_usage[] =
+    "usage: mica run --kernel bzImage|vmlinux [--initrd FILE] [--cmdline \"...\"] [--cpus N]\n"
+    "                [--mem MIB] [--disk FILE[,ro]]... [--rng] [--cpu-template NAME]\n"
+    "                [--reboot] [--timeout SECONDS] [--stats]\n"
+    "  Boots a Linux kernel on a virtual PC with the serial console (ttyS0) on this\n"
+    "  terminal. Defaults: --mem " "256" ", --cpus 1, --cpu-template " FV_DEFAULT_TEMPLATE ",\n"
+    "  --cmdline \"" FV_DEFAULT_CMDLINE "\".\n"
+    "  The guest resetting or powering off ends mica with status 0 (--reboot restarts\n"
+    "  it instead); 124 means --timeout expired, 125 a mica error or bad input,\n"
+    "  130 interrupted, 139 the guest stopped on an instruction mica cannot complete.\n";
+
+static int parse_disk(struct fv_options *o, const char *arg, char *err, size_t errlen)
+{
+    if (o->ndisks == FV_MAX_DISKS)
+        return errmsg(err, errlen, -1, "--disk: at most %d disks", FV_MAX_DISKS);
+    char *spec = o->disk_spec[o->ndisks];
+    if (snprintf(spec, sizeof o->disk_spec[0], "%s", arg) >= (int)sizeof o->disk_spec[0] || !*spec)
+        return errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
+    struct fv_disk_opt *d = &o->disk[o->ndisks++];
+    char *comma = strrchr(spec, ',');
+    if (comma && !strcmp(comma, ",ro")) {
+        *comma = 0;
+        d->read_only = true;
+    } else if (comma && !strcmp(comma, ",rw")) {
+        *comma = 0;
+    }
+    d->path = spec;
+    return *spec ? 0 : errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
+}
+
+static int apply_option(int c, struct fv_options *o, char *err, size_t errlen)
+{
+    uint64_t v;
+    switch (c) {
+    case 'k': o->kernel = optarg; return 0;
+    case 'i': o->initrd = optarg; return 0;
+    case 'c': o->cmdline = optarg; return 0;
+    case 'T': o->cpu_template = optarg; return 0;
+    case 'r': o->rng = true; return 0;
+    case 'R': o->reboot = true; return 0;
+    case 's': o->stats = true; return 0;
+    case 'h': o->help = true; return 0;
+    case 'd': return parse_disk(o, optarg, err, errlen);
+    case 'p':
+        if (parse_u64(optarg, 1, FV_MAX_CPUS, &v) < 0)
+            return errmsg(err, errlen, -1, "--cpus '%s': out of range, give 1 to %d", optarg, FV_MAX_CPUS);
+        o->cpus = (unsigned)v;
+        return 0;
+    case 'm':
+        if (parse_u64(optarg, FV_MIN_MEM_MIB, FV_MAX_MEM_MIB, &o->mem_mib) < 0)
+            return errmsg(err, errlen, -1, "--mem '%s': give MiB between %d and %d", optarg,
+                           FV_MIN_MEM_MIB, FV_MAX_MEM_MIB);
+        return 0;
+    case 't':
+        if (parse_seconds(optarg, &o->timeout_ns) < 0)
+            return errmsg(err, errlen, -1, "--timeout '%s': give seconds, more than 0 and at most 86400",
+                           optarg);
+        return 0;
+    default:
+        return errmsg(err, errlen, -1, "unknown option (see 'mica run --help')");
+    }
+}
+
+int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, size_t errlen)
+{
+    static const struct option longopts[] = {
+        {"kernel", required_argument, NULL, 'k'}, {"initrd", required_argument, NULL, 'i'},
+        {"cmdline", required_argument, NULL, 'c'}, {"cpus", required_argument, NULL, 'p'},
+        {"mem", required_argument, NULL, 'm'},     {"disk", required_argument, NULL, 'd'},
+        {"rng", no_argument, NULL, 'r'},           {"cpu-template", required_argument, NULL, 'T'},
+        {"reboot", no_argument, NULL, 'R'},        {"timeout", required_argument, NULL, 't'},
+        {"stats", no_argument, NULL, 's'},         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->cpus = 1;
+    o->mem_mib = FV_DEFAULT_MEM_MIB;
+    o->cpu_template = FV_DEFAULT_TEMPLATE;
+    optind = 0; /* full reset: the reboot loop and tests parse again */
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        if (c == ':')
+            return errmsg(err, errlen, -1, "option '%s' needs a value", argv[optind - 1]);
+        if (c == '?')
+            return errmsg(err, errlen, -1, "unknown option '%s' (see 'mica run --help')",
+                           argv[optind - 1]);
+        if (apply_option(c, o, err, errlen) < 0)
+            return -1;
+    }
+    if (optind < argc)
+        return errmsg(err, errlen, -1, "unexpected argument '%s' (with --kernel, a PV guest is not given)",
+                       argv[optind]);
+    if (!o->kernel && !o->help)
+        return errmsg(err, errlen, -1, "--kernel: give a bzImage or vmlinux file");
+    return 0;
+}

@@ -1,0 +1,18 @@
+/* Counters a full-virtualization machine keeps: exits by kind and the
+ * instructions mica completed for the host's emulator. Printed with --stats
+ * and in crash reports. */
+#ifndef MICA_FV_FV_STATS_H
+#define MICA_FV_FV_STATS_H
+
+#include <stdatomic.h>
+#include <stdio.h>
+
+struct fv_stats {
+    atomic_ulong exits, exits_io, exits_mmio, exits_intr, exits_other;
+    atomic_ulong emul_int3, emul_clac, emul_stac, emul_fwait;
+};
+
+/* "int3 2, clac 10, stac 10" or "none". */
+void fv_stats_emulated(const struct fv_stats *s, char *buf, size_t len);
+
+#endif

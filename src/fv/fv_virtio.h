@@ -1,0 +1,44 @@
+/*
+ * The machine's virtio-mmio devices (--disk, --rng): one 4 KiB window each
+ * from X86_VIRTIO_MMIO_BASE, each with its own interrupt line, announced on
+ * the kernel command line. Queue notifications arrive on ioeventfds (no exit
+ * to mica), interrupts leave on irqfds; the I/O thread serves the queues.
+ */
+#ifndef MICA_FV_FV_VIRTIO_H
+#define MICA_FV_FV_VIRTIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fv/fv_options.h"
+#include "virtio/virtio_blk.h"
+#include "virtio/virtio_mmio.h"
+#include "virtio/virtio_rng.h"
+#include "vmm/vm.h"
+
+#define FV_MAX_VIRTIO (FV_MAX_DISKS + 1)
+
+struct fv_virtio {
+    unsigned n;
+    struct virtio_mmio_dev dev[FV_MAX_VIRTIO];
+    bool live[FV_MAX_VIRTIO];
+    struct virtio_blk blk[FV_MAX_DISKS];
+    unsigned nblk;
+    struct virtio_rng rng;
+};
+
+/* Opens the disks, creates the devices, binds their eventfds and appends
+ * "virtio_mmio.device=..." for each to `cmdline` (capacity `cap`).
+ * 0 or -1 with one line in err. */
+int fv_virtio_create(struct fv_virtio *v, struct vm *vm, const struct guest_mem *mem,
+                     const struct fv_options *o, char *cmdline, size_t cap, char *err, size_t errlen);
+void fv_virtio_destroy(struct fv_virtio *v);
+
+/* The device whose window holds guest-physical `gpa`, or NULL. */
+struct virtio_mmio_dev *fv_virtio_find(struct fv_virtio *v, uint64_t gpa);
+
+/* virtio-blk requests served, over all disks. */
+uint64_t fv_virtio_blk_requests(const struct fv_virtio *v);
+
+#endif
