@@ -1,8 +1,10 @@
 /*
  * What attaches a PV domain to the `mica run` process: the terminal (keys
  * in as console events, output out), signals (Ctrl-C, SIGTERM), the
- * --timeout deadline and the --control channel. One thread, driven by
- * epoll, besides the vCPU's.
+ * --timeout deadline and the --control channel. Two threads besides the
+ * vCPU's: one, driven by epoll, moves console bytes (and may block on a
+ * stalled stdout); the other only turns signals and the deadline into stop
+ * requests, so those work whatever the first one waits for.
  */
 #ifndef MICA_CLI_RUN_IO_H
 #define MICA_CLI_RUN_IO_H
@@ -28,11 +30,10 @@ struct run_io {
     struct solo_control *ctl;
     struct vm_control *control;
     int in_fd;
-    bool in_pollable, in_done;
-    uint64_t deadline_ns; /* 0: no --timeout */
-    int epfd, quit_fd, sig_fd;
-    pthread_t thread;
-    bool started;
+    bool in_pollable, in_done, in_paused;
+    int epfd, quit_fd, sig_fd, timer_fd;
+    pthread_t thread, stopper;
+    bool started, stopper_started;
 };
 
 /* Blocks SIGINT/SIGTERM/SIGHUP for the calling thread (call before any other
@@ -43,7 +44,8 @@ int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ct
                  const struct run_io_config *cfg, char *err, size_t errlen);
 void run_io_stop(struct run_io *io);
 
-/* The console sink of `mica run`: everything to stdout. */
+/* The console sink of `mica run`: everything to stdout, waiting for a slow
+ * reader, until a stop is requested (then the rest is dropped). */
 void run_io_stdout_sink(void *ctx, const char *buf, size_t len);
 
 #endif
