@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -200,6 +201,73 @@ static void signals_reach_the_vm_process(void **state)
     assert_true(gone);
 }
 
+static long cpu_ticks(pid_t pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');
+    long utime = 0, stime = 0;
+    /* Fields after the name: state ... utime (14th) stime (15th). */
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime, &stime) != 2)
+        return -1;
+    return utime + stime;
+}
+
+/* A reader that never reads must not keep --timeout (or a signal) from
+ * stopping mica; and input the guest does not read must not make mica spin. */
+static void stalled_stdout_and_unread_input(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    int out[2], in[2];
+    assert_int_equal(pipe(out), 0);
+    assert_int_equal(pipe(in), 0);
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0), dup2(out[1], 1);
+        for (int fd = 3; fd < 64; fd++)
+            close(fd);
+        execl(mica(), mica(), "run", "--timeout", "1", guest("chatty.elf"), (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]), close(in[0]), close(in[1]);
+    int st;
+    waitpid(pid, &st, 0); /* never reading `out`: mica must still stop */
+    close(out[0]);
+    assert_int_equal(WEXITSTATUS(st), 124);
+
+    assert_int_equal(pipe(in), 0);
+    pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(in[0], 0), dup2(null, 1);
+        for (int fd = 3; fd < 64; fd++)
+            close(fd);
+        execl(mica(), mica(), "run", guest("sleeper.elf"), "--", "1500", (char *)NULL);
+        _exit(127);
+    }
+    close(in[0]);
+    static char junk[65536];
+    memset(junk, 'y', sizeof junk);
+    fcntl(in[1], F_SETFL, O_NONBLOCK);
+    for (int i = 0; i < 20; i++, usleep(50000))
+        (void)!write(in[1], junk, sizeof junk); /* far more than the guest takes */
+    pid_t vm = vm_child_of(pid);
+    long ticks = vm > 0 ? cpu_ticks(vm) : -1;
+    waitpid(pid, &st, 0);
+    close(in[1]);
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_true(ticks >= 0);
+    /* About a second passed; a spinning I/O thread would have used ~100 ticks. */
+    assert_true(ticks < 30);
+}
+
 static void write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -277,7 +345,8 @@ int main(void)
         cmocka_unit_test(shell_round_trip),   cmocka_unit_test(crash_report),
         cmocka_unit_test(traps_and_mappings), cmocka_unit_test(hostile_ring),
         cmocka_unit_test(timeout_stops_spinner), cmocka_unit_test(ctrl_c_stops_spinner),
-        cmocka_unit_test(signals_reach_the_vm_process), cmocka_unit_test(bad_input),          cmocka_unit_test(too_little_memory),
+        cmocka_unit_test(signals_reach_the_vm_process), cmocka_unit_test(bad_input),
+        cmocka_unit_test(stalled_stdout_and_unread_input),          cmocka_unit_test(too_little_memory),
         cmocka_unit_test(no_kvm_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
