@@ -6,6 +6,7 @@
 #include "cp/unix_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -23,7 +25,7 @@ struct daemon_parts {
     struct vm_backend *backend;
     struct vm_manager *manager;
     struct api_server *api;
-    int listen_fd, signal_fd, epoll_fd;
+    int listen_fd, signal_fd, epoll_fd, instance_fd;
 };
 
 static void teardown(struct daemon_parts *d, const char *socket_path)
@@ -41,6 +43,8 @@ static void teardown(struct daemon_parts *d, const char *socket_path)
         close(d->signal_fd);
     if (d->epoll_fd >= 0)
         close(d->epoll_fd);
+    if (d->instance_fd >= 0)
+        close(d->instance_fd);
 }
 
 static int open_state(struct daemon_parts *d, const struct daemon_options *opt)
@@ -63,10 +67,34 @@ static int open_state(struct daemon_parts *d, const struct daemon_options *opt)
     return d->manager ? 0 : -1;
 }
 
-static int open_api(struct daemon_parts *d, const struct daemon_options *opt)
+/* One daemon per socket: an exclusive flock on SOCKET.lock, held while it
+ * runs.  Connecting to the socket left by a killed daemon cannot tell: a VM
+ * monitor it had just forked holds a copy of its listening socket until it
+ * closes what it inherited, so that socket seems in use for an instant.  A
+ * copy of the lock is as brief, hence the short wait. */
+static int lock_instance(const char *socket_path)
 {
-    char err[512], dir[PATH_MAX];
-    struct stat st;
+    char path[PATH_MAX + 8];
+    snprintf(path, sizeof path, "%s.lock", socket_path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    for (int waited = 0; fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 10) {
+        if (errno != EWOULDBLOCK || waited >= 3000) {
+            cp_log("%s: %s", path,
+                   errno == EWOULDBLOCK ? "another daemon serves this socket" : strerror(errno));
+            close(fd);
+            return -1;
+        }
+        usleep(10000);
+    }
+    if (fd < 0)
+        cp_log("cannot create %s: %s", path, strerror(errno));
+    return fd;
+}
+
+/* Before the state is touched: two daemons must not reconcile it at once. */
+static int claim_socket(struct daemon_parts *d, const struct daemon_options *opt)
+{
+    char dir[PATH_MAX];
     snprintf(dir, sizeof dir, "%s", opt->socket_path);
     int rc = cp_mkdir_p(dirname(dir), 0750);
     if (rc < 0) {
@@ -74,6 +102,15 @@ static int open_api(struct daemon_parts *d, const struct daemon_options *opt)
                strerror(-rc));
         return -1;
     }
+    d->instance_fd = lock_instance(opt->socket_path);
+    return d->instance_fd < 0 ? -1 : 0;
+}
+
+static int open_api(struct daemon_parts *d, const struct daemon_options *opt)
+{
+    char err[512];
+    struct stat st;
+    unlink(opt->socket_path); /* we hold the lock: whatever is there is left over */
     d->listen_fd = unix_listen(opt->socket_path, err, sizeof err);
     if (d->listen_fd < 0 || stat(opt->socket_path, &st) < 0) {
         cp_log("%s", err);
@@ -151,9 +188,10 @@ static void serve(struct daemon_parts *d)
 
 int daemon_run(const struct daemon_options *opt)
 {
-    struct daemon_parts d = {.listen_fd = -1, .signal_fd = -1, .epoll_fd = -1};
+    struct daemon_parts d = {.listen_fd = -1, .signal_fd = -1, .epoll_fd = -1,
+                             .instance_fd = -1};
     int status = 1;
-    if (open_events(&d) == 0 && open_state(&d, opt) == 0) {
+    if (open_events(&d) == 0 && claim_socket(&d, opt) == 0 && open_state(&d, opt) == 0) {
         vm_manager_reconcile(d.manager);
         if (open_api(&d, opt) == 0) {
             cp_log("serving on %s (state in %s, VMM %s, pid %d)", opt->socket_path,

@@ -21,6 +21,10 @@ int proc_info_read(pid_t pid, struct proc_info *out);
  * very process that started at that time. */
 bool proc_is_alive(pid_t pid, uint64_t start_ticks);
 
+/* True when one of pid's arguments is exactly `arg` (a VM's control socket
+ * path names it: no other process, even one with a reused pid, has it). */
+bool proc_has_arg(pid_t pid, const char *arg);
+
 /* A pidfd for pid (readable once it exits), or -1. */
 int proc_pidfd_open(pid_t pid);
 

@@ -5,10 +5,22 @@
  * survives the daemon, and its end is known even when the daemon was not
  * there to see it.  Between fork and exec only async-signal-safe calls are
  * made: the daemon has other threads.
+ *
+ * A daemon may be SIGKILLed in the middle of a start, before it recorded
+ * the VM's processes.  So that such a start never leaves a VM nobody knows
+ * about, every start holds an exclusive flock on STATE/vms/ID/monitor.lock
+ * for as long as its monitor lives (taken by the daemon before the fork, so
+ * there is no instant where a monitor exists without it), and the monitor
+ * carries on when the daemon is gone.  A restarted daemon waits for a
+ * monitor that still holds the lock to name its VM (pids file), or finds a
+ * VM whose monitor vanished by asking its control socket who serves it
+ * (SO_PEERCRED).
  */
 #include "cp/vm_backend.h"
 
+#include "cp/peer_access.h"
 #include "cp/proc_info.h"
+#include "cp/unix_socket.h"
 #include "cp/vm_control_client.h"
 
 #include <errno.h>
@@ -20,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -39,7 +52,7 @@ struct process_backend {
 struct vm_files {
     char dir[PATH_MAX - 32];
     char log[PATH_MAX], sock[PATH_MAX], exit[PATH_MAX], exit_tmp[PATH_MAX];
-    char pids[PATH_MAX], pids_tmp[PATH_MAX];
+    char pids[PATH_MAX], pids_tmp[PATH_MAX], lock[PATH_MAX];
 };
 
 static struct process_backend *impl(struct vm_backend *b)
@@ -56,6 +69,7 @@ static void vm_files_init(struct vm_backend *b, int64_t id, struct vm_files *f)
     snprintf(f->exit_tmp, sizeof f->exit_tmp, "%s/exit.tmp", f->dir);
     snprintf(f->pids, sizeof f->pids, "%s/pids", f->dir);
     snprintf(f->pids_tmp, sizeof f->pids_tmp, "%s/pids.tmp", f->dir);
+    snprintf(f->lock, sizeof f->lock, "%s/monitor.lock", f->dir);
 }
 
 /* ---- in the monitor: async-signal-safe only ----------------------------- */
@@ -99,19 +113,35 @@ static void write_str(int fd, const char *s)
         return;
 }
 
+/* The descriptors a monitor starts with (the daemon's numbers). */
+struct monitor_fds {
+    int null_fd, log_fd, pipe_w, lock_fd;
+};
+
+/* 0-2: /dev/null and the log, 3: the pipe to the daemon, 4: the start lock;
+ * nothing else of the daemon's (not its sockets, not the registry). */
+static void monitor_arrange_fds(const struct monitor_fds *fds)
+{
+    int lock = fcntl(fds->lock_fd, F_DUPFD, 10); /* out of the way of 3 and 4 */
+    dup2(fds->null_fd, 0);
+    dup2(fds->log_fd, 1);
+    dup2(fds->log_fd, 2);
+    if (fds->pipe_w != 3)
+        dup2(fds->pipe_w, 3);
+    dup2(lock, 4);
+    fcntl(4, F_SETFD, FD_CLOEXEC); /* the VMM must not hold the monitor's lock */
+    syscall(SYS_close_range, 5u, ~0u, 0u);
+}
+
 static _Noreturn void monitor_main(const char *vmm, char *const argv[], const struct vm_files *f,
-                                   int null_fd, int log_fd, int pipe_w)
+                                   const struct monitor_fds *fds)
 {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL); /* the daemon blocks some for signalfd */
+    signal(SIGPIPE, SIG_IGN); /* a dead daemon must not kill the VM's monitor */
     setsid();
-    dup2(null_fd, 0);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    if (pipe_w != 3)
-        dup2(pipe_w, 3);
-    syscall(SYS_close_range, 4u, ~0u, 0u); /* nothing of the daemon's: not its sockets */
+    monitor_arrange_fds(fds);
     pid_t vmm_pid = fork();
     if (vmm_pid == 0) {
         close(3);
@@ -122,10 +152,14 @@ static _Noreturn void monitor_main(const char *vmm, char *const argv[], const st
         write_str(2, "\n");
         _exit(125);
     }
-    if (vmm_pid > 0)
-        write_numbers_atomically(f->pids_tmp, f->pids, (unsigned long)vmm_pid, getpid());
-    if (write(3, &vmm_pid, sizeof vmm_pid) < 0 || vmm_pid < 0)
+    if (vmm_pid < 0)
         _exit(1);
+    write_numbers_atomically(f->pids_tmp, f->pids, (unsigned long)vmm_pid, getpid());
+    /* Fails (EPIPE; SIGPIPE is ignored, as in the daemon) when the daemon
+     * died meanwhile: the VM is still ours to watch, and the next daemon
+     * finds it from the pids file. */
+    if (write(3, &vmm_pid, sizeof vmm_pid) < 0)
+        write_str(2, "mica: the control program went away while this VM started\n");
     close(3);
     int status;
     while (waitpid(vmm_pid, &status, 0) < 0)
@@ -222,32 +256,95 @@ static pid_t read_vmm_pid(int fd)
     return pid;
 }
 
+/* Takes the start lock of a VM (see the top of this file); an fd, or -1.
+ * The monitor of the VM's previous run ends just after it: wait a moment. */
+static int take_start_lock(const struct vm_files *f, struct cp_error *err)
+{
+    int fd = open(f->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return cp_fail(err, 500, "cannot create %s: %s", f->lock, strerror(errno));
+    for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 2) {
+        if (errno != EWOULDBLOCK || waited >= 2000) {
+            close(fd);
+            return cp_fail(err, 409, "the previous process of this VM has not ended yet");
+        }
+        sleep_ms(2);
+    }
+    return fd;
+}
+
+/* True while a monitor holds the VM's start lock. */
+static bool monitor_holds_lock(const struct vm_files *f)
+{
+    int fd = open(f->lock, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool held = flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return held;
+}
+
+static void close_fds(int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+/* "VMM MONITOR" as the monitor wrote them once it forked the VMM. */
+static bool read_pids_file(const struct vm_files *f, pid_t *vmm, pid_t *monitor)
+{
+    FILE *fp = fopen(f->pids, "re");
+    if (!fp)
+        return false;
+    int a = 0, b = 0;
+    bool ok = fscanf(fp, "%d %d", &a, &b) == 2 && a > 0;
+    fclose(fp);
+    *vmm = a;
+    *monitor = b;
+    return ok;
+}
+
+/* The monitor did not say which VMM it forked: end both, so that no VM
+ * runs that nobody knows about. */
+static void abandon_monitor(const struct vm_files *f, pid_t monitor_pid)
+{
+    kill(monitor_pid, SIGKILL);
+    waitpid(monitor_pid, NULL, 0);
+    pid_t vmm, monitor;
+    if (read_pids_file(f, &vmm, &monitor) && proc_has_arg(vmm, f->sock))
+        kill(vmm, SIGKILL);
+}
+
 static int fork_monitor(struct process_backend *pb, char **argv, const struct vm_files *f,
                         pid_t *vmm_pid, pid_t *monitor_pid, struct cp_error *err)
 {
-    int log_fd = open(f->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int pipe_fds[2] = {-1, -1};
-    if (log_fd < 0 || null_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0) {
+    struct monitor_fds fds = {
+        .log_fd = open(f->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640),
+        .null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC),
+        .lock_fd = take_start_lock(f, err),
+    };
+    if (fds.lock_fd < 0) {
+        /* err says why */
+    } else if (fds.log_fd < 0 || fds.null_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0) {
         cp_fail(err, 500, "cannot prepare %s: %s", f->log, strerror(errno));
-    } else if ((*monitor_pid = fork()) == 0) {
-        monitor_main(pb->vmm, argv, f, null_fd, log_fd, pipe_fds[1]);
+    } else if ((fds.pipe_w = pipe_fds[1], *monitor_pid = fork()) == 0) {
+        monitor_main(pb->vmm, argv, f, &fds);
     } else if (*monitor_pid < 0) {
         cp_fail(err, 500, "fork: %s", strerror(errno));
     } else {
         close(pipe_fds[1]);
         pipe_fds[1] = -1;
         *vmm_pid = read_vmm_pid(pipe_fds[0]);
-        if (*vmm_pid <= 0)
+        if (*vmm_pid <= 0) {
+            abandon_monitor(f, *monitor_pid);
             cp_fail(err, 500, "the VM process could not be started (see %s)", f->log);
+        }
     }
-    for (int i = 0; i < 2; i++)
-        if (pipe_fds[i] >= 0)
-            close(pipe_fds[i]);
-    if (log_fd >= 0)
-        close(log_fd);
-    if (null_fd >= 0)
-        close(null_fd);
+    /* The lock stays with the monitor, which shares our open file. */
+    int opened[] = {pipe_fds[0], pipe_fds[1], fds.log_fd, fds.null_fd, fds.lock_fd};
+    close_fds(opened, sizeof opened / sizeof opened[0]);
     return *monitor_pid > 0 && *vmm_pid > 0 ? 0 : -1;
 }
 
@@ -339,15 +436,7 @@ static bool runtime_ids(struct vm_backend *b, const struct vm_record *vm, struct
     }
     struct vm_files f;
     vm_files_init(b, vm->id, &f);
-    FILE *fp = fopen(f.pids, "re");
-    if (!fp)
-        return false;
-    int pid = 0, monitor = 0;
-    bool ok = fscanf(fp, "%d %d", &pid, &monitor) == 2;
-    fclose(fp);
-    ids->pid = pid;
-    ids->monitor = monitor;
-    return ok;
+    return read_pids_file(&f, &ids->pid, &ids->monitor);
 }
 
 static int control_simple(struct vm_backend *b, const struct vm_record *vm, const char *cmd,
@@ -485,16 +574,82 @@ static void describe_end(int status, const struct vm_files *f, struct vm_end *en
         end->report = read_tail(f->log, REPORT_TAIL_BYTES);
 }
 
+/* Whoever serves the VM's control socket is its VMM (SO_PEERCRED names the
+ * process that listens), provided its arguments name that very socket. */
+static bool control_socket_ids(const struct vm_files *f, struct runtime_ids *ids)
+{
+    int fd = unix_connect(f->sock);
+    if (fd < 0)
+        return false;
+    struct peer who;
+    int rc = peer_identify(fd, &who);
+    close(fd);
+    if (rc < 0 || !proc_has_arg(who.pid, f->sock))
+        return false;
+    memset(ids, 0, sizeof *ids);
+    ids->pid = who.pid; /* no monitor: it vanished, so the exit status will be unknown */
+    return true;
+}
+
+/* Where the processes of a start are when the daemon was killed before it
+ * recorded them: in the pids file, once a monitor that still holds the
+ * start lock has written it; else with whoever serves the control socket. */
+static bool find_unrecorded(const struct vm_files *f, struct runtime_ids *ids)
+{
+    memset(ids, 0, sizeof *ids);
+    for (int waited = 0; waited < START_TIMEOUT_MS; waited += READY_POLL_MS) {
+        if (read_pids_file(f, &ids->pid, &ids->monitor))
+            return true;
+        if (!monitor_holds_lock(f))
+            break;
+        sleep_ms(READY_POLL_MS);
+    }
+    return read_pids_file(f, &ids->pid, &ids->monitor) || control_socket_ids(f, ids);
+}
+
+/* A pid from the pids file carries no start time: its arguments tell
+ * whether it is still this VM's VMM or a process that reused the pid. */
+static bool vmm_alive(const struct vm_record *vm, const struct vm_files *f,
+                      const struct runtime_ids *ids)
+{
+    return proc_is_alive(ids->pid, ids->pid_start) &&
+           (vm->runtime || proc_has_arg(ids->pid, f->sock));
+}
+
+/* A start the daemon was killed in: as in spawn, it worked when the VM
+ * answers; a VM that does not is stopped rather than left unmanaged. */
+static bool finish_start(const struct vm_files *f, const struct runtime_ids *ids)
+{
+    if (wait_until_ready(f, ids->pid))
+        return true;
+    if (proc_is_alive(ids->pid, ids->pid_start)) {
+        kill(ids->pid, SIGKILL);
+        wait_for_exit(ids->pid, ids->pid_start, 1000);
+    }
+    return false;
+}
+
+static void describe_unknown_end(bool known, const struct vm_files *f, struct vm_end *end)
+{
+    end->state = known ? VM_CRASHED : VM_SHUTDOWN;
+    end->exit_code = -1;
+    snprintf(end->event, sizeof end->event, "%s",
+             known ? "VM process ended; exit status unknown" : "start did not complete");
+    if (known)
+        end->report = read_tail(f->log, REPORT_TAIL_BYTES);
+}
+
 static int process_probe(struct vm_backend *b, const struct vm_record *vm, char **runtime,
                          struct vm_end *end)
 {
     struct vm_files f;
     vm_files_init(b, vm->id, &f);
     struct runtime_ids ids;
-    bool known = runtime_ids(b, vm, &ids);
+    bool known = runtime_ids(b, vm, &ids) || find_unrecorded(&f, &ids);
     *runtime = NULL;
-    if (known && proc_is_alive(ids.pid, ids.pid_start)) {
-        if (!vm->runtime) /* adopted from the pids file */
+    if (known && vmm_alive(vm, &f, &ids) &&
+        (vm->state != VM_STARTING || finish_start(&f, &ids))) {
+        if (!vm->runtime) /* adopted: the daemon never recorded it */
             *runtime = make_runtime(ids.pid, ids.monitor, &f);
         return 1;
     }
@@ -503,16 +658,10 @@ static int process_probe(struct vm_backend *b, const struct vm_record *vm, char 
         wait_for_exit(ids.monitor, ids.monitor_start, 2000);
     int status;
     memset(end, 0, sizeof *end);
-    if (read_exit_status(&f, &status) == 0) {
+    if (read_exit_status(&f, &status) == 0)
         describe_end(status, &f, end);
-    } else {
-        end->state = known ? VM_CRASHED : VM_SHUTDOWN;
-        end->exit_code = -1;
-        snprintf(end->event, sizeof end->event, "%s",
-                 known ? "VM process ended; exit status unknown" : "start did not complete");
-        if (known)
-            end->report = read_tail(f.log, REPORT_TAIL_BYTES);
-    }
+    else
+        describe_unknown_end(known, &f, end);
     return 0;
 }
 
@@ -541,7 +690,7 @@ static void process_forget(struct vm_backend *b, const struct vm_record *vm)
 {
     struct vm_files f;
     vm_files_init(b, vm->id, &f);
-    const char *files[] = {f.log, f.sock, f.exit, f.exit_tmp, f.pids, f.pids_tmp};
+    const char *files[] = {f.log, f.sock, f.exit, f.exit_tmp, f.pids, f.pids_tmp, f.lock};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         unlink(files[i]);
     rmdir(f.dir);

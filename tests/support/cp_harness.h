@@ -89,6 +89,8 @@ static CP_UNUSED bool cp_socket_answers(const char *path)
     return ok;
 }
 
+static CP_UNUSED void cp_harness_wait_daemon(struct cp_harness *h);
+
 static CP_UNUSED void cp_harness_start_daemon(struct cp_harness *h)
 {
     h->daemon = fork();
@@ -99,8 +101,7 @@ static CP_UNUSED void cp_harness_start_daemon(struct cp_harness *h)
               "--vmm", h->self, (char *)NULL);
         _exit(127);
     }
-    for (int i = 0; i < 1000 && !cp_socket_answers(h->socket); i++)
-        cp_sleep_ms(10);
+    cp_harness_wait_daemon(h);
 }
 
 static CP_UNUSED int cp_harness_stop_daemon(struct cp_harness *h, int sig)
@@ -135,16 +136,97 @@ static CP_UNUSED void cp_harness_kill_vms(struct cp_harness *h)
         closedir(d);
 }
 
-static CP_UNUSED void cp_harness_cleanup(struct cp_harness *h)
+/* True when process `pid`'s command line mentions `needle`. */
+static CP_UNUSED bool cp_cmdline_mentions(pid_t pid, const char *needle)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    for (size_t i = 0; i < n; i++) /* arguments are NUL-separated */
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+    buf[n] = '\0';
+    return strstr(buf, needle) != NULL;
+}
+
+/* The processes of this test: their command line names its scratch
+ * directory (the daemon, its VM monitors, which are forks of it, and the
+ * VMs, by their --control path).  Fills pids (up to max); returns how many. */
+static CP_UNUSED int cp_harness_processes(struct cp_harness *h, pid_t *pids, int max)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)) && n < max) {
+        pid_t pid = (pid_t)atoi(e->d_name);
+        if (pid > 0 && pid != getpid() && cp_cmdline_mentions(pid, h->dir))
+            pids[n++] = pid;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* SIGKILLs whatever process of this test is left (by pid: other tests and
+ * other users' VMs are never touched); returns how many there were. */
+static CP_UNUSED int cp_harness_kill_leftovers(struct cp_harness *h)
+{
+    pid_t pids[256];
+    int found = 0;
+    /* A monitor may fork its VM after the first pass: look again until calm. */
+    for (int pass = 0; pass < 50; pass++) {
+        int n = cp_harness_processes(h, pids, 256);
+        if (n == 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            fprintf(stderr, "cp_harness: killing leftover process %d of %s\n", (int)pids[i],
+                    h->dir);
+            kill(pids[i], SIGKILL);
+        }
+        found += n;
+        cp_sleep_ms(20);
+    }
+    return found;
+}
+
+/* Stops the daemon and every VM; returns how many processes were still
+ * there after the recorded ones were killed (0 unless something leaked). */
+static CP_UNUSED int cp_harness_cleanup(struct cp_harness *h)
 {
     cp_harness_stop_daemon(h, SIGKILL);
     cp_harness_kill_vms(h);
     cp_sleep_ms(50);
+    int leftovers = cp_harness_kill_leftovers(h);
     char cmd[PATH_MAX + 16];
     snprintf(cmd, sizeof cmd, "rm -rf %s", h->dir);
     if (getenv("CP_KEEP") == NULL && system(cmd) != 0)
         fprintf(stderr, "cannot remove %s\n", h->dir);
+    return leftovers;
 }
+
+/* The usual cmocka fixture: a scratch directory and a daemon. */
+static CP_UNUSED int cp_harness_setup(void **state)
+{
+    static struct cp_harness h;
+    cp_harness_init(&h);
+    cp_harness_start_daemon(&h);
+    *state = &h;
+    return 0;
+}
+
+/* Fails (cmocka reports the test's teardown as failed) when a process of
+ * the test outlived the killing of the VMs the daemon had recorded. */
+static CP_UNUSED int cp_harness_teardown(void **state)
+{
+    return cp_harness_cleanup(*state) == 0 ? 0 : -1;
+}
+
+/* A test with that fixture. */
+#define CP_TEST(fn) cmocka_unit_test_setup_teardown(fn, cp_harness_setup, cp_harness_teardown)
 
 struct cp_reply {
     long status;
@@ -201,6 +283,20 @@ static CP_UNUSED long cp_status(struct cp_harness *h, const char *method, const 
     long status = r.status;
     cp_reply_free(&r);
     return status;
+}
+
+/* Waits (up to 10 s) until the daemon answers HTTP.  A socket that merely
+ * accepts is not enough: after a SIGKILL, the old daemon's socket file may
+ * still be there, and a VM monitor it had just forked may hold its
+ * listening socket open for an instant, so a connect can succeed before the
+ * new daemon has even started. */
+static CP_UNUSED void cp_harness_wait_daemon(struct cp_harness *h)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (cp_socket_answers(h->socket) && cp_status(h, "GET", "/v1/version", NULL) == 200)
+            return;
+        cp_sleep_ms(10);
+    }
 }
 
 static CP_UNUSED long cp_create_vm(struct cp_harness *h, const char *name, const char *mode)

@@ -10,21 +10,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-static int setup(void **state)
-{
-    static struct cp_harness h;
-    cp_harness_init(&h);
-    cp_harness_start_daemon(&h);
-    *state = &h;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    cp_harness_cleanup(*state);
-    return 0;
-}
-
 static void test_lifecycle_create_to_delete(void **state)
 {
     struct cp_harness *h = *state;
@@ -273,15 +258,15 @@ int main(int argc, char **argv)
     if (cp_harness_main_hook(argc, argv, &status))
         return status;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_lifecycle_create_to_delete, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_and_info, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_every_state_error, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_body_too_large, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_client_disconnects_mid_request, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_guest_exit_and_crash, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_only_owner_and_group, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_full_disk, setup, teardown),
+        CP_TEST(test_lifecycle_create_to_delete),
+        CP_TEST(test_list_and_info),
+        CP_TEST(test_every_state_error),
+        CP_TEST(test_request_errors),
+        CP_TEST(test_body_too_large),
+        CP_TEST(test_client_disconnects_mid_request),
+        CP_TEST(test_guest_exit_and_crash),
+        CP_TEST(test_only_owner_and_group),
+        CP_TEST(test_full_disk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,21 +7,6 @@
 
 #include "support/cp_harness.h"
 
-static int setup(void **state)
-{
-    static struct cp_harness h;
-    cp_harness_init(&h);
-    cp_harness_start_daemon(&h);
-    *state = &h;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    cp_harness_cleanup(*state);
-    return 0;
-}
-
 static void expect(struct cp_harness *h, int status, const char *in_out, const char *in_err,
                    const char *a, const char *b, const char *c)
 {
@@ -89,9 +74,9 @@ int main(int argc, char **argv)
     if (cp_harness_main_hook(argc, argv, &status))
         return status;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_cli_lifecycle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cli_console_detach, setup, teardown),
+        CP_TEST(test_cli_lifecycle),
+        CP_TEST(test_cli_errors),
+        CP_TEST(test_cli_console_detach),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
