@@ -607,13 +607,16 @@ static bool find_unrecorded(const struct vm_files *f, struct runtime_ids *ids)
     return read_pids_file(f, &ids->pid, &ids->monitor) || control_socket_ids(f, ids);
 }
 
-/* A pid from the pids file carries no start time: its arguments tell
- * whether it is still this VM's VMM or a process that reused the pid. */
+/* A pid from the pids file carries no start time.  While the monitor
+ * lives (holds the lock) it is its VMM: the monitor reaps the VMM before it
+ * ends, so the pid cannot have been reused; and the VMM may not have exec'd
+ * yet, so its arguments would not tell.  Later, they tell whether it is
+ * still this VM's VMM or a process that reused the pid. */
 static bool vmm_alive(const struct vm_record *vm, const struct vm_files *f,
                       const struct runtime_ids *ids)
 {
     return proc_is_alive(ids->pid, ids->pid_start) &&
-           (vm->runtime || proc_has_arg(ids->pid, f->sock));
+           (vm->runtime || monitor_holds_lock(f) || proc_has_arg(ids->pid, f->sock));
 }
 
 /* A start the daemon was killed in: as in spawn, it worked when the VM
