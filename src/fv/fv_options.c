@@ -1,10 +1,10 @@
 #include "fv/fv_options.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
 
+#include "cli/option_loop.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -66,8 +66,9 @@ static int check_control(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static int apply_option(int c, struct fv_options *o, char *err, size_t errlen)
+static int apply_option(int c, void *ctx, char *err, size_t errlen)
 {
+    struct fv_options *o = ctx;
     uint64_t v;
     switch (c) {
     case 'k': o->kernel = optarg; return 0;
@@ -121,18 +122,8 @@ int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, siz
     o->cpus = 1;
     o->mem_mib = FV_DEFAULT_MEM_MIB;
     o->cpu_template = FV_DEFAULT_TEMPLATE;
-    optind = 0; /* full reset: the reboot loop and tests parse again */
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        if (c == ':')
-            return errmsg(err, errlen, -1, "option '%s' needs a value", argv[optind - 1]);
-        if (c == '?')
-            return errmsg(err, errlen, -1, "unknown option '%s' (see 'mica run --help')",
-                           argv[optind - 1]);
-        if (apply_option(c, o, err, errlen) < 0)
-            return -1;
-    }
+    if (option_loop(argc, argv, longopts, apply_option, o, err, errlen) < 0)
+        return -1;
     if (optind < argc)
         return errmsg(err, errlen, -1, "unexpected argument '%s' (with --kernel, a PV guest is not given)",
                        argv[optind]);

@@ -147,30 +147,36 @@ struct vm {
     char sock[64], log[64];
 };
 
-static struct vm *current; /* stopped by the teardown if a test fails */
+/* What the teardown stops if a test fails: a copy, never a pointer into a
+ * test's stack frame (gone after cmocka's longjmp; a stale pid of -1 or 0
+ * would make kill() hit every process or our own group). */
+static pid_t current_pid;
+static char current_sock[64];
 
 static void start(struct vm *vm, const char *console, const char *cmdline)
 {
     static int n;
     snprintf(vm->sock, sizeof vm->sock, "/tmp/mica-fvctl-%d-%d.sock", (int)getpid(), n);
     snprintf(vm->log, sizeof vm->log, "/tmp/mica-fvctl-%d-%d.log", (int)getpid(), n++);
-    current = vm;
     char *argv[] = {(char *)mica(), "run", "--kernel", (char *)fvtest(), "--mem", "32", "--name",
                     "fv1", "--console", (char *)console, "--control", vm->sock, "--timeout", "120",
                     "--cmdline", (char *)cmdline, NULL};
     vm->pid = spawn_cmd(argv, vm->log);
     assert_true(vm->pid > 0);
+    current_pid = vm->pid;
+    snprintf(current_sock, sizeof current_sock, "%s", vm->sock);
 }
 
 static int stop_vm(void **state)
 {
     (void)state;
-    if (current && current->pid > 0 && waitpid(current->pid, NULL, WNOHANG) == 0) {
-        kill(current->pid, SIGKILL);
-        waitpid(current->pid, NULL, 0);
-        unlink(current->sock);
+    if (current_pid > 0 && waitpid(current_pid, NULL, WNOHANG) == 0) {
+        kill(current_pid, SIGKILL);
+        waitpid(current_pid, NULL, 0);
     }
-    current = NULL;
+    if (current_pid > 0)
+        unlink(current_sock);
+    current_pid = 0;
     return 0;
 }
 
@@ -221,7 +227,7 @@ static void pause_stats_viewer_input(void **state)
     assert_contains(seen, " receive interrupts): from a viewer\n");
     close(viewer);
     assert_int_equal(wait_exit(vm.pid, 10000), 0); /* the guest reset: a clean end */
-    current = NULL;
+    current_pid = 0; /* already reaped */
     assert_contains(read_file(vm.log), "fvtest: ttyS0 input (");
     assert_int_equal(access(vm.sock, F_OK), -1); /* the socket is gone */
     unlink(vm.log);
@@ -244,7 +250,7 @@ static void virtio_console_viewer_and_shutdown_while_paused(void **state)
     assert_contains(ask(vm.sock, "pause"), "\"ok\":true");
     assert_contains(ask(vm.sock, "shutdown"), "\"ok\":true");
     assert_int_equal(wait_exit(vm.pid, 10000), 0);
-    current = NULL;
+    current_pid = 0; /* already reaped */
     close(viewer);
     assert_int_equal(access(vm.sock, F_OK), -1);
     unlink(vm.log);
