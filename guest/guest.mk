@@ -1,6 +1,6 @@
 # The guest kit: libmica (freestanding, no libc) and the guests built with it.
-# Included by the top-level Makefile; users' own guests use bin/mica-cc or
-# guest/mica-guest.mk instead.
+# Included by the top-level Makefile; users build their own guests with
+# build/bin/mica-cc (guest/mica-cc.in), which uses the same flags.
 
 GUEST_CC     ?= gcc
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \

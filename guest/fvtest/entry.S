@@ -36,6 +36,16 @@ isr_timer:
     pop     %rax
     iretq
 
+/* IRQ 4: the UART's receive interrupt (data is read by the main loop). */
+    .globl isr_serial
+isr_serial:
+    push    %rax
+    incl    serial_irqs(%rip)
+    mov     $0x20, %al
+    out     %al, $0x20
+    pop     %rax
+    iretq
+
     .globl isr_virtio
 isr_virtio:
     push    %rax

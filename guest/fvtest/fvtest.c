@@ -5,8 +5,9 @@
  * boot_params (command line, e820), int3 and stac/clac (which pvm hosts
  * cannot emulate and mica completes), the CMOS clock, a PIT interrupt via
  * the in-kernel 8259, the virtio-mmio devices named on the command line,
- * sector I/O on virtio-blk, bytes from virtio-rng, and a reset via the
- * i8042. Every instruction runs emulated (~1 us) on pvm hosts: no loops
+ * sector I/O on virtio-blk, bytes from virtio-rng, a line through
+ * virtio-console, a line of serial input (fvtest.echo=ttyS0 or hvc0) echoed
+ * back, and a reset via the i8042. Every instruction runs emulated (~1 us) on pvm hosts: no loops
  * over memory, nothing that is not needed.
  */
 #include <stdbool.h>
@@ -200,7 +201,7 @@ struct idt_gate {
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 volatile uint64_t bp_rip;
 volatile uint32_t bp_count, timer_ticks, virtio_irqs, ud_count;
-extern char isr_bp[], isr_timer[], isr_virtio[], isr_ud[], isr_gp[], isr_pf[], isr_df[];
+extern char isr_bp[], isr_timer[], isr_serial[], isr_virtio[], isr_ud[], isr_gp[], isr_pf[], isr_df[];
 
 static void set_gate(unsigned v, void *h)
 {
@@ -216,6 +217,7 @@ static void setup_idt(void)
     set_gate(13, isr_gp);
     set_gate(14, isr_pf);
     set_gate(0x20, isr_timer);
+    set_gate(0x24, isr_serial);
     set_gate(0x25, isr_virtio);
     struct __attribute__((packed)) { uint16_t limit; uint64_t base; } d = {sizeof idt - 1, (uint64_t)(uintptr_t)idt};
     __asm__ volatile("lidt %0" ::"m"(d));
@@ -315,6 +317,7 @@ enum {
 struct vq_desc { uint64_t addr; uint32_t len; uint16_t flags, next; };
 struct vq {
     uint64_t base, irq;
+    uint32_t index; /* queue number: what QueueNotify is written */
     struct vq_desc desc[QSIZE] __attribute__((aligned(4096)));
     struct { uint16_t flags, idx, ring[QSIZE], used_event; } avail __attribute__((aligned(4096)));
     struct { uint16_t flags, idx; struct { uint32_t id, len; } ring[QSIZE]; uint16_t avail_event; } used __attribute__((aligned(4096)));
@@ -323,7 +326,22 @@ struct vq {
 static struct vq vqs[4];
 static unsigned nvq;
 
-static bool virtio_setup(struct vq *q)
+static void queue_setup(struct vq *q, uint32_t index)
+{
+    uint64_t b = q->base;
+    q->index = index;
+    mw32(b + R_QSEL, index);
+    mw32(b + R_QNUM, QSIZE);
+    uint64_t a[3] = {(uint64_t)(uintptr_t)q->desc, (uint64_t)(uintptr_t)&q->avail, (uint64_t)(uintptr_t)&q->used};
+    for (int i = 0; i < 3; i++) {
+        mw32(b + R_QDESC + 0x10 * (unsigned)i, (uint32_t)a[i]);
+        mw32(b + R_QDESC + 0x10 * (unsigned)i + 4, (uint32_t)(a[i] >> 32));
+    }
+    mw32(b + R_QREADY, 1);
+}
+
+/* Queue 0 on q, and queue 1 on q1 when the device has two (console). */
+static bool virtio_setup(struct vq *q, struct vq *q1)
 {
     uint64_t b = q->base;
     mw32(b + R_STATUS, 0);
@@ -339,13 +357,11 @@ static bool virtio_setup(struct vq *q)
     mw32(b + R_QSEL, 0);
     if (mr32(b + R_QMAX) < QSIZE)
         return false;
-    mw32(b + R_QNUM, QSIZE);
-    uint64_t a[3] = {(uint64_t)(uintptr_t)q->desc, (uint64_t)(uintptr_t)&q->avail, (uint64_t)(uintptr_t)&q->used};
-    for (int i = 0; i < 3; i++) {
-        mw32(b + R_QDESC + 0x10 * (unsigned)i, (uint32_t)a[i]);
-        mw32(b + R_QDESC + 0x10 * (unsigned)i + 4, (uint32_t)(a[i] >> 32));
+    queue_setup(q, 0);
+    if (q1) {
+        q1->base = b;
+        queue_setup(q1, 1);
     }
-    mw32(b + R_QREADY, 1);
     mw32(b + R_STATUS, 1 | 2 | 8 | 4); /* DRIVER_OK */
     return true;
 }
@@ -362,7 +378,7 @@ static uint32_t virtq_run(struct vq *q, unsigned n)
     barrier();
     q->avail.idx++;
     barrier();
-    mw32(q->base + R_NOTIFY, 0);
+    mw32(q->base + R_NOTIFY, q->index);
     while (*(volatile uint16_t *)&q->used.idx == q->last_used)
         __asm__ volatile("sti; pause; cli" ::: "memory"); /* let the irqfd's IRQ in */
     barrier();
@@ -439,7 +455,7 @@ static void blk_bench(struct vq *q)
 
 static void test_blk(struct vq *q)
 {
-    if (!virtio_setup(q))
+    if (!virtio_setup(q, NULL))
         fail("virtio-blk: setup refused");
     uint64_t cap = mr32(q->base + R_CONFIG) | (uint64_t)mr32(q->base + R_CONFIG + 4) << 32;
     mw32(q->base + R_DFEATSEL, 0);
@@ -495,7 +511,7 @@ static uint8_t rbuf[16];
 
 static void test_rng(struct vq *q)
 {
-    if (!virtio_setup(q))
+    if (!virtio_setup(q, NULL))
         fail("virtio-rng: setup refused");
     q->desc[0] = (struct vq_desc){(uint64_t)(uintptr_t)rbuf, sizeof rbuf, VIRTQ_F_WRITE, 0};
     uint32_t got = virtq_run(q, 1);
@@ -514,6 +530,84 @@ static void test_rng(struct vq *q)
     puts_("fvtest: virtio-rng ok\n");
 }
 
+/* ---- virtio-console (hvc0) ----------------------------------------------- */
+static struct vq con_tx;
+static char cbuf[128];
+
+static void con_write(const char *s)
+{
+    unsigned n = 0;
+    while (n < sizeof cbuf && s[n])
+        n++;
+    memcpy(cbuf, s, n);
+    con_tx.desc[0] = (struct vq_desc){(uint64_t)(uintptr_t)cbuf, n, 0, 0};
+    virtq_run(&con_tx, 1);
+}
+
+/* Reads one line into line[] through the receive queue: a buffer at a time
+ * until a newline (the device fills a buffer with what input it has). */
+static unsigned con_read_line(struct vq *rx, char *line, unsigned cap)
+{
+    unsigned len = 0;
+    while (len + 1 < cap && (len == 0 || line[len - 1] != '\n')) {
+        rx->desc[0] = (struct vq_desc){(uint64_t)(uintptr_t)(line + len), cap - 1 - len, VIRTQ_F_WRITE, 0};
+        len += virtq_run(rx, 1);
+    }
+    line[len] = 0;
+    return len;
+}
+
+static void test_console(struct vq *rx)
+{
+    if (!virtio_setup(rx, &con_tx))
+        fail("virtio-console: setup refused");
+    con_write("fvtest: virtio-console: hello through the transmit queue\n");
+    puts_("fvtest: virtio-console ok: wrote through the transmit queue\n");
+    if (!param("fvtest.echo=hvc0", NULL))
+        return;
+    static char line[64];
+    con_read_line(rx, line, sizeof line);
+    con_write("fvtest: hvc0 input: ");
+    con_write(line);
+}
+
+/* ---- serial input (ttyS0), interrupt-driven as Linux's 8250 driver -------- */
+volatile uint32_t serial_irqs;
+
+static void echo_serial(void)
+{
+    if (!param("fvtest.echo=ttyS0", NULL))
+        return;
+    outb(0x3f9, 0x01);  /* IER: received data available */
+    outb(0x3fc, 0x0b);  /* MCR: DTR, RTS, OUT2 (gates the IRQ line) */
+    outb(0x21, 0xce);   /* 8259: IRQ 4 as well as 0 and 5 */
+    /* fvtest.busy: poll instead of halting, so the vCPU keeps running (a
+     * paused machine then shows that pausing stops it). */
+    bool busy = param("fvtest.busy", NULL) != NULL;
+    char line[64];
+    unsigned len = 0;
+    while (len + 1 < sizeof line && (len == 0 || line[len - 1] != '\n')) {
+        if (!(inb(0x3fd) & 1)) { /* LSR: no data ready, wait for the IRQ */
+            if (busy)
+                __asm__ volatile("sti; nop; cli" ::: "memory");
+            else
+                __asm__ volatile("sti; hlt; cli" ::: "memory");
+            continue;
+        }
+        line[len++] = (char)inb(0x3f8);
+    }
+    line[len] = 0;
+    /* Halting, only the receive interrupt can wake us. Polling (busy), the
+     * loop may read every byte before the one-instruction sti window lets
+     * the interrupt in, so no count is required there. */
+    if (!serial_irqs && !busy)
+        fail("serial input: no receive interrupt");
+    puts_("fvtest: ttyS0 input (");
+    putdec(serial_irqs);
+    puts_(" receive interrupts): ");
+    puts_(line);
+}
+
 static void test_virtio(void)
 {
     probe_virtio();
@@ -523,6 +617,8 @@ static void test_virtio(void)
             test_blk(&vqs[i]);
         else if (id == 4)
             test_rng(&vqs[i]);
+        else if (id == 3)
+            test_console(&vqs[i]);
     }
 }
 
@@ -549,6 +645,7 @@ void fvtest_main(const uint8_t *boot_params)
     print_rtc();
     check_timer();
     test_virtio();
+    echo_serial();
     maybe_bad_instruction();
     puts_("fvtest: all checks passed\n");
     reset();

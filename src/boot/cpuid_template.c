@@ -52,13 +52,38 @@
 #define SAFE_L7_EDX_HIDE (L7_EDX_FSRM)
 #define SAFE_LD1_EAX_HIDE (LD1_EAX_XSAVEOPT | LD1_EAX_XSAVEC | LD1_EAX_XSAVES)
 
-/* Everything host.md lists as failing or risky in the CPL0 emulator; Linux
- * honours these even when the CPU's own CPUID (which pvm cannot filter
- * outside KVM's table) says otherwise. */
-#define SAFE_CMDLINE \
-    "noxsave clearcpuid=popcnt,movbe,bmi1,bmi2,avx,avx2,fma,f16c,sse4_1,sse4_2,aes,pclmulqdq," \
-    "rdrand,rdseed,adx,sha_ni,smap,smep,fsgsbase,erms,fsrm,clflushopt,clwb,vaes,vpclmulqdq," \
-    "rdpid,umip,xsaveopt,xsavec,xsaves,cx16,pcid,invpcid"
+/*
+ * What the guest's Linux must clear itself, because on pvm hosts the guest's
+ * cpuid shows host bits outside KVM's table (docs/host.md). Linux 6.1 copies
+ * at most 127 characters of clearcpuid= (char arg[128] in
+ * cpu_parse_early_param) and takes the last clearcpuid= only, so the list is
+ * one option of Linux's X86_FEATURE numbers (word * 32 + bit, which it
+ * accepts besides names and which are shorter), ordered by need: the first
+ * ones are those a boot is known to stop on. XSAVEOPT/XSAVEC/XSAVES are left
+ * to noxsave, which clears them (and AVX and what depends on it) through
+ * Linux's cpuid-deps table.
+ * Words: 4 = CPUID 1 ECX, 9 = 7.0 EBX, 16 = 7.0 ECX, 18 = 7.0 EDX.
+ */
+#define SAFE_LINUX_FIRST(X) X(popcnt, 151)
+#define SAFE_LINUX_REST(X) \
+    X(cx16, 141) X(smap, 308) X(movbe, 150) X(bmi1, 291) X(bmi2, 296) X(avx, 156) X(avx2, 293) \
+    X(fma, 140) X(f16c, 157) X(sse4_1, 147) X(sse4_2, 148) X(aes, 153) X(pclmulqdq, 129)      \
+    X(rdrand, 158) X(rdseed, 306) X(adx, 307) X(sha_ni, 317) X(smep, 295) X(fsgsbase, 288)     \
+    X(erms, 297) X(fsrm, 580) X(clflushopt, 311) X(clwb, 312) X(vaes, 521) X(vpclmulqdq, 522)  \
+    X(rdpid, 534) X(umip, 514) X(pcid, 145) X(invpcid, 298)
+#define NUM_FIRST(name, bit) #bit
+#define NUM_REST(name, bit) "," #bit
+#define SAFE_CMDLINE "noxsave clearcpuid=" SAFE_LINUX_FIRST(NUM_FIRST) SAFE_LINUX_REST(NUM_REST)
+
+#define ROW(n, b) { #n, b },
+static const struct cpu_linux_feature safe_linux_clear[] = {
+    SAFE_LINUX_FIRST(ROW) SAFE_LINUX_REST(ROW) { NULL, 0 }
+};
+
+const struct cpu_linux_feature *cpu_template_linux_clears(const struct cpu_template *t)
+{
+    return t->guest_cmdline[0] ? safe_linux_clear : NULL;
+}
 
 struct kvm_cpuid_entry2 *cpuid_find(struct kvm_cpuid2 *cpuid, uint32_t function, uint32_t index)
 {

@@ -21,6 +21,17 @@ struct cpu_template {
     const char *guest_cmdline; /* appended to the kernel command line, or "" */
 };
 
+/* A feature the guest's Linux is told to clear: /proc/cpuinfo name and
+ * Linux's X86_FEATURE number (word * 32 + bit). */
+struct cpu_linux_feature {
+    const char *name;
+    unsigned bit;
+};
+
+/* The features t's guest_cmdline clears by number (terminated by a NULL
+ * name), or NULL when it clears none. */
+const struct cpu_linux_feature *cpu_template_linux_clears(const struct cpu_template *t);
+
 /* NULL when unknown; cpu_template_names() lists the known ones for messages. */
 const struct cpu_template *cpu_template_find(const char *name);
 const char *cpu_template_names(void);

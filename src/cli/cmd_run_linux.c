@@ -1,11 +1,13 @@
 /* `mica run --kernel`: boot a Linux kernel on a virtual PC (full
- * virtualization) with the serial console on this terminal. */
+ * virtualization) with the serial console on this terminal, or with
+ * --control on a control channel (how `mica daemon` runs VMs). */
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/exit_status.h"
 #include "cli/run_io.h"
+#include "cli/run_linux_control.h"
 #include "cli/terminal.h"
 #include "fv/fv_io.h"
 #include "fv/fv_machine.h"
@@ -30,6 +32,7 @@ static int status_for(const struct fv_machine *m, enum fv_end end, const struct 
     switch (end) {
     case FV_END_RESET:
     case FV_END_POWEROFF:
+    case FV_END_SHUTDOWN: /* asked for by the controller: a clean end */
         return 0;
     case FV_END_CRASHED:
         fprintf(stderr, "mica: %s", m->report);
@@ -46,8 +49,8 @@ static int status_for(const struct fv_machine *m, enum fv_end end, const struct 
 
 /* One boot; with --reboot a guest reset starts the next one on a fresh
  * machine (a PC's reset line restarts everything). */
-static int boot(const struct fv_options *o, uint64_t deadline, int sig_fd, unsigned *boots,
-                enum fv_end *end)
+static int boot(const struct fv_options *o, uint64_t deadline, int sig_fd, struct fv_control *fc,
+                unsigned *boots, enum fv_end *end)
 {
     static struct fv_machine m; /* large; one at a time */
     char err[1024];
@@ -57,7 +60,12 @@ static int boot(const struct fv_options *o, uint64_t deadline, int sig_fd, unsig
         mica_error("%s", err);
         return MICA_STATUS_ERROR;
     }
-    *end = fv_machine_run(&m, deadline, sig_fd);
+    struct fv_watch w = {.fd = -1};
+    if (fc)
+        fv_control_attach(fc, &m, &w);
+    *end = fv_machine_run(&m, deadline, sig_fd, &w);
+    if (fc)
+        fv_control_detach(fc);
     ++*boots;
     int status = status_for(&m, *end, o);
     if (o->stats && !(o->reboot && *end == FV_END_RESET))
@@ -78,16 +86,24 @@ int cmd_run_linux(int argc, char **argv)
         fputs(fv_usage, stdout);
         return 0;
     }
+    struct fv_control fc;
+    if (o.control && fv_control_open(&fc, o.control, err, sizeof err) < 0) {
+        mica_error("run: %s", err);
+        return MICA_STATUS_ERROR;
+    }
     int sig_fd = run_io_block_signals();
     vcpu_kick_signal_init();
     uint64_t deadline = o.timeout_ns ? fv_now_ns() + o.timeout_ns : 0;
-    terminal_make_raw(STDIN_FILENO);
+    if (!o.control) /* with --control the terminal is not ours */
+        terminal_make_raw(STDIN_FILENO);
     unsigned boots = 0;
     enum fv_end end;
     int status;
     do
-        status = boot(&o, deadline, sig_fd, &boots, &end);
+        status = boot(&o, deadline, sig_fd, o.control ? &fc : NULL, &boots, &end);
     while (status == 0 && o.reboot && end == FV_END_RESET);
+    if (o.control)
+        fv_control_close(&fc);
     terminal_restore();
     if (sig_fd >= 0)
         close(sig_fd);

@@ -28,8 +28,12 @@ void run_io_stdout_sink(void *ctx, const char *buf, size_t len)
     (void)ctx;
     while (len && !atomic_load(&stdout_abandoned)) {
         struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
-        if (poll(&p, 1, STOP_CHECK_MS) == 0)
-            continue; /* a reader that does not read: look at the stop flag */
+        /* Write only when poll says it will not block (POLLOUT, or an error
+         * that write reports at once). poll also returns early (EINTR) when
+         * the vCPU thread is kicked to stop: a blocking write then would
+         * wait for the reader forever, so look at the stop flag again. */
+        if (poll(&p, 1, STOP_CHECK_MS) <= 0)
+            continue;
         ssize_t n = write(STDOUT_FILENO, buf, len < WRITE_CHUNK ? len : WRITE_CHUNK);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;

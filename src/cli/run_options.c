@@ -1,10 +1,10 @@
 #include "cli/run_options.h"
 
-#include <getopt.h>
 #include <string.h>
 #include <sys/un.h>
 
 #include "mica/abi.h"
+#include "cli/option_loop.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -52,8 +52,9 @@ static int check_control(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static int apply_option(int c, struct run_options *o, char *err, size_t errlen)
+static int apply_option(int c, void *ctx, char *err, size_t errlen)
 {
+    struct run_options *o = ctx;
     switch (c) {
     case 'm':
         if (parse_u64(optarg, MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB, &o->mem_mib) < 0)
@@ -90,18 +91,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
     memset(o, 0, sizeof *o);
     o->mem_mib = RUN_DEFAULT_MEM_MIB;
     int dashes = split_at_dashes(argc, argv);
-    optind = 0; /* full reset: tests parse many argvs in one process */
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(dashes, argv, ":h", longopts, NULL)) != -1) {
-        if (c == ':')
-            return errmsg(err, errlen, -1, "option '%s' needs a value", argv[optind - 1]);
-        if (c == '?')
-            return errmsg(err, errlen, -1, "unknown option '%s' (see 'mica run --help')",
-                           argv[optind - 1]);
-        if (apply_option(c, o, err, errlen) < 0)
-            return -1;
-    }
+    if (option_loop(dashes, argv, longopts, apply_option, o, err, errlen) < 0)
+        return -1;
     if (optind < dashes)
         o->guest = argv[optind++];
     if (optind < dashes)

@@ -126,7 +126,7 @@ const char *fv_insn_hint(const char *m)
         if (!strcmp(m, cpuid_hideable[i]))
             return "use --cpu-template safe (hides it from CPUID) and, for Linux, clearcpuid= on --cmdline";
     if (strstr(m, "AVX") || strstr(m, "SSE"))
-        return "use --cpu-template safe (adds clearcpuid=avx,sse4_1,... for Linux)";
+        return "use --cpu-template safe (for Linux it adds noxsave and clearcpuid=)";
     return "the host's CPL0 emulator (pvm) cannot run it; a host with VT-x/AMD-V runs it natively";
 }
 

@@ -15,7 +15,7 @@
 
 /* epoll tags: which source is ready. Queue notifications carry the device
  * and queue in the low bits. */
-enum { TAG_QUIT = 1, TAG_SIGNAL, TAG_STDIN, TAG_QUEUE = 0x100 };
+enum { TAG_QUIT = 1, TAG_SIGNAL, TAG_STDIN, TAG_EXTRA, TAG_QUEUE = 0x100 };
 
 uint64_t fv_now_ns(void)
 {
@@ -53,6 +53,8 @@ static void on_ready(struct fv_io *io, uint64_t tag)
         serve_queue(io, tag);
     else if (tag == TAG_SIGNAL)
         on_signal(io);
+    else if (tag == TAG_EXTRA)
+        io->extra->on_ready(io->extra->ctx);
     else if (tag == TAG_STDIN) {
         fv_console_read_input(con);
         if (con->in_done)
@@ -106,19 +108,21 @@ static int watch_queues(struct fv_io *io)
 }
 
 int fv_io_start(struct fv_io *io, struct fv_machine *m, int sig_fd, uint64_t deadline_ns,
-                char *err, size_t errlen)
+                const struct fv_watch *extra, char *err, size_t errlen)
 {
     memset(io, 0, sizeof *io);
     io->m = m;
+    io->extra = extra && extra->fd >= 0 ? extra : NULL;
     io->sig_fd = sig_fd;
     io->deadline_ns = deadline_ns;
     io->epfd = epoll_create1(EPOLL_CLOEXEC);
     io->quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (io->epfd < 0 || io->quit_fd < 0 || watch(io, io->quit_fd, TAG_QUIT) < 0 ||
-        (sig_fd >= 0 && watch(io, sig_fd, TAG_SIGNAL) < 0) || watch_queues(io) < 0)
+        (sig_fd >= 0 && watch(io, sig_fd, TAG_SIGNAL) < 0) || watch_queues(io) < 0 ||
+        (io->extra && watch(io, io->extra->fd, TAG_EXTRA) < 0))
         return errmsg(err, errlen, -1, "I/O thread setup: %s", strerror(errno));
     /* Regular files and /dev/null cannot be polled: read them on a timer. */
-    io->in_pollable = watch(io, m->console.in_fd, TAG_STDIN) == 0;
+    io->in_pollable = m->console.in_fd >= 0 && watch(io, m->console.in_fd, TAG_STDIN) == 0;
     if (pthread_create(&io->thread, NULL, io_main, io) != 0)
         return errmsg(err, errlen, -1, "cannot start the I/O thread");
     io->started = true;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "boot/cpuid_template.h"
@@ -27,14 +28,95 @@ void fv_machine_set_irq(void *ctx, unsigned irq, int level)
     ioctl(m->vm.fd, KVM_IRQ_LINE, &l);
 }
 
+static void kick_all(struct fv_machine *m)
+{
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (m->vcpus && m->vcpus[i].cpu.run)
+            vcpu_kick(&m->vcpus[i].cpu);
+}
+
 void fv_machine_end(struct fv_machine *m, enum fv_end why, const char *report)
 {
     int expected = FV_RUNNING;
     if (atomic_compare_exchange_strong(&m->end, &expected, (int)why) && report)
         snprintf(m->report, sizeof m->report, "%s", report);
-    for (unsigned i = 0; i < m->ncpus; i++)
-        if (m->vcpus[i].cpu.run)
-            vcpu_kick(&m->vcpus[i].cpu);
+    kick_all(m);
+    pthread_mutex_lock(&m->pause_lock); /* parked vCPUs wake up to end */
+    pthread_cond_broadcast(&m->pause_cond);
+    pthread_mutex_unlock(&m->pause_lock);
+}
+
+static struct timespec deadline_in(int ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    t.tv_sec += ms / 1000;
+    t.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
+int fv_machine_pause(struct fv_machine *m, int timeout_ms)
+{
+    atomic_store(&m->pause_req, true);
+    kick_all(m); /* out of KVM_RUN, halted or not */
+    struct timespec until = deadline_in(timeout_ms);
+    pthread_mutex_lock(&m->pause_lock);
+    int rc = 0;
+    while (m->parked < m->running && atomic_load(&m->end) == FV_RUNNING && rc == 0)
+        rc = pthread_cond_timedwait(&m->pause_cond, &m->pause_lock, &until);
+    bool ended = atomic_load(&m->end) != FV_RUNNING, parked = m->parked == m->running;
+    pthread_mutex_unlock(&m->pause_lock);
+    if (parked && !ended)
+        return 0;
+    fv_machine_resume(m); /* not paused after all: state and answer agree */
+    return ended ? -ESRCH : -ETIMEDOUT;
+}
+
+int fv_machine_resume(struct fv_machine *m)
+{
+    if (atomic_load(&m->end) != FV_RUNNING)
+        return -ESRCH;
+    pthread_mutex_lock(&m->pause_lock);
+    atomic_store(&m->pause_req, false);
+    pthread_cond_broadcast(&m->pause_cond);
+    pthread_mutex_unlock(&m->pause_lock);
+    return 0;
+}
+
+bool fv_machine_paused(struct fv_machine *m)
+{
+    return atomic_load(&m->pause_req);
+}
+
+void fv_machine_park(struct fv_machine *m)
+{
+    pthread_mutex_lock(&m->pause_lock);
+    m->parked++;
+    pthread_cond_broadcast(&m->pause_cond);
+    while (atomic_load(&m->pause_req) && atomic_load(&m->end) == FV_RUNNING)
+        pthread_cond_wait(&m->pause_cond, &m->pause_lock);
+    m->parked--;
+    pthread_mutex_unlock(&m->pause_lock);
+}
+
+void fv_machine_vcpu_left(struct fv_machine *m)
+{
+    pthread_mutex_lock(&m->pause_lock);
+    m->running--;
+    pthread_cond_broadcast(&m->pause_cond); /* a pause waits for one fewer */
+    pthread_mutex_unlock(&m->pause_lock);
+}
+
+uint64_t fv_machine_run_ns(const struct fv_machine *m)
+{
+    uint64_t ns = 0;
+    for (unsigned i = 0; m->vcpus && i < m->ncpus; i++)
+        ns += __atomic_load_n(&m->vcpus[i].cpu.run_ns, __ATOMIC_RELAXED);
+    return ns;
 }
 
 static void on_reset(void *ctx)
@@ -57,12 +139,40 @@ static int create_irqchip(struct fv_machine *m, char *err, size_t errlen)
     return 0;
 }
 
-static void create_devices(struct fv_machine *m)
+/* The UART as the console's input sink. */
+static size_t uart_input(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct fv_machine *m = ctx;
+    pthread_mutex_lock(&m->uart_lock);
+    size_t n = uart8250_receive(&m->uart, buf, len);
+    pthread_mutex_unlock(&m->uart_lock);
+    return n;
+}
+
+static void virtio_console_output(void *ctx, const uint8_t *buf, size_t len)
+{
+    fv_console_write(ctx, buf, len);
+}
+
+static void init_locks(struct fv_machine *m)
 {
     pthread_mutex_init(&m->uart_lock, NULL);
     pthread_mutex_init(&m->rtc_lock, NULL);
     pthread_mutex_init(&m->kbd_lock, NULL);
-    fv_console_init(&m->console, &m->uart, &m->uart_lock, STDIN_FILENO, STDOUT_FILENO);
+    pthread_mutex_init(&m->pause_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->pause_cond, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
+/* With --control the terminal is the controller's: stdin is not read. */
+static void create_devices(struct fv_machine *m)
+{
+    init_locks(m);
+    fv_console_init(&m->console, m->opt->control ? -1 : STDIN_FILENO, STDOUT_FILENO);
+    fv_console_set_sink(&m->console, uart_input, m);
     uart8250_init(&m->uart, UART_COM1_IRQ, fv_machine_set_irq, m, fv_console_output, &m->console);
     cmos_rtc_init(&m->rtc, NULL, NULL);
     i8042_init(&m->kbd, fv_machine_set_irq, m, on_reset, m);
@@ -74,7 +184,9 @@ static int build_cmdline(const struct fv_options *o, char *cmd, size_t cap, char
     if (!t)
         return errmsg(err, errlen, -1, "--cpu-template '%s': unknown (known: %s)", o->cpu_template,
                        cpu_template_names());
-    const char *user = o->cmdline ? o->cmdline : FV_DEFAULT_CMDLINE;
+    const char *user = o->cmdline                      ? o->cmdline
+                       : o->console == FV_CONSOLE_VIRTIO ? FV_DEFAULT_CMDLINE_HVC
+                                                         : FV_DEFAULT_CMDLINE;
     int n = snprintf(cmd, cap, "%s%s%s", user, *t->guest_cmdline && *user ? " " : "",
                      t->guest_cmdline);
     if (n < 0 || (size_t)n >= cap)
@@ -154,6 +266,11 @@ int fv_machine_create(struct fv_machine *m, const struct fv_options *o, char *er
         return -1;
     if (fv_virtio_create(&m->virtio, &m->vm, &m->mem, o, cmdline, sizeof cmdline, err, errlen) < 0)
         return -1;
+    if (m->virtio.con_dev) {
+        m->virtio.con.output = virtio_console_output;
+        m->virtio.con.output_ctx = &m->console;
+        fv_console_set_sink(&m->console, fv_virtio_console_input, &m->virtio);
+    }
     if (create_vcpus(m, err, errlen) < 0)
         return -1;
     return load_kernel(m, cmdline, err, errlen);
@@ -171,18 +288,28 @@ void fv_machine_destroy(struct fv_machine *m)
     pthread_mutex_destroy(&m->uart_lock);
     pthread_mutex_destroy(&m->rtc_lock);
     pthread_mutex_destroy(&m->kbd_lock);
+    pthread_mutex_destroy(&m->pause_lock);
+    pthread_cond_destroy(&m->pause_cond);
+    fv_console_destroy(&m->console);
 }
 
-enum fv_end fv_machine_run(struct fv_machine *m, uint64_t deadline_ns, int sig_fd)
+enum fv_end fv_machine_run(struct fv_machine *m, uint64_t deadline_ns, int sig_fd,
+                           const struct fv_watch *extra)
 {
     struct fv_io io;
     char err[512];
-    if (fv_io_start(&io, m, sig_fd, deadline_ns, err, sizeof err) < 0) {
+    if (fv_io_start(&io, m, sig_fd, deadline_ns, extra, err, sizeof err) < 0) {
         fv_machine_end(m, FV_END_CRASHED, err);
     } else {
-        for (unsigned i = 0; i < m->ncpus; i++)
-            if (fv_vcpu_start(&m->vcpus[i]) < 0)
+        for (unsigned i = 0; i < m->ncpus; i++) {
+            pthread_mutex_lock(&m->pause_lock); /* counted before it can park */
+            m->running++;
+            pthread_mutex_unlock(&m->pause_lock);
+            if (fv_vcpu_start(&m->vcpus[i]) < 0) {
+                fv_machine_vcpu_left(m);
                 fv_machine_end(m, FV_END_CRASHED, "cannot start a vCPU thread\n");
+            }
+        }
     }
     for (unsigned i = 0; i < m->ncpus; i++)
         fv_vcpu_join(&m->vcpus[i]);

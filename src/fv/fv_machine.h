@@ -31,6 +31,15 @@ enum fv_end {
     FV_END_CRASHED,     /* machine->report says why */
     FV_END_TIMEOUT,
     FV_END_INTERRUPTED,
+    FV_END_SHUTDOWN,    /* asked for by the control channel */
+};
+
+/* An extra descriptor for the I/O thread (the control channel): when it is
+ * readable, on_ready(ctx) runs on the I/O thread. fd -1: none. */
+struct fv_watch {
+    int fd;
+    void (*on_ready)(void *ctx);
+    void *ctx;
 };
 
 struct fv_vcpu {
@@ -55,6 +64,12 @@ struct fv_machine {
     struct fv_virtio virtio;
     struct fv_console console;
     struct fv_stats stats;
+    /* Pause: vCPU threads park on the condition, using no CPU, while
+     * pause_req is set. `running` counts vCPU threads still in their loop. */
+    pthread_mutex_t pause_lock;
+    pthread_cond_t pause_cond;
+    atomic_bool pause_req;
+    unsigned parked, running;
     atomic_int end;          /* enum fv_end: the first reason wins */
     char report[2048];       /* for FV_END_CRASHED */
 };
@@ -67,7 +82,21 @@ void fv_machine_destroy(struct fv_machine *m);
 /* Runs every vCPU on its own thread until the machine ends. `deadline_ns`
  * (CLOCK_MONOTONIC, 0 for none) and `sig_fd` (a signalfd, or -1) are
  * watched by the I/O thread. */
-enum fv_end fv_machine_run(struct fv_machine *m, uint64_t deadline_ns, int sig_fd);
+enum fv_end fv_machine_run(struct fv_machine *m, uint64_t deadline_ns, int sig_fd,
+                           const struct fv_watch *extra);
+
+/* Stops every vCPU outside the guest and waits (at most timeout_ms) until
+ * all have parked: 0, -ETIMEDOUT (the request is withdrawn) or -ESRCH (the
+ * machine ended). Resume lets them run again. Any thread but a vCPU's. */
+int fv_machine_pause(struct fv_machine *m, int timeout_ms);
+int fv_machine_resume(struct fv_machine *m);
+bool fv_machine_paused(struct fv_machine *m);
+/* For vCPU threads: park while a pause is requested. */
+void fv_machine_park(struct fv_machine *m);
+/* For vCPU threads: leaving the run loop (a pause no longer waits for it). */
+void fv_machine_vcpu_left(struct fv_machine *m);
+/* Guest time, summed over the vCPUs (relaxed reads). */
+uint64_t fv_machine_run_ns(const struct fv_machine *m);
 
 /* From any thread: ends the machine (first call wins) and takes every vCPU
  * out of the guest. A crash passes its report. */

@@ -1,19 +1,27 @@
 #include "fv/fv_options.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/un.h>
 
+#include "cli/option_loop.h"
 #include "util/log.h"
 #include "util/parse.h"
 
 const char fv_usage[] =
     "usage: mica run --kernel bzImage|vmlinux [--initrd FILE] [--cmdline \"...\"] [--cpus N]\n"
     "                [--mem MIB] [--disk FILE[,ro]]... [--rng] [--cpu-template NAME]\n"
-    "                [--reboot] [--timeout SECONDS] [--stats]\n"
+    "                [--console serial|virtio] [--reboot] [--timeout SECONDS] [--stats]\n"
+    "                [--control SOCKET] [--name NAME]\n"
     "  Boots a Linux kernel on a virtual PC with the serial console (ttyS0) on this\n"
     "  terminal. Defaults: --mem " "256" ", --cpus 1, --cpu-template " FV_DEFAULT_TEMPLATE ",\n"
     "  --cmdline \"" FV_DEFAULT_CMDLINE "\".\n"
+    "  --console virtio adds a virtio-console (the guest's hvc0) and gives it the\n"
+    "  terminal's input; the default command line then says console=hvc0. The UART\n"
+    "  stays, and its output still shows (earlyprintk=ttyS0).\n"
+    "  --control SOCKET serves the per-VM control channel there (pause, resume,\n"
+    "  shutdown, stats, console viewers; see docs/control-program.md) instead of\n"
+    "  using the terminal: stdin is not read, output still goes to stdout.\n"
     "  The guest resetting or powering off ends mica with status 0 (--reboot restarts\n"
     "  it instead); 124 means --timeout expired, 125 a mica error or bad input,\n"
     "  130 interrupted, 139 the guest stopped on an instruction mica cannot complete.\n";
@@ -37,8 +45,30 @@ static int parse_disk(struct fv_options *o, const char *arg, char *err, size_t e
     return *spec ? 0 : errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
 }
 
-static int apply_option(int c, struct fv_options *o, char *err, size_t errlen)
+static int parse_console(struct fv_options *o, const char *arg, char *err, size_t errlen)
 {
+    if (!strcmp(arg, "serial"))
+        o->console = FV_CONSOLE_SERIAL;
+    else if (!strcmp(arg, "virtio"))
+        o->console = FV_CONSOLE_VIRTIO;
+    else
+        return errmsg(err, errlen, -1, "--console '%s': give serial or virtio", arg);
+    return 0;
+}
+
+/* Checked here so that a bad path is bad input (125), not a failure later. */
+static int check_control(const char *path, char *err, size_t errlen)
+{
+    size_t max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
+    if (!*path || strlen(path) > max)
+        return errmsg(err, errlen, -1, "--control '%s': give a socket path of 1 to %zu bytes", path,
+                       max);
+    return 0;
+}
+
+static int apply_option(int c, void *ctx, char *err, size_t errlen)
+{
+    struct fv_options *o = ctx;
     uint64_t v;
     switch (c) {
     case 'k': o->kernel = optarg; return 0;
@@ -50,6 +80,11 @@ static int apply_option(int c, struct fv_options *o, char *err, size_t errlen)
     case 's': o->stats = true; return 0;
     case 'h': o->help = true; return 0;
     case 'd': return parse_disk(o, optarg, err, errlen);
+    case 'C': return parse_console(o, optarg, err, errlen);
+    case 'n': o->name = optarg; return 0;
+    case 'S':
+        o->control = optarg;
+        return check_control(optarg, err, errlen);
     case 'p':
         if (parse_u64(optarg, 1, FV_MAX_CPUS, &v) < 0)
             return errmsg(err, errlen, -1, "--cpus '%s': out of range, give 1 to %d", optarg, FV_MAX_CPUS);
@@ -79,24 +114,16 @@ int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, siz
         {"rng", no_argument, NULL, 'r'},           {"cpu-template", required_argument, NULL, 'T'},
         {"reboot", no_argument, NULL, 'R'},        {"timeout", required_argument, NULL, 't'},
         {"stats", no_argument, NULL, 's'},         {"help", no_argument, NULL, 'h'},
+        {"console", required_argument, NULL, 'C'}, {"control", required_argument, NULL, 'S'},
+        {"name", required_argument, NULL, 'n'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->cpus = 1;
     o->mem_mib = FV_DEFAULT_MEM_MIB;
     o->cpu_template = FV_DEFAULT_TEMPLATE;
-    optind = 0; /* full reset: the reboot loop and tests parse again */
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        if (c == ':')
-            return errmsg(err, errlen, -1, "option '%s' needs a value", argv[optind - 1]);
-        if (c == '?')
-            return errmsg(err, errlen, -1, "unknown option '%s' (see 'mica run --help')",
-                           argv[optind - 1]);
-        if (apply_option(c, o, err, errlen) < 0)
-            return -1;
-    }
+    if (option_loop(argc, argv, longopts, apply_option, o, err, errlen) < 0)
+        return -1;
     if (optind < argc)
         return errmsg(err, errlen, -1, "unexpected argument '%s' (with --kernel, a PV guest is not given)",
                        argv[optind]);

@@ -13,12 +13,17 @@
 #define FV_DEFAULT_MEM_MIB 256
 #define FV_MAX_CPUS        254  /* MP table: 8-bit APIC ids, the IOAPIC takes one */
 #define FV_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=1 pci=off"
+#define FV_DEFAULT_CMDLINE_HVC "console=hvc0 reboot=k panic=1 pci=off"
 #define FV_DEFAULT_TEMPLATE "safe"
 
 struct fv_disk_opt {
     const char *path;
     bool read_only;
 };
+
+/* Which device the terminal (or the control channel's viewers) types into
+ * and the default command line names: kvmtool's --console serial|virtio. */
+enum fv_console_kind { FV_CONSOLE_SERIAL, FV_CONSOLE_VIRTIO };
 
 struct fv_options {
     const char *kernel, *initrd, *cmdline, *cpu_template;
@@ -27,6 +32,9 @@ struct fv_options {
     struct fv_disk_opt disk[FV_MAX_DISKS];
     unsigned ndisks;
     bool rng, reboot, stats, help;
+    enum fv_console_kind console;
+    const char *control; /* --control SOCKET: the per-VM control channel, no terminal */
+    const char *name;    /* --name: for messages (and the control program) */
     uint64_t timeout_ns; /* 0: none */
     char disk_spec[FV_MAX_DISKS][4096]; /* --disk values, split in place */
 };

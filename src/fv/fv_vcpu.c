@@ -156,6 +156,10 @@ static void *vcpu_main(void *arg)
     struct fv_vcpu *v = arg;
     struct fv_machine *m = v->m;
     while (atomic_load(&m->end) == FV_RUNNING) {
+        if (atomic_load(&m->pause_req)) {
+            fv_machine_park(m);
+            continue;
+        }
         int rc = vcpu_enter(&v->cpu);
         atomic_fetch_add(&m->stats.exits, 1);
         if (rc == -EINTR || rc == -EAGAIN) {
@@ -168,6 +172,7 @@ static void *vcpu_main(void *arg)
         }
         handle_exit(v);
     }
+    fv_machine_vcpu_left(m);
     return NULL;
 }
 

@@ -11,7 +11,7 @@
 
 /* ISA lines no PC device of ours uses (0 timer, 1 keyboard, 2 cascade,
  * 4 COM1, 8 RTC, 12 mouse, 13 FPU, 14/15 IDE), edge-triggered via irqfd. */
-static const unsigned virtio_irqs[FV_MAX_VIRTIO] = {5, 6, 7, 9, 10};
+static const unsigned virtio_irqs[FV_MAX_VIRTIO] = {5, 6, 7, 9, 10, 11};
 
 static int wire_device(struct virtio_mmio_dev *dev, struct vm *vm, char *err, size_t errlen)
 {
@@ -55,6 +55,11 @@ int fv_virtio_create(struct fv_virtio *v, struct vm *vm, const struct guest_mem 
     }
     if (o->rng && add_device(v, vm, mem, &virtio_rng_ops, &v->rng, cmdline, cap, err, errlen) < 0)
         return -1;
+    if (o->console == FV_CONSOLE_VIRTIO) {
+        if (add_device(v, vm, mem, &virtio_console_ops, &v->con, cmdline, cap, err, errlen) < 0)
+            return -1;
+        v->con_dev = &v->dev[v->n - 1];
+    }
     return 0;
 }
 
@@ -71,6 +76,13 @@ void fv_virtio_destroy(struct fv_virtio *v)
     for (unsigned i = 0; i < v->nblk; i++)
         virtio_blk_close(&v->blk[i]);
     v->n = v->nblk = 0;
+    v->con_dev = NULL;
+}
+
+size_t fv_virtio_console_input(void *ctx, const uint8_t *buf, size_t len)
+{
+    struct fv_virtio *v = ctx;
+    return v->con_dev ? virtio_console_input(&v->con, v->con_dev, buf, len) : len;
 }
 
 struct virtio_mmio_dev *fv_virtio_find(struct fv_virtio *v, uint64_t gpa)

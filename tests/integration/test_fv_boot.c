@@ -33,12 +33,13 @@ static const char *fvtest(void)
 
 static struct cmd_result res;
 
-#define RUN(...)                                                                                   \
+#define RUN_WITH_INPUT(input, ...)                                                                  \
     do {                                                                                           \
         char *argv_[] = {(char *)mica(), "run", __VA_ARGS__, NULL};                                \
-        assert_int_equal(run_cmd(argv_, NULL, 120, &res), 0);                                      \
+        assert_int_equal(run_cmd(argv_, input, 120, &res), 0);                                     \
         assert_false(res.timed_out);                                                               \
     } while (0)
+#define RUN(...) RUN_WITH_INPUT(NULL, __VA_ARGS__)
 
 static void assert_contains(const char *hay, const char *needle)
 {
@@ -178,6 +179,40 @@ static void reboot_restarts_until_timeout(void **state)
     assert_contains(res.err, "--timeout");
 }
 
+/* Keys typed at mica's stdin (a pipe here) reach the guest's UART, which
+ * raises its receive interrupt as Linux's 8250 driver expects; the test
+ * kernel reads a line and echoes it. */
+static void serial_input_reaches_the_guest(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    RUN_WITH_INPUT("typed into ttyS0\n", "--kernel", (char *)fvtest(), "--mem", "32", "--timeout",
+                   "60", "--cmdline", "console=ttyS0 fvtest.echo=ttyS0");
+    assert_int_equal(res.status, 0);
+    assert_contains(res.out, " receive interrupts): typed into ttyS0\n");
+    assert_contains(res.out, "fvtest: all checks passed");
+}
+
+/* --console virtio: a virtio-console device, named hvc0 on the default
+ * command line, carries the guest's output and the terminal's input. */
+static void virtio_console_carries_output_and_input(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    RUN_WITH_INPUT("typed into hvc0\n", "--kernel", (char *)fvtest(), "--mem", "32", "--timeout",
+                   "60", "--console", "virtio", "--cmdline", "console=hvc0 fvtest.echo=hvc0");
+    assert_int_equal(res.status, 0);
+    assert_contains(res.out, "virtio-mmio at 0xd0000000 irq 5: virtio-console, vendor MICA");
+    assert_contains(res.out, "fvtest: virtio-console: hello through the transmit queue\n");
+    assert_contains(res.out, "fvtest: hvc0 input: typed into hvc0\n");
+    assert_contains(res.out, "fvtest: all checks passed");
+    RUN("--kernel", (char *)fvtest(), "--mem", "32", "--console", "virtio", "--rng");
+    assert_int_equal(res.status, 0);
+    assert_contains(res.out, "fvtest: cmdline: console=hvc0 reboot=k");
+    assert_contains(res.out, "irq 6: virtio-console"); /* after the other devices */
+    assert_contains(res.out, "fvtest: virtio-console ok");
+}
+
 /* ---- bad input: status 125 and one line naming the object ------------- */
 
 static void assert_bad_input(const char *needle)
@@ -238,6 +273,10 @@ static void bad_options(void **state)
     assert_bad_input("--cpu-template 'fancy': unknown");
     RUN("--kernel", (char *)fvtest(), "--frobnicate");
     assert_bad_input("unknown option '--frobnicate'");
+    RUN("--kernel", (char *)fvtest(), "--console", "vga");
+    assert_bad_input("--console 'vga': give serial or virtio");
+    RUN("--kernel", (char *)fvtest(), "--control", "");
+    assert_bad_input("--control '': give a socket path");
 }
 
 int main(void)
@@ -248,6 +287,8 @@ int main(void)
         cmocka_unit_test(several_cpus_boot),
         cmocka_unit_test(unemulated_instruction_is_reported),
         cmocka_unit_test(reboot_restarts_until_timeout),
+        cmocka_unit_test(serial_input_reaches_the_guest),
+        cmocka_unit_test(virtio_console_carries_output_and_input),
         cmocka_unit_test(bad_kernels),
         cmocka_unit_test(bad_initrd_and_disks),
         cmocka_unit_test(bad_options),

@@ -80,6 +80,23 @@ static void example_reads_args_and_time(void **state)
     assert_contains(res.out, "I slept 2");
 }
 
+/* The documented way to build one's own guest: mica-cc. */
+static void mica_cc_builds_a_guest(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    char out[] = "/tmp/mica-test-cc-XXXXXX";
+    close(mkstemp(out));
+    char *cc[] = {"build/bin/mica-cc", "-o", out, "guest/examples/greet.c", NULL};
+    assert_int_equal(run_cmd(cc, NULL, 120, &res), 0);
+    if (res.status != 0)
+        fail_msg("mica-cc failed: %s", res.err);
+    RUN(NULL, "run", out, "--", "Grace", "5");
+    unlink(out);
+    assert_int_equal(res.status, 5);
+    assert_contains(res.out, "Hello, Grace!");
+}
+
 static void shell_round_trip(void **state)
 {
     (void)state;
@@ -342,7 +359,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hello_exit_codes),   cmocka_unit_test(example_reads_args_and_time),
-        cmocka_unit_test(shell_round_trip),   cmocka_unit_test(crash_report),
+        cmocka_unit_test(mica_cc_builds_a_guest), cmocka_unit_test(shell_round_trip),   cmocka_unit_test(crash_report),
         cmocka_unit_test(traps_and_mappings), cmocka_unit_test(hostile_ring),
         cmocka_unit_test(timeout_stops_spinner), cmocka_unit_test(ctrl_c_stops_spinner),
         cmocka_unit_test(signals_reach_the_vm_process), cmocka_unit_test(bad_input),

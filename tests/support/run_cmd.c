@@ -90,6 +90,8 @@ int run_cmd(char *const argv[], const char *input, int limit_s, struct cmd_resul
 int spawn_cmd(char *const argv[], const char *out_path)
 {
     pid_t pid = fork();
+    if (pid < 0)
+        abort(); /* never hand a caller -1: kill(-1, ...) signals every process */
     if (pid == 0) {
         int fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
         int null = open("/dev/null", O_RDONLY);

@@ -1,0 +1,41 @@
+/*
+ * `mica run --kernel ... --control SOCKET`: the per-VM control channel
+ * (cp/vm_control.h) served for a full-virtualization machine, as
+ * run_control.h does for a PV domain, so the control program manages both
+ * kinds alike. The channel outlives each boot (--reboot builds a fresh
+ * machine); its fd is one more source for the machine's I/O thread, where
+ * the ops run. pause parks every vCPU thread (no CPU used), shutdown ends
+ * the machine with status 0, console viewers see the serial console (and
+ * virtio-console) output and type into the active console.
+ */
+#ifndef MICA_CLI_RUN_LINUX_CONTROL_H
+#define MICA_CLI_RUN_LINUX_CONTROL_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "fv/fv_machine.h"
+
+struct vm_control;
+
+struct fv_control {
+    /* The machine of the current boot: set before it runs, cleared after.
+     * The ops only run while it runs (on its I/O thread). */
+    struct fv_machine *m;
+    /* Read by the console tee on vCPU and I/O threads: set once open,
+     * cleared before it is closed. */
+    _Atomic(struct vm_control *) channel;
+};
+
+/* Serves the channel at path. 0, or -1 with a message in err. */
+int fv_control_open(struct fv_control *fc, const char *path, char *err, size_t errlen);
+
+/* Before machine m runs: its console's output goes to the channel too, and
+ * *w is filled for fv_machine_run(). */
+void fv_control_attach(struct fv_control *fc, struct fv_machine *m, struct fv_watch *w);
+void fv_control_detach(struct fv_control *fc);
+
+/* Stops teeing output to the channel, then closes it (removes the socket). */
+void fv_control_close(struct fv_control *fc);
+
+#endif
