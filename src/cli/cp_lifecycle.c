@@ -3,6 +3,7 @@
 #include "cli/cp_commands.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,51 +50,125 @@ static json_t *guest_args(int argc, char **argv, int from)
     return args;
 }
 
-int cmd_create(int argc, char **argv)
+static const char create_usage[] =
+    "create NAME GUEST [--mem MIB] [--start] [-- ARGS]\n"
+    "       mica create NAME --kernel FILE [--initrd FILE] [--cmdline S] [--cpus N]\n"
+    "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--start]";
+
+/* The daemon runs elsewhere: files are sent as absolute paths.  NULL (and
+ * a message) when the file is not there. */
+static json_t *abs_path(const char *name, const char *what, const char *path)
 {
-    cp_client_take_socket_option(&argc, argv);
-    const char *use = "create NAME GUEST [--mem MIB] [--start] [-- ARGS]";
+    char abs[PATH_MAX];
+    if (!realpath(path, abs)) {
+        fprintf(stderr, "mica: create %s: %s '%s' not found\n", name, what, path);
+        return NULL;
+    }
+    return json_string(abs);
+}
+
+/* FILE or FILE,ro -> {"path": ABS, "readonly": BOOL} */
+static json_t *disk_spec(const char *name, const char *arg)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s", arg);
+    size_t len = strlen(path);
+    bool ro = len > 3 && strcmp(path + len - 3, ",ro") == 0;
+    if (ro)
+        path[len - 3] = '\0';
+    json_t *abs = abs_path(name, "disk", path);
+    return abs ? json_pack("{s:o,s:b}", "path", abs, "readonly", ro) : NULL;
+}
+
+/* Sets spec[key] to the value of an option; 0, 1 when a file is missing,
+ * 2 when the option is unknown or lacks its value. */
+static int take_option(json_t *spec, const char *name, const char *opt, const char *value)
+{
+    static const char *const files[] = {"kernel", "initrd"};
+    if (!value)
+        return 2;
+    for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+        if (strcmp(opt + 2, files[k]) == 0) {
+            json_t *abs = abs_path(name, files[k], value);
+            return abs ? (json_object_set_new(spec, files[k], abs), 0) : 1;
+        }
+    }
+    if (strcmp(opt, "--cmdline") == 0)
+        return json_object_set_new(spec, "cmdline", json_string(value)), 0;
+    if (strcmp(opt, "--mem") == 0 || strcmp(opt, "--cpus") == 0)
+        return json_object_set_new(spec, opt[2] == 'm' ? "mem_mib" : "vcpus",
+                                   json_integer(strtol(value, NULL, 10))), 0;
+    if (strcmp(opt, "--disk") == 0) {
+        json_t *disk = disk_spec(name, value);
+        if (!disk)
+            return 1;
+        if (!json_object_get(spec, "disks"))
+            json_object_set_new(spec, "disks", json_array());
+        return json_array_append_new(json_object_get(spec, "disks"), disk), 0;
+    }
+    return 2;
+}
+
+/* Fills spec from argv; *start for --start.  0, 1 (message printed) or 2 (usage). */
+static int parse_create(int argc, char **argv, json_t *spec, int *start)
+{
     const char *name = NULL, *guest = NULL;
-    long mem = 0;
-    int start = 0, i;
-    for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        if (strcmp(argv[i], "--mem") == 0 && i + 1 < argc)
-            mem = strtol(argv[++i], NULL, 10);
-        else if (strcmp(argv[i], "--start") == 0)
-            start = 1;
+    int i, rc = 0;
+    for (i = 1; i < argc && rc == 0 && strcmp(argv[i], "--") != 0; i++) {
+        if (strcmp(argv[i], "--start") == 0)
+            *start = 1;
+        else if (strcmp(argv[i], "--rng") == 0)
+            json_object_set_new(spec, "rng", json_true());
+        else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+            rc = take_option(spec, name ? name : "", argv[i], value);
+            i++;
+        }
         else if (argv[i][0] == '-')
-            return usage(use);
+            rc = 2;
         else if (!name)
-            name = argv[i];
+            json_object_set_new(spec, "name", json_string(name = argv[i]));
         else if (!guest)
             guest = argv[i];
         else
-            return usage(use);
+            rc = 2;
     }
-    if (!name || !guest)
-        return usage(use);
-    /* The daemon runs elsewhere: send the guest's absolute path. */
-    char abs[PATH_MAX];
-    if (!realpath(guest, abs)) {
-        fprintf(stderr, "mica: create %s: guest '%s' not found\n", name, guest);
+    bool linux = json_object_get(spec, "kernel") != NULL;
+    if (rc || !name || !guest == !linux || (linux && i < argc))
+        return rc ? rc : 2;
+    if (linux)
+        return 0;
+    json_t *abs = abs_path(name, "guest", guest);
+    if (!abs)
         return 1;
+    json_object_set_new(spec, "guest", abs);
+    json_object_set_new(spec, "args", guest_args(argc, argv, i + 1));
+    return 0;
+}
+
+int cmd_create(int argc, char **argv)
+{
+    cp_client_take_socket_option(&argc, argv);
+    json_t *spec = json_object();
+    int start = 0;
+    int rc = parse_create(argc, argv, spec, &start);
+    if (rc) {
+        json_decref(spec);
+        return rc == 2 ? usage(create_usage) : rc;
     }
-    json_t *spec = json_pack("{s:s,s:s,s:o}", "name", name, "guest", abs, "args",
-                             guest_args(argc, argv, i + 1));
-    if (mem)
-        json_object_set_new(spec, "mem_mib", json_integer(mem));
+    const char *name = json_string_value(json_object_get(spec, "name"));
     json_t *vm;
     char what[128];
     snprintf(what, sizeof what, "create %s", name);
-    int rc = cp_call(what, "POST", "/v1/vms", spec, &vm);
-    json_decref(spec);
-    if (rc)
-        return rc;
-    printf("created %s (id %lld)\n", name,
-           (long long)json_integer_value(json_object_get(vm, "id")));
-    json_decref(vm);
-    if (start && (rc = post_action(name, "start", NULL)) == 0)
+    rc = cp_call(what, "POST", "/v1/vms", spec, &vm);
+    if (rc == 0) {
+        printf("created %s (id %lld)\n", name,
+               (long long)json_integer_value(json_object_get(vm, "id")));
+        json_decref(vm);
+    }
+    if (rc == 0 && start && (rc = post_action(name, "start", NULL)) == 0)
         printf("%s started\n", name);
+    json_decref(spec);
     return rc;
 }
 

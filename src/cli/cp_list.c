@@ -48,18 +48,42 @@ int cmd_list(int argc, char **argv)
     if (as_json) {
         print_json(vms);
     } else {
-        printf("%-24s %6s %s %5s %8s %10s\n", "NAME", "ID", "S", "VCPUS", "MEM(MiB)", "CPU(s)");
+        printf("%-24s %6s %s %-5s %5s %8s %10s\n", "NAME", "ID", "S", "KIND", "VCPUS", "MEM(MiB)",
+               "CPU(s)");
         size_t i;
         json_t *vm;
         json_array_foreach(vms, i, vm) {
             double cpu = (double)field_int(json_object_get(vm, "stats"), "cpu_ns") / 1e9;
-            printf("%-24s %6lld %s %5lld %8lld %10.2f\n", field_str(vm, "name"),
-                   field_int(vm, "id"), field_str(vm, "state_letter"), field_int(vm, "vcpus"),
-                   field_int(vm, "mem_mib"), cpu);
+            printf("%-24s %6lld %s %-5s %5lld %8lld %10.2f\n", field_str(vm, "name"),
+                   field_int(vm, "id"), field_str(vm, "state_letter"), field_str(vm, "kind"),
+                   field_int(vm, "vcpus"), field_int(vm, "mem_mib"), cpu);
         }
     }
     json_decref(reply);
     return 0;
+}
+
+static void print_pv_fields(json_t *vm)
+{
+    char *args = json_dumps(json_object_get(vm, "args"), JSON_COMPACT);
+    printf("guest:     %s\nargs:      %s\n", field_str(vm, "guest"), args ? args : "[]");
+    free(args);
+}
+
+static void print_linux_fields(json_t *vm)
+{
+    printf("kernel:    %s\n", field_str(vm, "kernel"));
+    if (json_is_string(json_object_get(vm, "initrd")))
+        printf("initrd:    %s\n", field_str(vm, "initrd"));
+    if (json_is_string(json_object_get(vm, "cmdline")))
+        printf("cmdline:   %s\n", field_str(vm, "cmdline"));
+    size_t i;
+    json_t *disk;
+    json_array_foreach(json_object_get(vm, "disks"), i, disk)
+        printf("disk:      %s%s\n", field_str(disk, "path"),
+               json_is_true(json_object_get(disk, "readonly")) ? " (read-only)" : "");
+    if (json_is_true(json_object_get(vm, "rng")))
+        printf("rng:       virtio-rng\n");
 }
 
 static void print_info(json_t *vm)
@@ -67,12 +91,13 @@ static void print_info(json_t *vm)
     json_t *stats = json_object_get(vm, "stats"), *exit_code = json_object_get(vm, "exit_code");
     printf("name:      %s\nid:        %lld\nstate:     %s (%s)\n", field_str(vm, "name"),
            field_int(vm, "id"), field_str(vm, "state"), field_str(vm, "state_letter"));
-    printf("guest:     %s\nmemory:    %lld MiB\nvcpus:     %lld\nbackend:   %s\n",
-           field_str(vm, "guest"), field_int(vm, "mem_mib"), field_int(vm, "vcpus"),
-           field_str(vm, "backend"));
-    char *args = json_dumps(json_object_get(vm, "args"), JSON_COMPACT);
-    printf("args:      %s\n", args ? args : "[]");
-    free(args);
+    printf("kind:      %s\n", field_str(vm, "kind"));
+    if (strcmp(field_str(vm, "kind"), "linux") == 0)
+        print_linux_fields(vm);
+    else
+        print_pv_fields(vm);
+    printf("memory:    %lld MiB\nvcpus:     %lld\nbackend:   %s\n", field_int(vm, "mem_mib"),
+           field_int(vm, "vcpus"), field_str(vm, "backend"));
     if (json_is_integer(exit_code))
         printf("exit code: %lld\n", (long long)json_integer_value(exit_code));
     const char *key;

@@ -34,9 +34,35 @@ static const char schema[] =
     " text TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS events_by_vm ON events(vm_id, id);";
 
+/* Schema changes after the first release, applied in order; PRAGMA
+ * user_version counts those done.  ALTER TABLE ... ADD COLUMN with a default
+ * gives every existing row (all PV VMs) the value it had implicitly. */
+static const char *const migrations[] = {
+    /* 1: full-virtualization (linux) VMs */
+    "ALTER TABLE vms ADD COLUMN kind TEXT NOT NULL DEFAULT 'pv';"
+    "ALTER TABLE vms ADD COLUMN initrd TEXT;"
+    "ALTER TABLE vms ADD COLUMN cmdline TEXT;"
+    "ALTER TABLE vms ADD COLUMN disks TEXT NOT NULL DEFAULT '[]';"
+    "ALTER TABLE vms ADD COLUMN rng INTEGER NOT NULL DEFAULT 0;",
+};
+
 #define VM_COLUMNS                                                                      \
     "id, name, guest, args, mem_mib, vcpus, state, backend, runtime, exit_code, "       \
-    "crash_report, created_ns, changed_ns"
+    "crash_report, created_ns, changed_ns, kind, initrd, cmdline, disks, rng"
+
+const char *vm_kind_name(enum vm_kind k)
+{
+    return k == VM_KIND_LINUX ? "linux" : "pv";
+}
+
+int vm_kind_parse(const char *name)
+{
+    if (name && strcmp(name, "pv") == 0)
+        return VM_KIND_PV;
+    if (name && strcmp(name, "linux") == 0)
+        return VM_KIND_LINUX;
+    return -1;
+}
 
 int64_t cp_now_ns(void)
 {
@@ -65,6 +91,42 @@ static int exec_sql(struct registry *r, const char *sql, struct cp_error *err)
     return rc == SQLITE_OK ? 0 : db_fail(r, rc, err);
 }
 
+static int read_user_version(struct registry *r, int *version, struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(r, rc, err);
+    rc = sqlite3_step(st);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : db_fail(r, rc, err);
+}
+
+/* Brings an older database up to date.  The version is read and every step
+ * applied in one IMMEDIATE transaction (DDL is transactional in SQLite), so
+ * a daemon killed here leaves the old schema or the new one, never half. */
+static int migrate(struct registry *r, struct cp_error *err)
+{
+    const int latest = (int)(sizeof migrations / sizeof migrations[0]);
+    int version;
+    if (exec_sql(r, "BEGIN IMMEDIATE", err) < 0)
+        return -1;
+    int rc = read_user_version(r, &version, err);
+    if (rc == 0 && version > latest)
+        rc = cp_fail(err, 500, "registry %s: schema version %d is newer than this mica (%d)",
+                     r->path, version, latest);
+    for (; rc == 0 && version < latest; version++)
+        rc = exec_sql(r, migrations[version], err);
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", latest);
+    if (rc < 0 || exec_sql(r, sql, err) < 0 || exec_sql(r, "COMMIT", err) < 0) {
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
 struct registry *registry_open(const char *path, struct cp_error *err)
 {
     struct registry *r = calloc(1, sizeof *r);
@@ -84,7 +146,7 @@ struct registry *registry_open(const char *path, struct cp_error *err)
     sqlite3_busy_timeout(r->db, 5000);
     sqlite3_extended_result_codes(r->db, 1);
     if (exec_sql(r, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", err) < 0 ||
-        exec_sql(r, schema, err) < 0) {
+        exec_sql(r, schema, err) < 0 || migrate(r, err) < 0) {
         registry_close(r);
         return NULL;
     }
@@ -122,6 +184,12 @@ static void read_row(sqlite3_stmt *st, struct vm_record *vm)
     vm->crash_report = column_strdup(st, 10);
     vm->created_ns = sqlite3_column_int64(st, 11);
     vm->changed_ns = sqlite3_column_int64(st, 12);
+    int kind = vm_kind_parse((const char *)sqlite3_column_text(st, 13));
+    vm->kind = kind < 0 ? VM_KIND_PV : (enum vm_kind)kind;
+    vm->initrd = column_strdup(st, 14);
+    vm->cmdline = column_strdup(st, 15);
+    vm->disks = column_strdup(st, 16);
+    vm->rng = sqlite3_column_int(st, 17) != 0;
 }
 
 void vm_record_free(struct vm_record *vm)
@@ -132,6 +200,9 @@ void vm_record_free(struct vm_record *vm)
     free(vm->backend);
     free(vm->runtime);
     free(vm->crash_report);
+    free(vm->initrd);
+    free(vm->cmdline);
+    free(vm->disks);
     memset(vm, 0, sizeof *vm);
 }
 
@@ -172,7 +243,8 @@ static int64_t insert_vm(struct registry *r, void *arg, struct cp_error *err)
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(r->db,
                                 "INSERT INTO vms(name, guest, args, mem_mib, vcpus, state,"
-                                " backend, created_ns, changed_ns) VALUES(?,?,?,?,?,?,?,?,?)",
+                                " backend, created_ns, changed_ns, kind, initrd, cmdline, disks,"
+                                " rng) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return db_fail(r, rc, err);
@@ -186,6 +258,11 @@ static int64_t insert_vm(struct registry *r, void *arg, struct cp_error *err)
     sqlite3_bind_text(st, 7, vm->backend ? vm->backend : "process", -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, vm->created_ns);
     sqlite3_bind_int64(st, 9, vm->changed_ns);
+    sqlite3_bind_text(st, 10, vm_kind_name(vm->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, vm->initrd, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, vm->cmdline, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 13, vm->disks ? vm->disks : "[]", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 14, vm->rng);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT_UNIQUE)
@@ -207,7 +284,7 @@ int registry_create(struct registry *r, struct vm_record *vm, struct cp_error *e
 static int get_where(struct registry *r, const char *where, const char *name, int64_t id,
                      struct vm_record *vm, struct cp_error *err)
 {
-    char sql[256];
+    char sql[512];
     snprintf(sql, sizeof sql, "SELECT " VM_COLUMNS " FROM vms WHERE %s", where);
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(r->db, sql, -1, &st, NULL);

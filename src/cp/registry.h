@@ -14,13 +14,28 @@
 #include "cp/cp_error.h"
 #include "cp/vm_state.h"
 
+#include <stdbool.h>
 #include <stdint.h>
+
+/* What runs inside: a paravirtualized mica guest (an ELF image) or a
+ * full-virtualization PC booting a Linux kernel.  Both are managed alike;
+ * only the VMM's command line differs. */
+enum vm_kind { VM_KIND_PV, VM_KIND_LINUX };
+
+const char *vm_kind_name(enum vm_kind k);
+/* -1 when unknown. */
+int vm_kind_parse(const char *name);
 
 struct vm_record {
     int64_t id;
     char *name;
-    char *guest;     /* absolute path of the guest image       */
-    char *args;      /* JSON array of strings                  */
+    enum vm_kind kind;
+    char *guest;     /* absolute path of the guest image (PV) or kernel (linux) */
+    char *args;      /* JSON array of strings (PV)             */
+    char *initrd;    /* linux: absolute path or NULL           */
+    char *cmdline;   /* linux: kernel command line or NULL (the VMM's default) */
+    char *disks;     /* linux: JSON array of {"path","readonly"} */
+    bool rng;        /* linux: a virtio-rng device             */
     uint32_t mem_mib;
     uint32_t vcpus;
     enum vm_state state;

@@ -17,6 +17,7 @@
  * (SO_PEERCRED).
  */
 #include "cp/vm_backend.h"
+#include "fv/fv_options.h"
 
 #include "cp/peer_access.h"
 #include "cp/proc_info.h"
@@ -171,12 +172,16 @@ static _Noreturn void monitor_main(const char *vmm, char *const argv[], const st
 
 /* ---- in the daemon ------------------------------------------------------- */
 
-static char **build_argv(struct process_backend *pb, const struct vm_record *vm,
-                         const struct vm_files *f, char *mem)
+/* argv[FIRST_OWNED..] are strdup'd; the ones before point into vm, f or pb. */
+#define FIRST_OWNED 10
+
+/* `VMM run GUEST --name N --mem M --control SOCK -- ARGS` */
+static char **build_pv_argv(struct process_backend *pb, const struct vm_record *vm,
+                            const struct vm_files *f, char *mem)
 {
     json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
     size_t nargs = json_is_array(args) ? json_array_size(args) : 0;
-    char **argv = calloc(nargs + 12, sizeof *argv);
+    char **argv = calloc(nargs + FIRST_OWNED + 2, sizeof *argv);
     if (!argv) {
         json_decref(args);
         return NULL;
@@ -198,11 +203,69 @@ static char **build_argv(struct process_backend *pb, const struct vm_record *vm,
     return argv;
 }
 
+/* --disk FILE[,ro] for each disk, strdup'd, from argv[*n] on. */
+static void add_disks(char **argv, size_t *n, const char *disks_json)
+{
+    json_t *disks = json_loads(disks_json ? disks_json : "[]", 0, NULL);
+    size_t i;
+    json_t *disk;
+    json_array_foreach(disks, i, disk) {
+        const char *path = json_string_value(json_object_get(disk, "path"));
+        bool ro = json_is_true(json_object_get(disk, "readonly"));
+        char *spec = NULL;
+        if (path && asprintf(&spec, "%s%s", path, ro ? ",ro" : "") >= 0) {
+            argv[(*n)++] = strdup("--disk");
+            argv[(*n)++] = spec;
+        }
+    }
+    json_decref(disks);
+}
+
+/* `VMM run --kernel K --name N --mem M --control SOCK --cpus C [--initrd I]
+ * [--cmdline S] [--disk D[,ro]]... [--rng]`; the fixed part comes first so
+ * that, as for PV, argv[FIRST_OWNED..] are the owned strings. */
+static char **build_linux_argv(struct process_backend *pb, const struct vm_record *vm,
+                               const struct vm_files *f, char *mem)
+{
+    char **argv = calloc(FIRST_OWNED + 8 + 2 * FV_MAX_DISKS + 2, sizeof *argv);
+    if (!argv)
+        return NULL;
+    size_t n = 0;
+    char *fixed[FIRST_OWNED] = {pb->vmm, "run", "--kernel", vm->guest, "--name", vm->name,
+                                "--mem", mem, "--control", (char *)f->sock};
+    for (; n < FIRST_OWNED; n++)
+        argv[n] = fixed[n];
+    argv[n++] = strdup("--cpus");
+    if (asprintf(&argv[n++], "%u", vm->vcpus) < 0)
+        argv[n - 1] = NULL;
+    if (vm->initrd) {
+        argv[n++] = strdup("--initrd");
+        argv[n++] = strdup(vm->initrd);
+    }
+    if (vm->cmdline) {
+        argv[n++] = strdup("--cmdline");
+        argv[n++] = strdup(vm->cmdline);
+    }
+    add_disks(argv, &n, vm->disks);
+    if (vm->rng)
+        argv[n++] = strdup("--rng");
+    return argv;
+}
+
+/* The two kinds differ only here: everything after the exec (control
+ * channel, pids, exit file, log) is the same for both. */
+static char **build_argv(struct process_backend *pb, const struct vm_record *vm,
+                         const struct vm_files *f, char *mem)
+{
+    return vm->kind == VM_KIND_LINUX ? build_linux_argv(pb, vm, f, mem)
+                                     : build_pv_argv(pb, vm, f, mem);
+}
+
 static void free_argv(char **argv)
 {
     if (!argv)
         return;
-    for (size_t i = 10; argv[i]; i++)
+    for (size_t i = FIRST_OWNED; argv[i]; i++)
         free(argv[i]);
     free(argv);
 }

@@ -57,21 +57,39 @@ static void watch_vm(struct vm_manager *m, const struct vm_record *vm)
 
 /* ---- JSON views ------------------------------------------------------------ */
 
+/* What the VM boots: a PV guest's image and arguments, or a linux VM's
+ * kernel, initrd, command line and devices. */
+static void add_kind_fields(const struct vm_record *vm, json_t *j)
+{
+    json_object_set_new(j, "kind", json_string(vm_kind_name(vm->kind)));
+    if (vm->kind == VM_KIND_PV) {
+        json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
+        json_object_set_new(j, "guest", json_string(vm->guest));
+        json_object_set_new(j, "args", args ? args : json_array());
+        return;
+    }
+    json_t *disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
+    json_object_set_new(j, "kernel", json_string(vm->guest));
+    json_object_set_new(j, "initrd", vm->initrd ? json_string(vm->initrd) : json_null());
+    json_object_set_new(j, "cmdline", vm->cmdline ? json_string(vm->cmdline) : json_null());
+    json_object_set_new(j, "disks", disks ? disks : json_array());
+    json_object_set_new(j, "rng", json_boolean(vm->rng));
+}
+
 static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool detailed)
 {
-    json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
     json_t *stats = json_object();
     if (vm_state_is_live(vm->state))
         m->backend->stats(m->backend, vm, detailed, stats);
     bool blocked = json_is_true(json_object_get(stats, "blocked"));
     char letter[2] = {vm_state_letter(vm->state, blocked), '\0'};
-    json_t *j = json_pack("{s:I,s:s,s:s,s:o,s:i,s:i,s:s,s:s,s:s,s:I,s:I,s:o}", "id",
-                          (json_int_t)vm->id, "name", vm->name, "guest", vm->guest, "args",
-                          args ? args : json_array(), "mem_mib", (int)vm->mem_mib, "vcpus",
-                          (int)vm->vcpus, "state", vm_state_name(vm->state), "state_letter",
-                          letter, "backend", vm->backend ? vm->backend : "process",
+    json_t *j = json_pack("{s:I,s:s,s:i,s:i,s:s,s:s,s:s,s:I,s:I,s:o}", "id",
+                          (json_int_t)vm->id, "name", vm->name, "mem_mib", (int)vm->mem_mib,
+                          "vcpus", (int)vm->vcpus, "state", vm_state_name(vm->state),
+                          "state_letter", letter, "backend", vm->backend ? vm->backend : "process",
                           "created_ns", (json_int_t)vm->created_ns, "changed_ns",
                           (json_int_t)vm->changed_ns, "stats", stats);
+    add_kind_fields(vm, j);
     json_object_set_new(j, "exit_code", vm->exit_code >= 0 ? json_integer(vm->exit_code)
                                                            : json_null());
     return j;

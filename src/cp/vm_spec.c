@@ -1,5 +1,6 @@
 #include "cp/vm_spec.h"
 
+#include "fv/fv_options.h"
 #include "mica/abi.h"
 
 #include <ctype.h>
@@ -19,28 +20,64 @@ bool vm_name_valid(const char *name)
     return true;
 }
 
-static int check_known_fields(json_t *spec, struct cp_error *err)
+/* Fields each kind accepts: a field of the other kind is a mistake worth a
+ * 400 rather than something silently ignored. */
+static const char *const pv_fields[] = {"name", "kind", "guest", "mem_mib", "vcpus", "args", NULL};
+static const char *const linux_fields[] = {"name",   "kind",  "kernel", "initrd", "cmdline",
+                                           "mem_mib", "vcpus", "disks",  "rng",    NULL};
+
+static bool listed(const char *const *list, const char *key)
 {
-    static const char *const known[] = {"name", "guest", "mem_mib", "vcpus", "args"};
+    for (; *list; list++)
+        if (strcmp(*list, key) == 0)
+            return true;
+    return false;
+}
+
+static int check_known_fields(json_t *spec, enum vm_kind kind, struct cp_error *err)
+{
+    const char *const *mine = kind == VM_KIND_LINUX ? linux_fields : pv_fields;
+    const char *const *other = kind == VM_KIND_LINUX ? pv_fields : linux_fields;
     const char *key;
     json_t *value;
     json_object_foreach(spec, key, value) {
-        bool found = false;
-        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-            found |= strcmp(key, known[i]) == 0;
-        if (!found)
-            return cp_fail(err, 400, "unknown field '%s' in the VM definition", key);
+        if (listed(mine, key))
+            continue;
+        if (listed(other, key))
+            return cp_fail(err, 400, "'%s' is not a field of a %s VM", key,
+                           vm_kind_name(kind));
+        return cp_fail(err, 400, "unknown field '%s' in the VM definition", key);
     }
     return 0;
 }
 
-static int check_guest(const char *guest, struct cp_error *err)
+/* "kind" when given, else linux when there is a "kernel": a definition says
+ * what it boots, so the common case needs no extra field. */
+static int parse_kind(json_t *spec, enum vm_kind *kind, struct cp_error *err)
+{
+    json_t *k = json_object_get(spec, "kind");
+    if (!k) {
+        *kind = json_object_get(spec, "kernel") ? VM_KIND_LINUX : VM_KIND_PV;
+        return 0;
+    }
+    int parsed = vm_kind_parse(json_string_value(k));
+    if (parsed < 0)
+        return cp_fail(err, 400, "'kind' must be \"pv\" or \"linux\"");
+    *kind = (enum vm_kind)parsed;
+    return 0;
+}
+
+/* what: "guest", "kernel"... for the message. */
+static int check_file(const char *what, const char *path, bool writable, struct cp_error *err)
 {
     struct stat st;
-    if (guest[0] != '/')
-        return cp_fail(err, 400, "guest '%s' must be an absolute path", guest);
-    if (stat(guest, &st) < 0 || !S_ISREG(st.st_mode) || access(guest, R_OK) < 0)
-        return cp_fail(err, 400, "guest '%s' is not a readable file", guest);
+    if (path[0] != '/')
+        return cp_fail(err, 400, "%s '%s' must be an absolute path", what, path);
+    if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, R_OK) < 0)
+        return cp_fail(err, 400, "%s '%s' is not a readable file", what, path);
+    if (writable && access(path, W_OK) < 0)
+        return cp_fail(err, 400, "%s '%s' is not writable (add \"readonly\": true?)", what,
+                       path);
     return 0;
 }
 
@@ -61,19 +98,121 @@ static int check_args(json_t *args, struct cp_error *err)
     return 0;
 }
 
+struct size_limits {
+    json_int_t mem_min, mem_max, mem_default, vcpus_max;
+};
+
+static const struct size_limits pv_limits = {MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB,
+                                             VM_DEFAULT_MEM_MIB, 1};
+static const struct size_limits linux_limits = {FV_MIN_MEM_MIB, FV_MAX_MEM_MIB,
+                                                FV_DEFAULT_MEM_MIB, FV_MAX_CPUS};
+
 static int parse_sizes(json_t *spec, struct vm_record *vm, struct cp_error *err)
 {
+    const struct size_limits *l = vm->kind == VM_KIND_LINUX ? &linux_limits : &pv_limits;
     json_t *mem = json_object_get(spec, "mem_mib"), *vcpus = json_object_get(spec, "vcpus");
     if (mem && !json_is_integer(mem))
         return cp_fail(err, 400, "'mem_mib' must be an integer");
-    json_int_t mib = mem ? json_integer_value(mem) : VM_DEFAULT_MEM_MIB;
-    if (mib < MICA_MEM_MIN_MIB || mib > MICA_MEM_MAX_MIB)
-        return cp_fail(err, 400, "memory %lld MiB is out of range (%u..%u MiB)", (long long)mib,
-                       MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB);
-    if (vcpus && (!json_is_integer(vcpus) || json_integer_value(vcpus) != 1))
-        return cp_fail(err, 400, "'vcpus' must be 1 (PV guests have one vCPU for now)");
+    json_int_t mib = mem ? json_integer_value(mem) : l->mem_default;
+    if (mib < l->mem_min || mib > l->mem_max)
+        return cp_fail(err, 400, "memory %lld MiB is out of range for a %s VM (%lld..%lld MiB)",
+                       (long long)mib, vm_kind_name(vm->kind), (long long)l->mem_min,
+                       (long long)l->mem_max);
+    if (vcpus && !json_is_integer(vcpus))
+        return cp_fail(err, 400, "'vcpus' must be an integer");
+    json_int_t n = vcpus ? json_integer_value(vcpus) : 1;
+    if (n < 1 || n > l->vcpus_max)
+        return l->vcpus_max == 1
+                   ? cp_fail(err, 400, "'vcpus' must be 1 (PV guests have one vCPU for now)")
+                   : cp_fail(err, 400, "'vcpus' %lld is out of range (1..%lld)", (long long)n,
+                             (long long)l->vcpus_max);
     vm->mem_mib = (uint32_t)mib;
-    vm->vcpus = 1;
+    vm->vcpus = (uint32_t)n;
+    return 0;
+}
+
+static int parse_pv(json_t *spec, struct vm_record *vm, struct cp_error *err)
+{
+    const char *guest = json_string_value(json_object_get(spec, "guest"));
+    if (!guest)
+        return cp_fail(err, 400, "'guest' (the guest image's path) is required");
+    json_t *args = json_object_get(spec, "args");
+    json_t *no_args = json_array();
+    int rc = check_file("guest", guest, false, err);
+    if (rc == 0)
+        rc = check_args(args ? args : no_args, err);
+    if (rc == 0) {
+        vm->guest = strdup(guest);
+        vm->args = json_dumps(args ? args : no_args, JSON_COMPACT);
+    }
+    json_decref(no_args);
+    return rc;
+}
+
+/* One disk: {"path": ABSOLUTE, "readonly": BOOL}.  A ',' in the path would
+ * be split by the VMM's --disk FILE[,ro], so it is refused here. */
+static int check_disk(json_t *disk, struct cp_error *err)
+{
+    const char *path = json_string_value(json_object_get(disk, "path"));
+    json_t *ro = json_object_get(disk, "readonly");
+    if (!json_is_object(disk) || !path || json_object_size(disk) != (ro ? 2u : 1u) ||
+        (ro && !json_is_boolean(ro)))
+        return cp_fail(err, 400, "each of 'disks' must be {\"path\": FILE, \"readonly\": BOOL}");
+    if (strchr(path, ','))
+        return cp_fail(err, 400, "disk '%s': a path with ',' cannot be passed to the VMM", path);
+    return check_file("disk", path, !json_is_true(ro), err);
+}
+
+static int check_disks(json_t *disks, struct cp_error *err)
+{
+    if (!json_is_array(disks))
+        return cp_fail(err, 400, "'disks' must be an array of {\"path\", \"readonly\"}");
+    if (json_array_size(disks) > FV_MAX_DISKS)
+        return cp_fail(err, 400, "at most %d disks", FV_MAX_DISKS);
+    size_t i;
+    json_t *disk;
+    json_array_foreach(disks, i, disk)
+        if (check_disk(disk, err) < 0)
+            return -1;
+    return 0;
+}
+
+static int check_linux_extras(json_t *spec, struct cp_error *err)
+{
+    json_t *initrd = json_object_get(spec, "initrd"), *cmdline = json_object_get(spec, "cmdline");
+    json_t *rng = json_object_get(spec, "rng"), *disks = json_object_get(spec, "disks");
+    if (initrd && !json_is_string(initrd))
+        return cp_fail(err, 400, "'initrd' must be a path");
+    if (initrd && check_file("initrd", json_string_value(initrd), false, err) < 0)
+        return -1;
+    if (cmdline && !json_is_string(cmdline))
+        return cp_fail(err, 400, "'cmdline' must be a string");
+    if (cmdline && json_string_length(cmdline) > VM_CMDLINE_MAX)
+        return cp_fail(err, 400, "'cmdline' is %zu bytes; at most %d", json_string_length(cmdline),
+                       VM_CMDLINE_MAX);
+    if (cmdline && strlen(json_string_value(cmdline)) != json_string_length(cmdline))
+        return cp_fail(err, 400, "'cmdline' must not contain a NUL character");
+    if (rng && !json_is_boolean(rng))
+        return cp_fail(err, 400, "'rng' must be true or false");
+    return disks ? check_disks(disks, err) : 0;
+}
+
+static int parse_linux(json_t *spec, struct vm_record *vm, struct cp_error *err)
+{
+    const char *kernel = json_string_value(json_object_get(spec, "kernel"));
+    if (!kernel)
+        return cp_fail(err, 400, "'kernel' (the kernel image's path) is required");
+    if (check_file("kernel", kernel, false, err) < 0 || check_linux_extras(spec, err) < 0)
+        return -1;
+    json_t *disks = json_object_get(spec, "disks");
+    const char *initrd = json_string_value(json_object_get(spec, "initrd"));
+    const char *cmdline = json_string_value(json_object_get(spec, "cmdline"));
+    vm->guest = strdup(kernel);
+    vm->args = strdup("[]");
+    vm->initrd = initrd ? strdup(initrd) : NULL;
+    vm->cmdline = cmdline ? strdup(cmdline) : NULL;
+    vm->disks = disks ? json_dumps(disks, JSON_COMPACT) : strdup("[]");
+    vm->rng = json_is_true(json_object_get(spec, "rng"));
     return 0;
 }
 
@@ -82,28 +221,20 @@ int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err)
     memset(vm, 0, sizeof *vm);
     if (!json_is_object(spec))
         return cp_fail(err, 400, "the VM definition must be a JSON object");
-    if (check_known_fields(spec, err) < 0)
+    if (parse_kind(spec, &vm->kind, err) < 0 || check_known_fields(spec, vm->kind, err) < 0)
         return -1;
     const char *name = json_string_value(json_object_get(spec, "name"));
-    const char *guest = json_string_value(json_object_get(spec, "guest"));
     if (!name || !vm_name_valid(name))
         return cp_fail(err, 400, "'name' must be 1-63 characters of A-Z a-z 0-9 _ . - "
                                  "(not starting with . or -)");
-    if (!guest)
-        return cp_fail(err, 400, "'guest' (the guest image's path) is required");
-    json_t *args = json_object_get(spec, "args");
-    json_t *no_args = json_array();
-    int rc = check_guest(guest, err);
-    if (rc == 0)
-        rc = check_args(args ? args : no_args, err);
+    int rc = vm->kind == VM_KIND_LINUX ? parse_linux(spec, vm, err) : parse_pv(spec, vm, err);
     if (rc == 0)
         rc = parse_sizes(spec, vm, err);
     if (rc == 0) {
         vm->name = strdup(name);
-        vm->guest = strdup(guest);
-        vm->args = json_dumps(args ? args : no_args, JSON_COMPACT);
         vm->backend = strdup("process");
+    } else {
+        vm_record_free(vm);
     }
-    json_decref(no_args);
     return rc;
 }

@@ -8,12 +8,15 @@
 #include <jansson.h>
 #include <stdbool.h>
 
-#define VM_DEFAULT_MEM_MIB 16u
+#define VM_DEFAULT_MEM_MIB 16u   /* PV; a linux VM's default is the VMM's (256) */
+#define VM_CMDLINE_MAX     2047  /* Linux's COMMAND_LINE_SIZE on x86, less its NUL */
 
 /* True for 1..63 characters of [A-Za-z0-9_.-], not starting with '.' or '-'. */
 bool vm_name_valid(const char *name);
 
-/* Fills vm (malloc'd strings) from {"name","guest","mem_mib","vcpus","args"}.
+/* Fills vm (malloc'd strings) from a PV definition {"name","guest","mem_mib",
+ * "vcpus","args"} or a linux one {"name","kernel","initrd","cmdline",
+ * "mem_mib","vcpus","disks","rng"} ("kind" optional: linux iff "kernel").
  * 400 with the reason for anything missing, malformed or unknown. */
 int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err);
 
