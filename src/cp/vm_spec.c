@@ -190,8 +190,6 @@ static int check_linux_extras(json_t *spec, struct cp_error *err)
     if (cmdline && json_string_length(cmdline) > VM_CMDLINE_MAX)
         return cp_fail(err, 400, "'cmdline' is %zu bytes; at most %d", json_string_length(cmdline),
                        VM_CMDLINE_MAX);
-    if (cmdline && strlen(json_string_value(cmdline)) != json_string_length(cmdline))
-        return cp_fail(err, 400, "'cmdline' must not contain a NUL character");
     if (rng && !json_is_boolean(rng))
         return cp_fail(err, 400, "'rng' must be true or false");
     return disks ? check_disks(disks, err) : 0;

@@ -252,6 +252,156 @@ static void test_full_disk(void **state)
     umount2(h->state, MNT_DETACH);
 }
 
+/* ---- linux (full-virtualization) VMs -------------------------------------- */
+
+/* A file in the test's directory (content irrelevant to the fake VM). */
+static const char *scratch_file(struct cp_harness *h, const char *name, mode_t mode)
+{
+    static char paths[4][PATH_MAX];
+    static int next;
+    char *path = paths[next++ % 4];
+    snprintf(path, PATH_MAX, "%s/%s", h->dir, name);
+    FILE *f = fopen(path, "w");
+    fputs("scratch\n", f);
+    fclose(f);
+    chmod(path, mode);
+    return path;
+}
+
+static json_t *get_vm(struct cp_harness *h, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/vms/%s", name);
+    struct cp_reply r = cp_request(h, "GET", path, NULL);
+    json_t *j = json_incref(r.json);
+    cp_reply_free(&r);
+    return j;
+}
+
+/* Created, shown, started (the fake VMM gets `run --kernel ...`), paused,
+ * resumed, destroyed, deleted: the same life as a PV VM's. */
+static void test_linux_vm_create_to_delete(void **state)
+{
+    struct cp_harness *h = *state;
+    const char *initrd = scratch_file(h, "initrd.img", 0644);
+    const char *disk = scratch_file(h, "disk.img", 0644);
+    char body[2048];
+    snprintf(body, sizeof body,
+             "{\"name\":\"lx\",\"kernel\":\"%s\",\"initrd\":\"%s\",\"cmdline\":\"console=ttyS0 quiet\","
+             "\"vcpus\":2,\"mem_mib\":64,\"disks\":[{\"path\":\"%s\"},{\"path\":\"%s\","
+             "\"readonly\":true}],\"rng\":true}",
+             h->guest, initrd, disk, h->guest);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", body), 201);
+    json_t *vm = get_vm(h, "lx");
+    assert_string_equal(json_string_value(json_object_get(vm, "kind")), "linux");
+    assert_string_equal(json_string_value(json_object_get(vm, "kernel")), h->guest);
+    assert_string_equal(json_string_value(json_object_get(vm, "initrd")), initrd);
+    assert_string_equal(json_string_value(json_object_get(vm, "cmdline")), "console=ttyS0 quiet");
+    assert_int_equal(json_integer_value(json_object_get(vm, "vcpus")), 2);
+    assert_int_equal(json_integer_value(json_object_get(vm, "mem_mib")), 64);
+    assert_int_equal(json_array_size(json_object_get(vm, "disks")), 2);
+    assert_true(json_is_true(json_object_get(vm, "rng")));
+    assert_null(json_object_get(vm, "guest"));
+    json_decref(vm);
+    assert_int_equal(cp_vm_action(h, "lx", "start"), 200);
+    assert_string_equal(cp_vm_state(h, "lx"), "running");
+    pid_t pids[16];
+    int n = cp_harness_processes(h, pids, 16), found = 0;
+    char want[PATH_MAX * 2];
+    snprintf(want, sizeof want, "run --kernel %s --name lx --mem 64 --control", h->guest);
+    for (int i = 0; i < n; i++)
+        found += cp_cmdline_mentions(pids[i], want) &&
+                 cp_cmdline_mentions(pids[i], "--cpus 2 --initrd") &&
+                 cp_cmdline_mentions(pids[i], "--cmdline console=ttyS0 quiet --disk") &&
+                 cp_cmdline_mentions(pids[i], ",ro --rng");
+    assert_true(found >= 1);
+    assert_int_equal(cp_vm_action(h, "lx", "pause"), 200);
+    assert_int_equal(cp_vm_action(h, "lx", "resume"), 200);
+    assert_int_equal(cp_vm_action(h, "lx", "destroy"), 200);
+    assert_string_equal(cp_vm_state(h, "lx"), "shutdown");
+    assert_int_equal(cp_status(h, "DELETE", "/v1/vms/lx", NULL), 200);
+    assert_string_equal(cp_vm_state(h, "lx"), "absent");
+}
+
+/* Defaults are the VMM's (256 MiB, 1 vCPU, its own command line); a PV VM
+ * in the same list says it is one. */
+static void test_linux_vm_defaults_and_list(void **state)
+{
+    struct cp_harness *h = *state;
+    char body[1024];
+    snprintf(body, sizeof body, "{\"name\":\"lx\",\"kind\":\"linux\",\"kernel\":\"%s\"}", h->guest);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", body), 201);
+    assert_int_equal(cp_create_vm(h, "pv", "run"), 201);
+    struct cp_reply r = cp_request(h, "GET", "/v1/vms", NULL);
+    json_t *vms = json_object_get(r.json, "vms");
+    json_t *lx = json_array_get(vms, 0), *pv = json_array_get(vms, 1);
+    assert_string_equal(json_string_value(json_object_get(lx, "kind")), "linux");
+    assert_int_equal(json_integer_value(json_object_get(lx, "mem_mib")), 256);
+    assert_int_equal(json_integer_value(json_object_get(lx, "vcpus")), 1);
+    assert_true(json_is_null(json_object_get(lx, "cmdline")));
+    assert_true(json_is_false(json_object_get(lx, "rng")));
+    assert_string_equal(json_string_value(json_object_get(pv, "kind")), "pv");
+    assert_string_equal(json_string_value(json_object_get(pv, "guest")), h->guest);
+    cp_reply_free(&r);
+}
+
+/* Every malformed linux definition: 400 with a message that names the
+ * problem, and nothing created. */
+static void test_linux_vm_bad_input(void **state)
+{
+    struct cp_harness *h = *state;
+    const char *disk = scratch_file(h, "disk.img", 0644);
+    const char *ro_disk = scratch_file(h, "ro.img", 0444);
+    const char *comma = scratch_file(h, "a,b.img", 0644);
+    char long_cmdline[2100];
+    memset(long_cmdline, 'x', sizeof long_cmdline - 1);
+    long_cmdline[sizeof long_cmdline - 1] = '\0';
+    struct { const char *fields, *arg, *message; } cases[] = {
+        {"\"kind\":\"linux\"", NULL, "'kernel' (the kernel image's path) is required"},
+        {"\"kernel\":\"relative/bzImage\"", NULL, "must be an absolute path"},
+        {"\"kernel\":\"/nonexistent/bzImage\"", NULL, "is not a readable file"},
+        {"\"kernel\":\"/tmp\"", NULL, "is not a readable file"},
+        {"\"kernel\":\"%1$s\",\"initrd\":\"/nonexistent/initrd\"", NULL, "initrd '/nonexistent/initrd'"},
+        {"\"kernel\":\"%1$s\",\"initrd\":7", NULL, "'initrd' must be a path"},
+        {"\"kernel\":\"%1$s\",\"vcpus\":0", NULL, "'vcpus' 0 is out of range (1..254)"},
+        {"\"kernel\":\"%1$s\",\"vcpus\":255", NULL, "'vcpus' 255 is out of range"},
+        {"\"kernel\":\"%1$s\",\"vcpus\":\"2\"", NULL, "'vcpus' must be an integer"},
+        {"\"kernel\":\"%1$s\",\"mem_mib\":8", NULL, "out of range for a linux VM (16..3072 MiB)"},
+        {"\"kernel\":\"%1$s\",\"mem_mib\":4096", NULL, "out of range for a linux VM"},
+        {"\"kernel\":\"%1$s\",\"cmdline\":\"%2$s\"", long_cmdline, "'cmdline' is 2099 bytes; at most 2047"},
+        {"\"kernel\":\"%1$s\",\"cmdline\":[]", NULL, "'cmdline' must be a string"},
+        {"\"kernel\":\"%1$s\",\"rng\":\"yes\"", NULL, "'rng' must be true or false"},
+        {"\"kernel\":\"%1$s\",\"disks\":\"%2$s\"", disk, "'disks' must be an array"},
+        {"\"kernel\":\"%1$s\",\"disks\":[\"%2$s\"]", disk, "each of 'disks' must be {"},
+        {"\"kernel\":\"%1$s\",\"disks\":[{\"path\":\"%2$s\",\"ro\":true}]", disk, "each of 'disks'"},
+        {"\"kernel\":\"%1$s\",\"disks\":[{\"path\":\"/nonexistent.img\"}]", NULL, "disk '/nonexistent.img' is not a readable file"},
+        {"\"kernel\":\"%1$s\",\"disks\":[{\"path\":\"%2$s\"}]", comma, "a path with ','"},
+        /* root may write a 0444 file: then a plain file stands in */
+        {"\"kernel\":\"%1$s\",\"disks\":[{\"path\":\"%2$s\"}]", geteuid() ? ro_disk : "/nonexistent",
+         geteuid() ? "is not writable (add \"readonly\": true?)" : "is not a readable file"},
+        {"\"kernel\":\"%1$s\",\"disks\":[{\"path\":\"%1$s\"},{\"path\":\"%1$s\"},{\"path\":\"%1$s\"},"
+         "{\"path\":\"%1$s\"},{\"path\":\"%1$s\"}]", NULL, "at most 4 disks"},
+        {"\"kernel\":\"%1$s\",\"args\":[]", NULL, "'args' is not a field of a linux VM"},
+        {"\"kernel\":\"%1$s\",\"guest\":\"%1$s\"", NULL, "'guest' is not a field of a linux VM"},
+        {"\"kind\":\"pv\",\"kernel\":\"%1$s\"", NULL, "'kernel' is not a field of a pv VM"},
+        {"\"guest\":\"%1$s\",\"cmdline\":\"quiet\"", NULL, "'cmdline' is not a field of a pv VM"},
+        {"\"kind\":\"windows\",\"kernel\":\"%1$s\"", NULL, "'kind' must be \"pv\" or \"linux\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char fields[4096], body[8192];
+        /* %1$s is the kernel; %2$s, the case's own argument. */
+        snprintf(fields, sizeof fields, cases[i].fields, h->guest, cases[i].arg ? cases[i].arg : "");
+        snprintf(body, sizeof body, "{\"name\":\"bad\",%s}", fields);
+        struct cp_reply r = cp_request(h, "POST", "/v1/vms", body);
+        const char *error = json_string_value(json_object_get(r.json, "error"));
+        if (r.status != 400 || !error || !strstr(error, cases[i].message))
+            fail_msg("case %zu %s: %ld %s (wanted 400 '%s')", i, body, r.status,
+                     r.body ? r.body : "", cases[i].message);
+        cp_reply_free(&r);
+    }
+    assert_string_equal(cp_vm_state(h, "bad"), "absent");
+}
+
 int main(int argc, char **argv)
 {
     int status;
@@ -267,6 +417,9 @@ int main(int argc, char **argv)
         CP_TEST(test_guest_exit_and_crash),
         CP_TEST(test_only_owner_and_group),
         CP_TEST(test_full_disk),
+        CP_TEST(test_linux_vm_create_to_delete),
+        CP_TEST(test_linux_vm_defaults_and_list),
+        CP_TEST(test_linux_vm_bad_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
