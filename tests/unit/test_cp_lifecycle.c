@@ -167,11 +167,12 @@ static void test_sigkill_during_changes(void **state)
     assert_destroy_leaves_nothing(h);
 }
 
-static void read_until(int fd, const char *needle, char *buf, size_t size)
+/* Reads fd into buf until needle appears, ms pass, or buf is full. */
+static void read_until_ms(int fd, const char *needle, char *buf, size_t size, int ms)
 {
     size_t len = 0;
     buf[0] = '\0';
-    for (int i = 0; i < 500 && !strstr(buf, needle) && len + 1 < size; i++) {
+    for (int i = 0; i < ms / 10 && !strstr(buf, needle) && len + 1 < size; i++) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (poll(&p, 1, 10) == 1) {
             ssize_t n = read(fd, buf + len, size - 1 - len);
@@ -181,6 +182,11 @@ static void read_until(int fd, const char *needle, char *buf, size_t size)
             buf[len] = '\0';
         }
     }
+}
+
+static void read_until(int fd, const char *needle, char *buf, size_t size)
+{
+    read_until_ms(fd, needle, buf, size, 5000);
 }
 
 static void test_console_two_viewers(void **state)
@@ -245,6 +251,20 @@ static void test_thousand_vms(void **state)
 
 static char real_guests[PATH_MAX];
 
+/* A daemon whose own binary, $MICA, runs the VMs (no --vmm). */
+static void spawn_real_daemon(struct cp_harness *h)
+{
+    const char *mica = getenv("MICA");
+    h->daemon = fork();
+    if (h->daemon == 0) {
+        int log = open(h->daemon_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        dup2(log, 2);
+        execl(mica, mica, "daemon", "--socket", h->socket, "--state-dir", h->state, (char *)NULL);
+        _exit(127);
+    }
+    cp_harness_wait_daemon(h);
+}
+
 /* Starts a daemon that runs real VMs with $MICA, or says why it cannot. */
 static bool real_daemon_start(struct cp_harness *h)
 {
@@ -264,14 +284,7 @@ static bool real_daemon_start(struct cp_harness *h)
         return false;
     }
     cp_harness_init(h);
-    h->daemon = fork();
-    if (h->daemon == 0) { /* no --vmm: the daemon's own binary, $MICA, runs the VMs */
-        int log = open(h->daemon_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        dup2(log, 2);
-        execl(mica, mica, "daemon", "--socket", h->socket, "--state-dir", h->state, (char *)NULL);
-        _exit(127);
-    }
-    cp_harness_wait_daemon(h);
+    spawn_real_daemon(h);
     return true;
 }
 
@@ -431,6 +444,97 @@ static void test_real_crash_is_reported(void **state)
     cp_reply_free(&r);
 }
 
+/* ---- Real full-virtualization VMs: `$MICA run --kernel fvtest.elf --control` */
+
+#define FVTEST_CMDLINE "console=ttyS0 fvtest.busy fvtest.echo=ttyS0"
+#define FVTEST_HELLO "fvtest: hello from mica's test kernel"
+
+/* The fixture's harness, or a skip with the reason when the test kernel
+ * (make guests) or `run --kernel --control` is missing. */
+static struct cp_harness *real_fv_daemon(void **state)
+{
+    struct cp_harness *h = real_daemon(state);
+    char kernel[PATH_MAX + 16], probe[PATH_MAX + 96];
+    snprintf(kernel, sizeof kernel, "%s/fvtest.elf", real_guests);
+    if (access(kernel, R_OK) != 0) {
+        print_message("skipped: no test kernel %s (make guests)\n", kernel);
+        skip();
+    }
+    snprintf(probe, sizeof probe, "%s run --kernel /dev/null --help 2>&1 | grep -q -- --control",
+             getenv("MICA"));
+    if (system(probe) != 0) {
+        print_message("skipped: `mica run --kernel` has no --control option\n");
+        skip();
+    }
+    return h;
+}
+
+/* fvtest.busy and fvtest.echo keep the test kernel up, waiting for a line
+ * on its serial port (which this test never sends). */
+static long create_fvtest(struct cp_harness *h, const char *name)
+{
+    char body[PATH_MAX + 256];
+    snprintf(body, sizeof body,
+             "{\"name\":\"%s\",\"kernel\":\"%s/fvtest.elf\",\"cmdline\":\"" FVTEST_CMDLINE "\","
+             "\"mem_mib\":32,\"vcpus\":1}",
+             name, real_guests);
+    return cp_status(h, "POST", "/v1/vms", body);
+}
+
+static void expect_console_hello(struct cp_harness *h, const char *name)
+{
+    int fd = attach_real_console(h, name);
+    assert_true(fd >= 0);
+    char buf[65536];
+    read_until_ms(fd, FVTEST_HELLO, buf, sizeof buf, 20000);
+    close(fd);
+    if (!strstr(buf, FVTEST_HELLO))
+        fail_msg("no hello on %s's console: '%s'", name, buf);
+}
+
+static void test_real_linux_vm_lifecycle(void **state)
+{
+    struct cp_harness *h = real_fv_daemon(state);
+    assert_int_equal(create_fvtest(h, "fv"), 201);
+    assert_int_equal(cp_vm_action(h, "fv", "start"), 200);
+    assert_string_equal(cp_vm_state(h, "fv"), "running");
+    assert_int_equal(real_stat(h, "fv", "vcpus"), 1);
+    assert_int_equal(real_stat(h, "fv", "mem_bytes"), 32 << 20);
+    expect_console_hello(h, "fv");
+    assert_int_equal(cp_vm_action(h, "fv", "pause"), 200);
+    assert_string_equal(cp_vm_state(h, "fv"), "paused");
+    assert_int_equal(real_stat(h, "fv", "paused"), 1);
+    assert_int_equal(cp_vm_action(h, "fv", "resume"), 200);
+    assert_string_equal(cp_vm_state(h, "fv"), "running");
+    assert_int_equal(real_stat(h, "fv", "paused"), 0);
+    struct cp_reply r = cp_request(h, "GET", "/v1/vms/fv/logs", NULL);
+    assert_non_null(r.body && strstr(r.body, FVTEST_HELLO) ? r.body : NULL); /* the log too */
+    cp_reply_free(&r);
+    assert_int_equal(cp_vm_action(h, "fv", "shutdown"), 200);
+    assert_true(cp_wait_state(h, "fv", "shutdown"));
+    r = cp_request(h, "GET", "/v1/vms/fv", NULL);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "exit_code")), 0);
+    assert_string_equal(json_string_value(json_object_get(r.json, "kind")), "linux");
+    cp_reply_free(&r);
+    assert_int_equal(cp_status(h, "DELETE", "/v1/vms/fv", NULL), 200);
+}
+
+/* A running full-virt VM survives a SIGKILLed daemon and is found again by
+ * the next one, as a PV VM is. */
+static void test_real_linux_vm_survives_daemon_sigkill(void **state)
+{
+    struct cp_harness *h = real_fv_daemon(state);
+    assert_int_equal(create_fvtest(h, "fv"), 201);
+    assert_int_equal(cp_vm_action(h, "fv", "start"), 200);
+    cp_harness_stop_daemon(h, SIGKILL);
+    spawn_real_daemon(h);
+    assert_string_equal(cp_vm_state(h, "fv"), "running");
+    expect_console_hello(h, "fv"); /* the history, kept by the VM itself */
+    assert_int_equal(cp_vm_action(h, "fv", "pause"), 200);
+    assert_int_equal(cp_vm_action(h, "fv", "shutdown"), 200); /* works while paused */
+    assert_true(cp_wait_state(h, "fv", "shutdown"));
+}
+
 int main(int argc, char **argv)
 {
     int status;
@@ -447,6 +551,9 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_real_pause_stops_the_guest, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_real_console_two_viewers, setup_real, teardown_real),
         cmocka_unit_test_setup_teardown(test_real_crash_is_reported, setup_real, teardown_real),
+        cmocka_unit_test_setup_teardown(test_real_linux_vm_lifecycle, setup_real, teardown_real),
+        cmocka_unit_test_setup_teardown(test_real_linux_vm_survives_daemon_sigkill, setup_real,
+                                        teardown_real),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
