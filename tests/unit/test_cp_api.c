@@ -7,6 +7,9 @@
 
 #include "support/cp_harness.h"
 
+#include "cp/registry.h"
+
+#include <sqlite3.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
@@ -402,6 +405,108 @@ static void test_linux_vm_bad_input(void **state)
     assert_string_equal(cp_vm_state(h, "bad"), "absent");
 }
 
+/* The registry as the first release wrote it: no kind, no linux fields. */
+static const char old_schema[] =
+    "CREATE TABLE vms (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE,"
+    " guest TEXT NOT NULL, args TEXT NOT NULL DEFAULT '[]', mem_mib INTEGER NOT NULL,"
+    " vcpus INTEGER NOT NULL DEFAULT 1, state TEXT NOT NULL,"
+    " backend TEXT NOT NULL DEFAULT 'process', runtime TEXT,"
+    " exit_code INTEGER NOT NULL DEFAULT -1, crash_report TEXT, created_ns INTEGER NOT NULL,"
+    " changed_ns INTEGER NOT NULL);"
+    "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, vm_id INTEGER NOT NULL,"
+    " time_ns INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX events_by_vm ON events(vm_id, id);";
+
+static void write_old_registry(struct cp_harness *h)
+{
+    char db_path[PATH_MAX], sql[1024];
+    mkdir(h->state, 0700);
+    snprintf(db_path, sizeof db_path, "%s/registry.db", h->state);
+    snprintf(sql, sizeof sql,
+             "%s INSERT INTO vms(name, guest, args, mem_mib, state, created_ns, changed_ns)"
+             " VALUES('old', '%s', '[\"run\"]', 4, 'defined', 1, 1);"
+             "INSERT INTO events(vm_id, time_ns, text) VALUES(1, 1, 'created');",
+             old_schema, h->guest);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static int user_version(struct cp_harness *h)
+{
+    char db_path[PATH_MAX];
+    snprintf(db_path, sizeof db_path, "%s/registry.db", h->state);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int version = -1;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            version = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return version;
+}
+
+/* A database from before linux VMs: its PV VM is kept as a PV VM and still
+ * runs, linux VMs can be added, and a restarted daemon migrates nothing twice. */
+static int setup_old_registry(void **state)
+{
+    static struct cp_harness h;
+    cp_harness_init(&h);
+    write_old_registry(&h);
+    cp_harness_start_daemon(&h);
+    *state = &h;
+    return 0;
+}
+
+static void test_registry_migration_keeps_old_vms(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(user_version(h), 1);
+    json_t *vm = get_vm(h, "old");
+    assert_string_equal(json_string_value(json_object_get(vm, "kind")), "pv");
+    assert_string_equal(json_string_value(json_object_get(vm, "guest")), h->guest);
+    assert_int_equal(json_array_size(json_object_get(vm, "events")), 1);
+    json_decref(vm);
+    assert_int_equal(cp_vm_action(h, "old", "start"), 200);
+    assert_string_equal(cp_vm_state(h, "old"), "running");
+    char body[1024];
+    snprintf(body, sizeof body, "{\"name\":\"lx\",\"kernel\":\"%s\",\"rng\":true}", h->guest);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", body), 201);
+    cp_harness_stop_daemon(h, SIGKILL);
+    cp_harness_start_daemon(h);
+    assert_int_equal(user_version(h), 1);
+    assert_string_equal(cp_vm_state(h, "old"), "running");
+    vm = get_vm(h, "lx");
+    assert_string_equal(json_string_value(json_object_get(vm, "kind")), "linux");
+    assert_true(json_is_true(json_object_get(vm, "rng")));
+    json_decref(vm);
+    assert_int_equal(cp_vm_action(h, "old", "destroy"), 200);
+}
+
+/* A database from a newer mica is refused rather than misread. */
+static void test_registry_from_a_newer_mica_is_refused(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mica-cp-test-XXXXXX", db_path[PATH_MAX];
+    assert_non_null(mkdtemp(dir));
+    snprintf(db_path, sizeof db_path, "%s/registry.db", dir);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    struct cp_error err = {0};
+    struct registry *r = registry_open(db_path, &err);
+    assert_null(r);
+    assert_non_null(strstr(err.message, "schema version 99 is newer"));
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(int argc, char **argv)
 {
     int status;
@@ -420,6 +525,9 @@ int main(int argc, char **argv)
         CP_TEST(test_linux_vm_create_to_delete),
         CP_TEST(test_linux_vm_defaults_and_list),
         CP_TEST(test_linux_vm_bad_input),
+        cmocka_unit_test_setup_teardown(test_registry_migration_keeps_old_vms, setup_old_registry,
+                                        cp_harness_teardown),
+        cmocka_unit_test(test_registry_from_a_newer_mica_is_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
