@@ -68,6 +68,51 @@ static void test_cli_console_detach(void **state)
     free(err);
 }
 
+/* `mica create NAME --kernel ...` and how list and info show a linux VM. */
+static void test_cli_linux_vm(void **state)
+{
+    struct cp_harness *h = *state;
+    char disk[PATH_MAX], disk_ro[PATH_MAX + 8];
+    snprintf(disk, sizeof disk, "%s/disk.img", h->dir);
+    FILE *f = fopen(disk, "w");
+    fclose(f);
+    snprintf(disk_ro, sizeof disk_ro, "%s,ro", disk);
+    char *out, *err;
+    int rc = cp_cli(h, NULL, &out, &err, "create", "lx", "--kernel", h->guest, "--initrd",
+                    h->guest, "--cmdline", "console=ttyS0 quiet", "--cpus", "2", "--mem", "64",
+                    "--disk", disk_ro, "--rng", (char *)NULL);
+    if (rc != 0 || !strstr(out, "created lx (id 1)"))
+        fail_msg("create --kernel: %d '%s' '%s'", rc, out, err);
+    free(out);
+    free(err);
+    expect(h, 0, "linux", NULL, "list", NULL, NULL);
+    expect(h, 0, "kind:      linux", NULL, "info", "lx", NULL);
+    expect(h, 0, "cmdline:   console=ttyS0 quiet", NULL, "info", "lx", NULL);
+    expect(h, 0, "disk.img (read-only)", NULL, "info", "lx", NULL);
+    expect(h, 0, "vcpus:     2", NULL, "info", "lx", NULL);
+    expect(h, 0, "lx started", NULL, "start", "lx", NULL);
+    expect(h, 0, "lx is shutdown", NULL, "shutdown", "lx", "--wait");
+    expect(h, 0, "lx deleted", NULL, "delete", "lx", NULL);
+    /* Bad input: the daemon's reason, or the usage. */
+    rc = cp_cli(h, NULL, &out, &err, "create", "lx", "--kernel", h->guest, "--cpus", "300",
+                (char *)NULL);
+    if (rc != 1 || !strstr(err, "'vcpus' 300 is out of range (1..254) (HTTP 400)"))
+        fail_msg("create --cpus 300: %d '%s'", rc, err);
+    free(out);
+    free(err);
+    rc = cp_cli(h, NULL, &out, &err, "create", "lx", h->guest, "--kernel", h->guest, (char *)NULL);
+    if (rc != 2 || !strstr(err, "usage: mica create"))
+        fail_msg("create GUEST --kernel: %d '%s'", rc, err);
+    free(out);
+    free(err);
+    rc = cp_cli(h, NULL, &out, &err, "create", "lx", "--kernel", "/nonexistent", (char *)NULL);
+    if (rc != 1 || !strstr(err, "mica: create lx: kernel '/nonexistent' not found"))
+        fail_msg("create --kernel /nonexistent: %d '%s'", rc, err);
+    free(out);
+    free(err);
+    expect(h, 2, NULL, "usage: mica create", "create", "lx", "--kernel");
+}
+
 int main(int argc, char **argv)
 {
     int status;
@@ -77,6 +122,7 @@ int main(int argc, char **argv)
         CP_TEST(test_cli_lifecycle),
         CP_TEST(test_cli_errors),
         CP_TEST(test_cli_console_detach),
+        CP_TEST(test_cli_linux_vm),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
