@@ -234,12 +234,13 @@ enum fv_decode fv_insn_decode_mxcsr(const uint8_t *b, size_t n, struct fv_insn_m
     memset(out, 0, sizeof *out);
     struct mx_prefixes p;
     size_t i = mx_prefixes(b, n, &p);
-    if (i + 3 > INSN_LIMIT)
+    if (i + 3 > INSN_LIMIT || p.other || p.seg_clash)
+        return FV_DECODE_NO;
+    /* judge the opcode bytes there are before asking for more */
+    if ((n > i && b[i] != 0x0f) || (n > i + 1 && b[i + 1] != 0xae))
         return FV_DECODE_NO;
     if (n < i + 3)
         return FV_DECODE_SHORT;
-    if (b[i] != 0x0f || b[i + 1] != 0xae || p.other || p.seg_clash)
-        return FV_DECODE_NO;
     uint8_t modrm = b[i + 2];
     unsigned reg = modrm >> 3 & 7;
     if ((modrm >> 6) == 3 || (reg != 2 && reg != 3))
