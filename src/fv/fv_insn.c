@@ -68,6 +68,13 @@ static const char *group_0f01(uint8_t modrm)
     }
 }
 
+/* 66 0F 60..7F and D1..FE: SSE2 integer operations (punpck*, padd*, pxor,
+ * psrl*, ...), which kernel SIMD code (crypto, RAID) is made of. */
+static bool is_sse2_integer(uint8_t op)
+{
+    return (op >= 0x60 && op <= 0x7f) || (op >= 0xd1 && op <= 0xfe);
+}
+
 static const char *two_byte(const struct insn *in)
 {
     if (in->left < 2)
@@ -89,7 +96,9 @@ static const char *two_byte(const struct insn *in)
             return "movbe";
         return in->opsize ? "an SSSE3/SSE4 instruction" : NULL;
     case 0x3a: return in->opsize ? "an SSE4/AES instruction" : NULL;
-    default: return NULL;
+    case 0x6e: return in->rex_w ? "movq" : "movd"; /* to an MMX or XMM register */
+    case 0x7e: return in->rex_w || in->rep ? "movq" : "movd"; /* F3 0F 7E: movq xmm, xmm/m64 */
+    default: return in->opsize && is_sse2_integer(op) ? "an SSE2 instruction" : NULL;
     }
 }
 
@@ -122,6 +131,10 @@ const char *fv_insn_hint(const char *m)
     static const char *const cpuid_hideable[] = {"popcnt", "tzcnt", "lzcnt", "movbe", "rdrand",
                                                  "rdseed", "rdpid", "cmpxchg16b", "rdfsbase",
                                                  "rdgsbase", "wrfsbase", "wrgsbase", "clac", "stac"};
+    if (!strcmp(m, "movd") || !strcmp(m, "movq") || strstr(m, "SSE2"))
+        return "kernel SIMD code (after kernel_fpu_begin), which pvm does not emulate; for Linux, "
+               "clear the feature that selects it, e.g. clearcpuid=137 (ssse3: blake2s, chacha), "
+               "with --cpu-template host and your own noxsave clearcpuid= in --cmdline";
     for (size_t i = 0; i < sizeof cpuid_hideable / sizeof *cpuid_hideable; i++)
         if (!strcmp(m, cpuid_hideable[i]))
             return "use --cpu-template safe (hides it from CPUID) and, for Linux, clearcpuid= on --cmdline";

@@ -24,6 +24,13 @@ static void names_known_instructions(void **state)
     assert_string_equal(fv_insn_mnemonic(B(0x48, 0x0f, 0xc7, 0xf0)), "rdrand");
     assert_string_equal(fv_insn_mnemonic(B(0x0f, 0x38, 0xf0, 0x07)), "movbe");
     assert_non_null(strstr(fv_insn_mnemonic(B(0xc5, 0xf8, 0x77)), "AVX"));
+    /* blake2s_compress_ssse3, where Debian's kernel stopped after ldmxcsr */
+    assert_string_equal(fv_insn_mnemonic(B(0x66, 0x44, 0x0f, 0x6e, 0xf9)), "movd");
+    assert_string_equal(fv_insn_mnemonic(B(0x66, 0x48, 0x0f, 0x7e, 0xc0)), "movq");
+    assert_string_equal(fv_insn_mnemonic(B(0x66, 0x45, 0x0f, 0xd4, 0xf7)), "an SSE2 instruction");
+    assert_string_equal(fv_insn_mnemonic(B(0x66, 0x0f, 0xef, 0xd8)), "an SSE2 instruction");
+    assert_null(fv_insn_mnemonic(B(0x0f, 0xef, 0xd8))); /* MMX pxor: not named */
+    assert_string_equal(fv_insn_mnemonic(B(0x0f, 0xae, 0x1f)), "stmxcsr");
     assert_null(fv_insn_mnemonic(B(0x90)));
     assert_null(fv_insn_mnemonic(B(0xf3, 0x48)));  /* prefixes only */
     assert_null(fv_insn_mnemonic(B(0x0f)));        /* truncated */
@@ -36,6 +43,9 @@ static void hints_are_specific(void **state)
     assert_non_null(strstr(fv_insn_hint("xrstor"), "noxsave"));
     assert_non_null(strstr(fv_insn_hint("popcnt"), "--cpu-template safe"));
     assert_non_null(strstr(fv_insn_hint(NULL), "VT-x"));
+    assert_non_null(strstr(fv_insn_hint("movd"), "clearcpuid=137"));
+    assert_non_null(strstr(fv_insn_hint("an SSE2 instruction"), "ssse3"));
+    assert_non_null(strstr(fv_insn_hint("an SSSE3/SSE4 instruction"), "--cpu-template safe"));
 }
 
 static void completes_only_exact_encodings(void **state)
