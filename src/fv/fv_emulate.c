@@ -13,19 +13,23 @@
 #define X87_FSW_ES    0x80 /* an unmasked x87 exception is pending */
 #define INSN_MAX 15
 
-/* The instruction bytes: from the exit when KVM supplies them, else read
- * at RIP through the guest's page tables. Returns how many were found. */
-static size_t fetch_bytes(struct fv_machine *m, struct vcpu *cpu, uint64_t rip, uint8_t *out)
+/* The instruction bytes KVM put in the exit, if any. */
+static size_t exit_bytes(struct vcpu *cpu, uint8_t *out)
 {
     struct kvm_run *run = cpu->run;
-    if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION &&
-        (run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES) &&
-        run->emulation_failure.insn_size) {
-        size_t n = run->emulation_failure.insn_size;
-        n = n > INSN_MAX ? INSN_MAX : n;
-        memcpy(out, run->emulation_failure.insn_bytes, n);
-        return n;
-    }
+    if (run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION ||
+        !(run->emulation_failure.flags & KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES))
+        return 0;
+    size_t n = run->emulation_failure.insn_size;
+    n = n > INSN_MAX ? INSN_MAX : n;
+    memcpy(out, run->emulation_failure.insn_bytes, n);
+    return n;
+}
+
+/* Up to 15 bytes at RIP through the guest's page tables; stops at the first
+ * byte that is not mapped or not in RAM. */
+static size_t memory_bytes(struct fv_machine *m, struct vcpu *cpu, uint64_t rip, uint8_t *out)
+{
     size_t n = 0;
     for (; n < INSN_MAX; n++) {
         struct kvm_translation t = {.linear_address = rip + n};
@@ -39,16 +43,32 @@ static size_t fetch_bytes(struct fv_machine *m, struct vcpu *cpu, uint64_t rip, 
     return n;
 }
 
-static int inject_bp(struct vcpu *cpu)
+/* The instruction bytes: from the exit when KVM supplies them, else read
+ * at RIP. Returns how many were found. */
+static size_t fetch_bytes(struct fv_machine *m, struct vcpu *cpu, uint64_t rip, uint8_t *out)
+{
+    size_t n = exit_bytes(cpu, out);
+    return n ? n : memory_bytes(m, cpu, rip, out);
+}
+
+int fv_inject_exception(struct vcpu *cpu, unsigned vector, bool has_error, uint32_t error)
 {
     struct kvm_vcpu_events ev;
     if (ioctl(cpu->fd, KVM_GET_VCPU_EVENTS, &ev) < 0)
         return -1;
     ev.flags = 0; /* touch nothing but the exception */
     ev.exception.injected = 1;
-    ev.exception.nr = X86_BP_VECTOR;
-    ev.exception.has_error_code = 0;
+    ev.exception.nr = (uint8_t)vector;
+    ev.exception.has_error_code = has_error;
+    ev.exception.error_code = error;
     return ioctl(cpu->fd, KVM_SET_VCPU_EVENTS, &ev);
+}
+
+int fv_step_over(struct vcpu *cpu, struct kvm_regs *regs, unsigned len)
+{
+    regs->rip += len;
+    cpu->run->kvm_dirty_regs &= ~(uint64_t)KVM_SYNC_X86_REGS; /* ours win */
+    return ioctl(cpu->fd, KVM_SET_REGS, regs);
 }
 
 /* fwait is a no-op unless an unmasked x87 exception is pending (then it
@@ -76,18 +96,37 @@ static int apply_fix(struct fv_machine *m, struct vcpu *cpu, struct kvm_regs *re
 {
     if (fix == FV_FIX_FWAIT && !fwait_is_nop(cpu))
         return -1;
-    regs->rip += len;
     if (fix == FV_FIX_CLAC)
         regs->rflags &= ~X86_RFLAGS_AC;
     if (fix == FV_FIX_STAC)
         regs->rflags |= X86_RFLAGS_AC;
-    cpu->run->kvm_dirty_regs &= ~(uint64_t)KVM_SYNC_X86_REGS; /* ours win */
-    if (ioctl(cpu->fd, KVM_SET_REGS, regs) < 0)
+    if (fv_step_over(cpu, regs, len) < 0)
         return -1;
-    if (fix == FV_FIX_INT3 && inject_bp(cpu) < 0)
+    if (fix == FV_FIX_INT3 && fv_inject_exception(cpu, X86_BP_VECTOR, false, 0) < 0)
         return -1;
     atomic_fetch_add(counter(m, fix), 1);
     return 0;
+}
+
+/* ldmxcsr/stmxcsr. KVM may hand over fewer bytes than the instruction
+ * has; then they are read again from memory (n and b updated for the report). */
+static int try_mxcsr(struct fv_machine *m, struct vcpu *cpu, struct kvm_regs *regs, uint8_t *b,
+                     size_t *n)
+{
+    if (cpu->run->internal.suberror != KVM_INTERNAL_ERROR_EMULATION)
+        return -1;
+    struct fv_insn_mxcsr in;
+    enum fv_decode d = fv_insn_decode_mxcsr(b, *n, &in);
+    if (d == FV_DECODE_SHORT) {
+        uint8_t again[INSN_MAX];
+        size_t got = memory_bytes(m, cpu, regs->rip, again);
+        if (got > *n && !memcmp(again, b, *n)) { /* the same instruction, longer */
+            memcpy(b, again, got);
+            *n = got;
+            d = fv_insn_decode_mxcsr(b, *n, &in);
+        }
+    }
+    return d == FV_DECODE_OK ? fv_mxcsr_complete(m, cpu, regs, &in) : -1;
 }
 
 static void write_report(struct fv_machine *m, struct vcpu *cpu, unsigned idx, uint64_t rip,
@@ -127,6 +166,8 @@ int fv_emulate_internal_error(struct fv_machine *m, struct vcpu *cpu, unsigned i
     enum fv_insn_fix fix = cpu->run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION
                                ? fv_insn_fix_for(b, n, &ilen) : FV_FIX_NONE;
     if (fix != FV_FIX_NONE && apply_fix(m, cpu, &regs, fix, ilen) == 0)
+        return 0;
+    if (fix == FV_FIX_NONE && try_mxcsr(m, cpu, &regs, b, &n) == 0)
         return 0;
     write_report(m, cpu, index, regs.rip, b, n, report, len);
     return -1;

@@ -9,10 +9,10 @@
 
 struct fv_stats {
     atomic_ulong exits, exits_io, exits_mmio, exits_intr, exits_other;
-    atomic_ulong emul_int3, emul_clac, emul_stac, emul_fwait;
+    atomic_ulong emul_int3, emul_clac, emul_stac, emul_fwait, emul_ldmxcsr, emul_stmxcsr;
 };
 
-/* "int3 2, clac 10, stac 10" or "none". */
+/* "int3 2, clac 10, stac 10, fwait 0, ldmxcsr 3, stmxcsr 0" or "none". */
 void fv_stats_emulated(const struct fv_stats *s, char *buf, size_t len);
 
 #endif
