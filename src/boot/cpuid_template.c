@@ -66,7 +66,7 @@
  */
 #define SAFE_LINUX_FIRST(X) X(popcnt, 151)
 #define SAFE_LINUX_REST(X) \
-    X(cx16, 141) X(smap, 308) X(movbe, 150) X(bmi1, 291) X(bmi2, 296) X(avx, 156) X(avx2, 293) \
+    X(cx16, 141) X(ssse3, 137) X(smap, 308) X(movbe, 150) X(bmi1, 291) X(bmi2, 296) X(avx, 156) X(avx2, 293) \
     X(fma, 140) X(f16c, 157) X(sse4_1, 147) X(sse4_2, 148) X(aes, 153) X(pclmulqdq, 129)      \
     X(rdrand, 158) X(rdseed, 306) X(adx, 307) X(sha_ni, 317) X(smep, 295) X(fsgsbase, 288)     \
     X(erms, 297) X(fsrm, 580) X(clflushopt, 311) X(clwb, 312) X(vaes, 521) X(vpclmulqdq, 522)  \
