@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "support/run_cmd.h"
+#include "support/test_text.h"
 
-static const char *mica(void) { return getenv("MICA") ? getenv("MICA") : "build/test/mica"; }
 
 static const char *fvtest(void)
 {
@@ -41,11 +41,6 @@ static struct cmd_result res;
     } while (0)
 #define RUN(...) RUN_WITH_INPUT(NULL, __VA_ARGS__)
 
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected to find \"%s\" in:\n%s", needle, hay);
-}
 
 static int count(const char *hay, const char *needle)
 {

@@ -26,8 +26,8 @@
 #include <unistd.h>
 
 #include "support/run_cmd.h"
+#include "support/test_text.h"
 
-static const char *mica(void) { return getenv("MICA") ? getenv("MICA") : "build/test/mica"; }
 
 static const char *fvtest(void)
 {
@@ -92,11 +92,6 @@ static const char *ask(const char *sock, const char *cmd)
     return reply;
 }
 
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected to find \"%s\" in:\n%s", needle, hay);
-}
 
 /* CPU time (user + system) of process pid, in clock ticks. */
 static long cpu_ticks(pid_t pid)

@@ -22,8 +22,8 @@
 #include <unistd.h>
 
 #include "support/run_cmd.h"
+#include "support/test_text.h"
 
-static const char *mica(void) { return getenv("MICA") ? getenv("MICA") : "build/test/mica"; }
 /* Outside build/: the Makefile includes every *.d file found there, and
  * Debian's packages hold directories with that suffix. */
 static const char *work_dir(void)

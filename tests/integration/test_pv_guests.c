@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "support/run_cmd.h"
+#include "support/test_text.h"
 
-static const char *mica(void) { return getenv("MICA") ? getenv("MICA") : "build/test/mica"; }
 
 static const char *guest(const char *name)
 {
@@ -46,11 +46,6 @@ static int run(const char *input, char *const argv[]) { return run_cmd(argv, inp
         assert_false(res.timed_out);                                                               \
     } while (0)
 
-static void assert_contains(const char *hay, const char *needle)
-{
-    if (!strstr(hay, needle))
-        fail_msg("expected to find \"%s\" in:\n%s", needle, hay);
-}
 
 static void hello_exit_codes(void **state)
 {
