@@ -131,3 +131,16 @@ char *cp_vm_path(const char *name, const char *suffix)
         snprintf(path, size, "/v1/vms/%s%s", name, suffix);
     return path;
 }
+
+int cp_call_vm(const char *verb, const char *method, const char *name, const char *suffix,
+               json_t **out)
+{
+    char *path = cp_vm_path(name, suffix);
+    if (!path)
+        return 1;
+    char what[128];
+    snprintf(what, sizeof what, "%s %s", verb, name);
+    int rc = cp_call(what, method, path, NULL, out);
+    free(path);
+    return rc;
+}

@@ -31,4 +31,8 @@ int cp_call(const char *what, const char *method, const char *path, json_t *body
 /* "/v1/vms/NAME" + suffix; NULL (after printing why) for an invalid name. */
 char *cp_vm_path(const char *name, const char *suffix);
 
+/* cp_call on /v1/vms/NAME + suffix, its errors labelled "VERB NAME". */
+int cp_call_vm(const char *verb, const char *method, const char *name, const char *suffix,
+               json_t **out);
+
 #endif

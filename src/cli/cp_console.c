@@ -90,14 +90,8 @@ int cmd_console(int argc, char **argv)
         fprintf(stderr, "usage: mica console NAME\n");
         return 2;
     }
-    char *path = cp_vm_path(argv[1], "/console");
-    if (!path)
-        return 1;
     json_t *endpoint;
-    char what[128];
-    snprintf(what, sizeof what, "console %s", argv[1]);
-    int rc = cp_call(what, "GET", path, NULL, &endpoint);
-    free(path);
+    int rc = cp_call_vm("console", "GET", argv[1], "/console", &endpoint);
     if (rc)
         return rc;
     const char *socket_path = json_string_value(json_object_get(endpoint, "socket"));

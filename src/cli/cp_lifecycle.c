@@ -17,15 +17,9 @@ static int usage(const char *text)
 
 static int post_action(const char *name, const char *action, json_t **out)
 {
-    char suffix[32], what[128];
+    char suffix[32];
     snprintf(suffix, sizeof suffix, "/%s", action);
-    snprintf(what, sizeof what, "%s %s", action, name);
-    char *path = cp_vm_path(name, suffix);
-    if (!path)
-        return 1;
-    int rc = cp_call(what, "POST", path, NULL, out);
-    free(path);
-    return rc;
+    return cp_call_vm(action, "POST", name, suffix, out);
 }
 
 static int simple_action(int argc, char **argv, const char *past)
@@ -234,13 +228,7 @@ int cmd_delete(int argc, char **argv)
     cp_client_take_socket_option(&argc, argv);
     if (argc != 2)
         return usage("delete NAME");
-    char *path = cp_vm_path(argv[1], "");
-    if (!path)
-        return 1;
-    char what[128];
-    snprintf(what, sizeof what, "delete %s", argv[1]);
-    int rc = cp_call(what, "DELETE", path, NULL, NULL);
-    free(path);
+    int rc = cp_call_vm("delete", "DELETE", argv[1], "", NULL);
     if (rc == 0)
         printf("%s deleted\n", argv[1]);
     return rc;

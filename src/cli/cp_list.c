@@ -127,14 +127,8 @@ int cmd_info(int argc, char **argv)
         fprintf(stderr, "usage: mica info NAME [--json]\n");
         return 2;
     }
-    char *path = cp_vm_path(argv[1], "");
-    if (!path)
-        return 1;
     json_t *vm;
-    char what[128];
-    snprintf(what, sizeof what, "info %s", argv[1]);
-    int rc = cp_call(what, "GET", path, NULL, &vm);
-    free(path);
+    int rc = cp_call_vm("info", "GET", argv[1], "", &vm);
     if (rc)
         return rc;
     if (as_json)

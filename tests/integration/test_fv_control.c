@@ -36,11 +36,6 @@ static const char *fvtest(void)
     return path;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static int connect_to(const char *path)
 {
@@ -96,20 +91,9 @@ static const char *ask(const char *sock, const char *cmd)
 /* CPU time (user + system) of process pid, in clock ticks. */
 static long cpu_ticks(pid_t pid)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');
-    assert_non_null(p);
-    long utime = 0, stime = 0;
-    /* after ") ": state, then fields 4..13, then utime (14) and stime (15) */
-    assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime,
-                            &stime), 2);
-    return utime + stime;
+    long t = process_cpu_ticks(pid);
+    assert_true(t >= 0);
+    return t;
 }
 
 static int wait_exit(pid_t pid, int ms)

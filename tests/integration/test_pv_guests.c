@@ -213,23 +213,6 @@ static void signals_reach_the_vm_process(void **state)
     assert_true(gone);
 }
 
-static long cpu_ticks(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');
-    long utime = 0, stime = 0;
-    /* Fields after the name: state ... utime (14th) stime (15th). */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime, &stime) != 2)
-        return -1;
-    return utime + stime;
-}
 
 /* A reader that never reads must not keep --timeout (or a signal) from
  * stopping mica; and input the guest does not read must not make mica spin. */
@@ -271,7 +254,7 @@ static void stalled_stdout_and_unread_input(void **state)
     for (int i = 0; i < 20; i++, usleep(50000))
         (void)!write(in[1], junk, sizeof junk); /* far more than the guest takes */
     pid_t vm = vm_child_of(pid);
-    long ticks = vm > 0 ? cpu_ticks(vm) : -1;
+    long ticks = vm > 0 ? process_cpu_ticks(vm) : -1;
     waitpid(pid, &st, 0);
     close(in[1]);
     assert_int_equal(WEXITSTATUS(st), 0);

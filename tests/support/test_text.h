@@ -1,4 +1,4 @@
-/* Helpers the tests that run mica share. */
+/* Helpers the tests that run mica share (linked into every test). */
 #ifndef MICA_TESTS_TEST_TEXT_H
 #define MICA_TESTS_TEST_TEXT_H
 
@@ -7,5 +7,12 @@ const char *mica(void);
 
 /* Fails the current cmocka test unless needle occurs in hay, showing both. */
 void assert_contains(const char *hay, const char *needle);
+
+#include <sys/types.h>
+
+/* User + system CPU time of a process in clock ticks, -1 if unreadable. */
+long process_cpu_ticks(pid_t pid);
+
+void sleep_ms(int ms);
 
 #endif

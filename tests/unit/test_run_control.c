@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/run_control.h"
+#include "support/test_text.h"
 #include "cli/run_io.h"
 #include "cli/run_options.h"
 #include "cp/vm_control.h"
@@ -164,11 +165,6 @@ static json_int_t stat_of(struct served *s, const char *field)
     return n;
 }
 
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
 
 /* Reads a viewer until `needle` shows up (up to ms). */
 static bool viewer_sees(int fd, const char *needle, int ms)
