@@ -24,6 +24,18 @@ struct kernel_image {
     uint8_t *owned;     /* decompressed buffer to free */
 };
 
+int linux_boot_check_kernel(const uint8_t *kernel, size_t len, const char *name, char *err,
+                            size_t errlen)
+{
+    if (vmlinux_looks_like(kernel, len))
+        return 0;
+    if (!bzimage_looks_like(kernel, len))
+        return errmsg(err, errlen, -ENOEXEC, "kernel %s: neither a bzImage nor an ELF vmlinux",
+                      name);
+    struct bzimage bz;
+    return bzimage_parse(kernel, len, name, &bz, err, errlen);
+}
+
 static int open_kernel(const struct linux_boot_args *a, struct kernel_image *k,
                        struct linux_boot_info *out, char *err, size_t errlen)
 {

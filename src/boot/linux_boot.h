@@ -46,6 +46,12 @@ struct linux_boot_info {
 int linux_boot_load(const struct guest_mem *mem, const struct linux_boot_args *a,
                     struct linux_boot_info *out, char *err, size_t errlen);
 
+/* Checks, before any VM exists, that kernel[0..len) is a vmlinux ELF or a
+ * bzImage this loader can boot (header only, nothing decompressed), so a bad
+ * file is reported as such whatever else is missing. 0 or -errno. */
+int linux_boot_check_kernel(const uint8_t *kernel, size_t len, const char *name, char *err,
+                            size_t errlen);
+
 /* Maps a file read-only for loading (boot_file_unmap() it). 0 or -errno. */
 int boot_file_map(const char *path, const char *what, const uint8_t **data, size_t *len,
                   char *err, size_t errlen);

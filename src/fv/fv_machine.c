@@ -251,6 +251,25 @@ static int create_memory(struct fv_machine *m, char *err, size_t errlen)
     return vm_add_memory(&m->vm, &m->mem, err, errlen);
 }
 
+/* The files first: a missing or malformed kernel or initrd is the user's
+ * error to hear about, before anything depends on this host's KVM. */
+static int check_files(const struct fv_options *o, char *err, size_t errlen)
+{
+    const uint8_t *data;
+    size_t len;
+    int rc = boot_file_map(o->kernel, "kernel", &data, &len, err, errlen);
+    if (rc < 0)
+        return -1;
+    rc = linux_boot_check_kernel(data, len, o->kernel, err, errlen);
+    boot_file_unmap(data, len);
+    if (rc == 0 && o->initrd) {
+        rc = boot_file_map(o->initrd, "initrd", &data, &len, err, errlen);
+        if (rc == 0)
+            boot_file_unmap(data, len);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
 int fv_machine_create(struct fv_machine *m, const struct fv_options *o, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
@@ -259,7 +278,7 @@ int fv_machine_create(struct fv_machine *m, const struct fv_options *o, char *er
     m->vm.fd = -1;
     create_devices(m);
     char cmdline[FV_CMDLINE_CAP];
-    if (build_cmdline(o, cmdline, sizeof cmdline, err, errlen) < 0)
+    if (check_files(o, err, errlen) < 0 || build_cmdline(o, cmdline, sizeof cmdline, err, errlen) < 0)
         return -1;
     if (vm_create(&m->vm, err, errlen) < 0 || check_cpus(m, err, errlen) < 0 ||
         create_irqchip(m, err, errlen) < 0 || create_memory(m, err, errlen) < 0)

@@ -41,22 +41,34 @@ static int check_sync_regs(struct pv_domain *d, char *err, size_t errlen)
                   kvm_device_path());
 }
 
-static int load_image(struct pv_domain *d, const char *path, struct pv_image *img, char *err,
-                      size_t errlen)
+/* Reads the guest image and checks it against the RAM a domain of `mib` MiB
+ * would have, before any KVM object exists: a bad image is reported as such
+ * on any host. The caller frees *file. */
+static int read_image(const char *path, uint64_t mib, uint8_t **file, size_t *size,
+                      struct pv_image *img, char *err, size_t errlen)
 {
-    uint8_t *file;
-    size_t size;
+    struct pv_layout layout;
+    pv_layout_init(&layout, mib << 20);
+    struct guest_mem sizing = {.size = layout.ram_bytes}; /* no host: check only */
     char why[256];
-    if (read_whole_file(path, IMAGE_FILE_MAX, &file, &size, err, errlen) < 0)
+    if (read_whole_file(path, IMAGE_FILE_MAX, file, size, err, errlen) < 0)
         return -1;
-    int rc = pv_elf_load(file, size, &d->ram, img, why, sizeof why);
-    free(file);
-    if (rc < 0)
+    if (pv_elf_load(*file, *size, &sizing, img, why, sizeof why) < 0)
         return errmsg(err, errlen, -1, "guest image %s: %s", path, why);
-    if (img->end + HEAP_MIN > d->ram.size)
+    if (img->end + HEAP_MIN > sizing.size)
         return errmsg(err, errlen, -1, "guest image %s needs more than %llu MiB of memory (try --mem %llu)",
-                       path, (unsigned long long)(d->ram.size >> 20),
+                       path, (unsigned long long)(sizing.size >> 20),
                        (unsigned long long)((img->end + HEAP_MIN + TWO_MIB - 1) >> 20) + 1);
+    return 0;
+}
+
+/* Copies the checked image's segments into guest RAM. */
+static int load_image(struct pv_domain *d, const char *path, const uint8_t *file, size_t size,
+                      struct pv_image *img, char *err, size_t errlen)
+{
+    char why[256];
+    if (pv_elf_load(file, size, &d->ram, img, why, sizeof why) < 0)
+        return errmsg(err, errlen, -1, "guest image %s: %s", path, why);
     return 0;
 }
 
@@ -127,10 +139,17 @@ static int setup_kvm(struct pv_domain *d, uint64_t entry, char *err, size_t errl
 static int build(struct pv_domain *d, const struct pv_domain_config *cfg, char *err, size_t errlen)
 {
     struct pv_image img;
-    if (check_mem(cfg->mem_mib, err, errlen) < 0 || vm_create(&d->vm, err, errlen) < 0 ||
-        check_sync_regs(d, err, errlen) < 0 ||
-        alloc_memory(d, cfg->mem_mib, err, errlen) < 0 ||
-        load_image(d, cfg->image_path, &img, err, errlen) < 0)
+    uint8_t *file = NULL;
+    size_t size = 0;
+    int rc = check_mem(cfg->mem_mib, err, errlen);
+    if (rc == 0)
+        rc = read_image(cfg->image_path, cfg->mem_mib, &file, &size, &img, err, errlen);
+    if (rc == 0 && (vm_create(&d->vm, err, errlen) < 0 || check_sync_regs(d, err, errlen) < 0 ||
+                    alloc_memory(d, cfg->mem_mib, err, errlen) < 0 ||
+                    load_image(d, cfg->image_path, file, size, &img, err, errlen) < 0))
+        rc = -1;
+    free(file);
+    if (rc < 0)
         return -1;
     pv_pt_build(&d->mmu);
     pv_cpu_tables_write(&d->hv);
