@@ -10,12 +10,12 @@
 
 #include "cli/bundled_guest.h"
 #include "cli/commands.h"
-#include "cli/exit_status.h"
-#include "cli/run_control.h"
-#include "cli/run_io.h"
+#include "run/exit_status.h"
+#include "run/pv_control.h"
+#include "run/run_io.h"
 #include "cli/run_options.h"
-#include "cli/supervisor.h"
-#include "cli/terminal.h"
+#include "run/supervisor.h"
+#include "run/terminal.h"
 #include "sched/solo.h"
 #include "util/log.h"
 
@@ -51,7 +51,7 @@ static int report_end(struct pv_domain *d, enum solo_end end, const struct run_o
 
 /* Input and output: the terminal, or with --control the channel's viewers
  * (stdin is not read then, and the terminal is left alone). */
-static int attach(struct run_io *io, struct run_control *rc, const struct run_options *o,
+static int attach(struct run_io *io, struct pv_control *rc, const struct run_options *o,
                   int sig_fd, char *err, size_t errlen)
 {
     struct run_io_config cfg = {
@@ -59,7 +59,7 @@ static int attach(struct run_io *io, struct run_control *rc, const struct run_op
     };
     if (o->control) {
         cfg.in_fd = -1;
-        cfg.control = run_control_open(rc, o->control, err, errlen);
+        cfg.control = pv_control_open(rc, o->control, err, errlen);
         if (!cfg.control)
             return -1;
     } else {
@@ -67,23 +67,23 @@ static int attach(struct run_io *io, struct run_control *rc, const struct run_op
     }
     if (run_io_start(io, rc->dom, rc->ctl, &cfg, err, errlen) < 0) {
         run_io_stop(io);
-        run_control_close(rc);
+        pv_control_close(rc);
         terminal_restore();
         return -1;
     }
     return 0;
 }
 
-static void detach(struct run_io *io, struct run_control *rc)
+static void detach(struct run_io *io, struct pv_control *rc)
 {
     run_io_stop(io);
     pv_console_drain(&rc->dom->console); /* the last output, to viewers too */
-    run_control_close(rc);
+    pv_control_close(rc);
     terminal_restore();
 }
 
 static int run_domain(struct pv_domain *d, const struct run_options *o, int sig_fd,
-                      struct run_control *rc)
+                      struct pv_control *rc)
 {
     struct solo_control ctl;
     solo_control_init(&ctl);
@@ -123,11 +123,11 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
     char **gargv = guest_argv(o, name);
     int sig_fd = run_io_block_signals();
     vcpu_kick_signal_init();
-    struct run_control rc = {.to_stdout = true}; /* the sink's context with --control */
+    struct pv_control rc = {.to_stdout = true}; /* the sink's context with --control */
     struct pv_domain_config cfg = {
         .name = name, .image_path = o->guest, .mem_mib = o->mem_mib,
         .argc = o->guest_argc + 1, .argv = gargv,
-        .console_sink = o->control ? run_control_sink : run_io_stdout_sink, .console_ctx = &rc,
+        .console_sink = o->control ? pv_control_sink : run_io_stdout_sink, .console_ctx = &rc,
     };
     struct pv_domain *d = NULL;
     int status;

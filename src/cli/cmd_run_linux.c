@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "cli/exit_status.h"
-#include "cli/run_io.h"
-#include "cli/run_linux_control.h"
-#include "cli/terminal.h"
+#include "run/exit_status.h"
+#include "run/run_io.h"
+#include "run/fv_control.h"
+#include "run/terminal.h"
 #include "fv/fv_io.h"
 #include "fv/fv_machine.h"
 #include "fv/fv_options.h"

@@ -2,7 +2,7 @@
 #include "cli/cp_client.h"
 #include "cli/cp_commands.h"
 
-#include "cp/vm_control_client.h"
+#include "ctl/vm_control_client.h"
 
 #include <poll.h>
 #include <stdbool.h>

@@ -8,7 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/cp_commands.h"
-#include "cli/exit_status.h"
+#include "run/exit_status.h"
 #include "util/log.h"
 
 struct subcommand {

@@ -1,7 +1,7 @@
 #include "cp/api.h"
 
 #include "cp/cp_log.h"
-#include "cp/peer_access.h"
+#include "ctl/peer_access.h"
 
 #include <microhttpd.h>
 #include <stdbool.h>

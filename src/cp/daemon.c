@@ -3,7 +3,7 @@
 #include "cp/api.h"
 #include "cp/cp_log.h"
 #include "cp/cp_paths.h"
-#include "cp/unix_socket.h"
+#include "ctl/unix_socket.h"
 
 #include <errno.h>
 #include <fcntl.h>

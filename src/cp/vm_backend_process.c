@@ -19,10 +19,10 @@
 #include "cp/vm_backend.h"
 #include "fv/fv_options.h"
 
-#include "cp/peer_access.h"
+#include "ctl/peer_access.h"
 #include "cp/proc_info.h"
-#include "cp/unix_socket.h"
-#include "cp/vm_control_client.h"
+#include "ctl/unix_socket.h"
+#include "ctl/vm_control_client.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,7 +12,7 @@
 #ifndef MICA_TESTS_CP_FAKE_VM_H
 #define MICA_TESTS_CP_FAKE_VM_H
 
-#include "cp/vm_control.h"
+#include "ctl/vm_control.h"
 
 #include <poll.h>
 #include <stdbool.h>

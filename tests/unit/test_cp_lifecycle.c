@@ -8,7 +8,7 @@
 
 #include "support/cp_harness.h"
 
-#include "cp/vm_control_client.h"
+#include "ctl/vm_control_client.h"
 
 static int vm_count(struct cp_harness *h)
 {

@@ -16,12 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/run_control.h"
+#include "run/pv_control.h"
 #include "support/test_text.h"
-#include "cli/run_io.h"
+#include "run/run_io.h"
 #include "cli/run_options.h"
-#include "cp/vm_control.h"
-#include "cp/vm_control_client.h"
+#include "ctl/vm_control.h"
+#include "ctl/vm_control_client.h"
 
 static struct run_options o;
 static char err[256];
@@ -65,7 +65,7 @@ static void control_option_errors(void **state)
 struct served {
     struct pv_domain *d;
     struct solo_control ctl;
-    struct run_control rc;
+    struct pv_control rc;
     struct run_io io;
     char sock[64];
     pthread_t vcpu;
@@ -93,7 +93,7 @@ static int serve(void **state, const char *guest)
     snprintf(s.sock, sizeof s.sock, "/tmp/mica-rc-%d.sock", (int)getpid());
     char *argv[] = {"vm", NULL};
     struct pv_domain_config cfg = {.name = "vm", .image_path = path, .mem_mib = 16, .argc = 1,
-                                   .argv = argv, .console_sink = run_control_sink,
+                                   .argv = argv, .console_sink = pv_control_sink,
                                    .console_ctx = &s.rc};
     vcpu_kick_signal_init();
     if (pv_domain_create(&s.d, &cfg, err, sizeof err) < 0)
@@ -102,7 +102,7 @@ static int serve(void **state, const char *guest)
     s.rc.dom = s.d;
     s.rc.ctl = &s.ctl;
     struct run_io_config io = {.in_fd = -1, .sig_fd = -1,
-                               .control = run_control_open(&s.rc, s.sock, err, sizeof err)};
+                               .control = pv_control_open(&s.rc, s.sock, err, sizeof err)};
     if (!io.control || run_io_start(&s.io, s.d, &s.ctl, &io, err, sizeof err) < 0 ||
         pthread_create(&s.vcpu, NULL, vcpu_main, &s) != 0)
         return -1;
@@ -124,7 +124,7 @@ static int unserve(void **state)
         pthread_join(s->vcpu, NULL);
     }
     run_io_stop(&s->io);
-    run_control_close(&s->rc);
+    pv_control_close(&s->rc);
     solo_control_destroy(&s->ctl);
     pv_domain_destroy(s->d);
     return 0;

@@ -4,8 +4,8 @@
  * run_io thread; pause/resume/shutdown reach the vCPU through its
  * solo_control, console input through the domain's console ring.
  */
-#ifndef MICA_CLI_RUN_CONTROL_H
-#define MICA_CLI_RUN_CONTROL_H
+#ifndef MICA_RUN_PV_CONTROL_H
+#define MICA_RUN_PV_CONTROL_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -15,7 +15,7 @@
 
 struct vm_control;
 
-struct run_control {
+struct pv_control {
     struct pv_domain *dom;
     struct solo_control *ctl;
     bool to_stdout; /* also write console output there (the VM's log) */
@@ -26,16 +26,16 @@ struct run_control {
 
 /* The console sink with --control: stdout (the VM's log) if to_stdout, and
  * every viewer.
- * ctx is the struct run_control; its channel may still be NULL. */
-void run_control_sink(void *ctx, const char *buf, size_t len);
+ * ctx is the struct pv_control; its channel may still be NULL. */
+void pv_control_sink(void *ctx, const char *buf, size_t len);
 
 /* Serves the channel at path for rc->dom and rc->ctl (set by the caller).
  * Returns the channel, or NULL with a message in err. */
-struct vm_control *run_control_open(struct run_control *rc, const char *path, char *err,
+struct vm_control *pv_control_open(struct pv_control *rc, const char *path, char *err,
                                     size_t errlen);
 
 /* Stops teeing output to the channel, then closes it (removes the socket).
  * Call once no other thread can use it. */
-void run_control_close(struct run_control *rc);
+void pv_control_close(struct pv_control *rc);
 
 #endif

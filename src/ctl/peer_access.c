@@ -1,4 +1,4 @@
-#include "cp/peer_access.h"
+#include "ctl/peer_access.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -4,8 +4,8 @@
  * permissions (0660) already say the same; checking SO_PEERCRED as well keeps
  * the rule even if the file's mode is loosened by mistake.
  */
-#ifndef MICA_CP_PEER_ACCESS_H
-#define MICA_CP_PEER_ACCESS_H
+#ifndef MICA_CTL_PEER_ACCESS_H
+#define MICA_CTL_PEER_ACCESS_H
 
 #include <stdbool.h>
 #include <sys/types.h>

@@ -6,8 +6,8 @@
  * stalled stdout); the other only turns signals and the deadline into stop
  * requests, so those work whatever the first one waits for.
  */
-#ifndef MICA_CLI_RUN_IO_H
-#define MICA_CLI_RUN_IO_H
+#ifndef MICA_RUN_RUN_IO_H
+#define MICA_RUN_RUN_IO_H
 
 #include <pthread.h>
 #include <stdbool.h>

@@ -1,10 +1,10 @@
-#include "cp/byte_ring.h"
+#include "ctl/console_history.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-int byte_ring_init(struct byte_ring *r, size_t size)
+int console_history_init(struct console_history *r, size_t size)
 {
     r->buf = malloc(size);
     r->size = size;
@@ -12,13 +12,13 @@ int byte_ring_init(struct byte_ring *r, size_t size)
     return r->buf ? 0 : -ENOMEM;
 }
 
-void byte_ring_free(struct byte_ring *r)
+void console_history_free(struct console_history *r)
 {
     free(r->buf);
     r->buf = NULL;
 }
 
-void byte_ring_append(struct byte_ring *r, const void *data, size_t len)
+void console_history_append(struct console_history *r, const void *data, size_t len)
 {
     const char *p = data;
     if (len > r->size) { /* only the tail can survive */
@@ -33,14 +33,14 @@ void byte_ring_append(struct byte_ring *r, const void *data, size_t len)
     r->total += len;
 }
 
-size_t byte_ring_used(const struct byte_ring *r)
+size_t console_history_used(const struct console_history *r)
 {
     return r->total < r->size ? (size_t)r->total : r->size;
 }
 
-void byte_ring_copy(const struct byte_ring *r, char *out)
+void console_history_copy(const struct console_history *r, char *out)
 {
-    size_t used = byte_ring_used(r);
+    size_t used = console_history_used(r);
     size_t start = (size_t)((r->total - used) % r->size);
     size_t first = used < r->size - start ? used : r->size - start;
     memcpy(out, r->buf + start, first);

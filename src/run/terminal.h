@@ -2,8 +2,8 @@
  * The terminal while a guest owns the console: keys go to the guest one at
  * a time, unechoed (the guest echoes), but Ctrl-C still reaches mica.
  */
-#ifndef MICA_CLI_TERMINAL_H
-#define MICA_CLI_TERMINAL_H
+#ifndef MICA_RUN_TERMINAL_H
+#define MICA_RUN_TERMINAL_H
 
 /* Puts fd's terminal in that mode if it is one; terminal_restore() undoes
  * it (also registered with atexit). */

@@ -16,8 +16,8 @@
  * is readable, call vm_control_on_readable().  Nothing here ever blocks on a
  * client, so a stuck viewer cannot stall the VM.
  */
-#ifndef MICA_CP_VM_CONTROL_H
-#define MICA_CP_VM_CONTROL_H
+#ifndef MICA_CTL_VM_CONTROL_H
+#define MICA_CTL_VM_CONTROL_H
 
 #include <stddef.h>
 #include <stdint.h>

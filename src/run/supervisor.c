@@ -1,4 +1,4 @@
-#include "cli/supervisor.h"
+#include "run/supervisor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/exit_status.h"
-#include "cli/terminal.h"
+#include "run/exit_status.h"
+#include "run/terminal.h"
 #include "util/log.h"
 
 void supervisor_report(struct supervisor *s, int status)

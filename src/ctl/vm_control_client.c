@@ -1,6 +1,6 @@
-#include "cp/vm_control_client.h"
+#include "ctl/vm_control_client.h"
 
-#include "cp/unix_socket.h"
+#include "ctl/unix_socket.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -1,15 +1,15 @@
 /*
  * `mica run --kernel ... --control SOCKET`: the per-VM control channel
  * (cp/vm_control.h) served for a full-virtualization machine, as
- * run_control.h does for a PV domain, so the control program manages both
+ * pv_control.h does for a PV domain, so the control program manages both
  * kinds alike. The channel outlives each boot (--reboot builds a fresh
  * machine); its fd is one more source for the machine's I/O thread, where
  * the ops run. pause parks every vCPU thread (no CPU used), shutdown ends
  * the machine with status 0, console viewers see the serial console (and
  * virtio-console) output and type into the active console.
  */
-#ifndef MICA_CLI_RUN_LINUX_CONTROL_H
-#define MICA_CLI_RUN_LINUX_CONTROL_H
+#ifndef MICA_RUN_FV_CONTROL_H
+#define MICA_RUN_FV_CONTROL_H
 
 #include <stdatomic.h>
 #include <stddef.h>

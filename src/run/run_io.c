@@ -1,4 +1,4 @@
-#include "cli/run_io.h"
+#include "run/run_io.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cp/vm_control.h"
+#include "ctl/vm_control.h"
 #include "pv/clock.h"
 #include "util/log.h"
 

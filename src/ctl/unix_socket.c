@@ -1,4 +1,4 @@
-#include "cp/unix_socket.h"
+#include "ctl/unix_socket.h"
 
 #include <errno.h>
 #include <stdio.h>

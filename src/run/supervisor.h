@@ -6,8 +6,8 @@
  * it. The child dies with the supervisor (PR_SET_PDEATHSIG), so killing mica
  * kills the VM, as with one process.
  */
-#ifndef MICA_CLI_SUPERVISOR_H
-#define MICA_CLI_SUPERVISOR_H
+#ifndef MICA_RUN_SUPERVISOR_H
+#define MICA_RUN_SUPERVISOR_H
 
 struct supervisor {
     int status_fd; /* child's end of the status pipe; -1 once reported */

@@ -1,6 +1,6 @@
 /* The control program's side of the per-VM control channel (vm_control.h). */
-#ifndef MICA_CP_VM_CONTROL_CLIENT_H
-#define MICA_CP_VM_CONTROL_CLIENT_H
+#ifndef MICA_CTL_VM_CONTROL_CLIENT_H
+#define MICA_CTL_VM_CONTROL_CLIENT_H
 
 #include "cp/cp_error.h"
 

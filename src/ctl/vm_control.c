@@ -1,9 +1,9 @@
 /* The VMM side of the per-VM control channel; protocol in vm_control.h. */
-#include "cp/vm_control.h"
+#include "ctl/vm_control.h"
 
-#include "cp/byte_ring.h"
-#include "cp/peer_access.h"
-#include "cp/unix_socket.h"
+#include "ctl/console_history.h"
+#include "ctl/peer_access.h"
+#include "ctl/unix_socket.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -38,7 +38,7 @@ struct vm_control {
      * vm_control_console_output() from other threads; ops are called
      * without it so that they may produce console output themselves. */
     pthread_mutex_t lock;
-    struct byte_ring history;
+    struct console_history history;
     struct vm_conn *conns;
 };
 
@@ -92,10 +92,10 @@ static json_t *stats_reply(struct vm_control *c)
 static void attach_viewer(struct vm_control *c, struct vm_conn *conn)
 {
     pthread_mutex_lock(&c->lock);
-    size_t used = byte_ring_used(&c->history);
+    size_t used = console_history_used(&c->history);
     char *copy = malloc(used ? used : 1);
     if (copy)
-        byte_ring_copy(&c->history, copy);
+        console_history_copy(&c->history, copy);
     else
         used = 0;
     send_json_line(conn->fd, json_pack("{s:b,s:I}", "ok", 1, "history_bytes", (json_int_t)used));
@@ -232,7 +232,7 @@ struct vm_control *vm_control_open(const char *path, const struct vm_control_ops
                                    void *ctx, char *err, size_t errlen)
 {
     struct vm_control *c = calloc(1, sizeof *c);
-    if (!c || byte_ring_init(&c->history, VM_CONTROL_HISTORY_BYTES) < 0) {
+    if (!c || console_history_init(&c->history, VM_CONTROL_HISTORY_BYTES) < 0) {
         free(c);
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -264,7 +264,7 @@ int vm_control_fd(const struct vm_control *c)
 void vm_control_console_output(struct vm_control *c, const void *buf, size_t len)
 {
     pthread_mutex_lock(&c->lock);
-    byte_ring_append(&c->history, buf, len);
+    console_history_append(&c->history, buf, len);
     for (struct vm_conn *conn = c->conns; conn; conn = conn->next)
         if (conn->viewer)
             send_nonblocking(conn->fd, buf, len);
@@ -293,7 +293,7 @@ void vm_control_close(struct vm_control *c)
     }
     if (c->epoll_fd >= 0)
         close(c->epoll_fd);
-    byte_ring_free(&c->history);
+    console_history_free(&c->history);
     pthread_mutex_destroy(&c->lock);
     free(c->path);
     free(c);

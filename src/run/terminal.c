@@ -1,4 +1,4 @@
-#include "cli/terminal.h"
+#include "run/terminal.h"
 
 #include <stdbool.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
-#include "cli/run_control.h"
+#include "run/pv_control.h"
 
 #include <errno.h>
 
-#include "cli/run_io.h"
-#include "cp/vm_control.h"
+#include "run/run_io.h"
+#include "ctl/vm_control.h"
 
 /* How long a pause waits for the vCPU to leave the guest. A kick takes
  * microseconds; this only bounds a vCPU stuck in the host. */
@@ -11,19 +11,19 @@
 
 static int op_pause(void *ctx)
 {
-    struct run_control *rc = ctx;
+    struct pv_control *rc = ctx;
     return solo_pause(rc->dom, rc->ctl, PAUSE_TIMEOUT_MS);
 }
 
 static int op_resume(void *ctx)
 {
-    struct run_control *rc = ctx;
+    struct pv_control *rc = ctx;
     return solo_resume(rc->dom, rc->ctl);
 }
 
 static int op_shutdown(void *ctx)
 {
-    struct run_control *rc = ctx;
+    struct pv_control *rc = ctx;
     solo_request_stop(rc->dom, rc->ctl, SOLO_STOP_SHUTDOWN);
     return 0;
 }
@@ -32,7 +32,7 @@ static int op_shutdown(void *ctx)
  * a moment old, which is all a monitor needs. */
 static int op_stats(void *ctx, struct vm_control_stats *out)
 {
-    struct run_control *rc = ctx;
+    struct pv_control *rc = ctx;
     struct pv_domain *d = rc->dom;
     out->run_ns = __atomic_load_n(&d->cpu.run_ns, __ATOMIC_RELAXED);
     out->exits = __atomic_load_n(&d->stats.exits, __ATOMIC_RELAXED);
@@ -49,7 +49,7 @@ static int op_stats(void *ctx, struct vm_control_stats *out)
  * as with a terminal whose reader is not reading. */
 static void op_console_input(void *ctx, const void *buf, size_t len)
 {
-    struct run_control *rc = ctx;
+    struct pv_control *rc = ctx;
     struct pv_domain *d = rc->dom;
     pv_console_queue_input(&d->console, buf, len);
     if (pv_console_flush_input(&d->console))
@@ -66,9 +66,9 @@ static const struct vm_control_ops ops = {
 
 /* Called with the console's output lock held (by the vCPU or the I/O thread), so
  * calls are serialized and output keeps its order in both places. */
-void run_control_sink(void *ctx, const char *buf, size_t len)
+void pv_control_sink(void *ctx, const char *buf, size_t len)
 {
-    struct run_control *rc = ctx;
+    struct pv_control *rc = ctx;
     if (rc->to_stdout)
         run_io_stdout_sink(NULL, buf, len);
     struct vm_control *c = atomic_load(&rc->channel);
@@ -76,7 +76,7 @@ void run_control_sink(void *ctx, const char *buf, size_t len)
         vm_control_console_output(c, buf, len);
 }
 
-struct vm_control *run_control_open(struct run_control *rc, const char *path, char *err,
+struct vm_control *pv_control_open(struct pv_control *rc, const char *path, char *err,
                                     size_t errlen)
 {
     struct vm_control *c = vm_control_open(path, &ops, rc, err, errlen);
@@ -84,7 +84,7 @@ struct vm_control *run_control_open(struct run_control *rc, const char *path, ch
     return c;
 }
 
-void run_control_close(struct run_control *rc)
+void pv_control_close(struct pv_control *rc)
 {
     struct vm_control *c = atomic_exchange(&rc->channel, NULL);
     vm_control_close(c);

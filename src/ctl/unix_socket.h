@@ -1,6 +1,6 @@
 /* Unix stream sockets for the control program's API and VM control channels. */
-#ifndef MICA_CP_UNIX_SOCKET_H
-#define MICA_CP_UNIX_SOCKET_H
+#ifndef MICA_CTL_UNIX_SOCKET_H
+#define MICA_CTL_UNIX_SOCKET_H
 
 #include <stddef.h>
 

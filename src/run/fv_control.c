@@ -1,8 +1,8 @@
-#include "cli/run_linux_control.h"
+#include "run/fv_control.h"
 
 #include <errno.h>
 
-#include "cp/vm_control.h"
+#include "ctl/vm_control.h"
 
 /* How long a pause waits for every vCPU to leave the guest. A kick takes
  * microseconds; this only bounds a vCPU stuck in the host. */
