@@ -29,24 +29,22 @@ static char **guest_argv(const struct run_options *o, const char *argv0)
     return v;
 }
 
+/* Each end of the solo dispatcher, as any VM's (run/exit_status.h). */
+static const enum run_end solo_ends[] = {
+    [SOLO_EXITED] = RUN_END_EXITED, [SOLO_CRASHED] = RUN_END_CRASHED,
+    [SOLO_TIMED_OUT] = RUN_END_TIMED_OUT, [SOLO_INTERRUPTED] = RUN_END_INTERRUPTED,
+    [SOLO_SHUT_DOWN] = RUN_END_CLEAN, /* asked for by the controller: a clean end */
+};
+
 static int report_end(struct pv_domain *d, enum solo_end end, const struct run_options *o)
 {
-    switch (end) {
-    case SOLO_EXITED:
-        return d->exit_code;
-    case SOLO_SHUT_DOWN:
-        return 0; /* asked for by the controller: a clean end */
-    case SOLO_CRASHED:
-        fprintf(stderr, "mica: %s", d->crash_report);
-        return MICA_STATUS_CRASHED;
-    case SOLO_TIMED_OUT:
-        mica_error("guest %s: stopped after the --timeout of %.3g s", d->name,
-                   (double)o->timeout_ns / 1e9);
-        return MICA_STATUS_TIMEOUT;
-    default:
-        mica_error("guest %s: interrupted", d->name);
-        return MICA_STATUS_INTERRUPTED;
-    }
+    struct run_outcome r = {
+        .end = (unsigned)end < sizeof solo_ends / sizeof solo_ends[0] ? solo_ends[end]
+                                                                      : RUN_END_INTERRUPTED,
+        .exit_code = d->exit_code, .report = d->crash_report, .kind = "guest", .name = d->name,
+        .timeout_ns = o->timeout_ns,
+    };
+    return run_exit_status(&r);
 }
 
 /* Input and output: the terminal, or with --control the channel's viewers

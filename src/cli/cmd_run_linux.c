@@ -11,7 +11,7 @@
 #include "run/terminal.h"
 #include "fv/fv_io.h"
 #include "fv/fv_machine.h"
-#include "fv/fv_options.h"
+#include "cli/run_fv_options.h"
 #include "util/log.h"
 
 static void print_stats(const struct fv_machine *m, unsigned boots)
@@ -27,24 +27,22 @@ static void print_stats(const struct fv_machine *m, unsigned boots)
             (unsigned long long)fv_virtio_blk_requests(&m->virtio), done);
 }
 
+/* Each end of a machine, as any VM's (run/exit_status.h). */
+static const enum run_end fv_ends[] = {
+    [FV_RUNNING] = RUN_END_INTERRUPTED, [FV_END_RESET] = RUN_END_CLEAN,
+    [FV_END_POWEROFF] = RUN_END_CLEAN, [FV_END_CRASHED] = RUN_END_CRASHED,
+    [FV_END_TIMEOUT] = RUN_END_TIMED_OUT, [FV_END_INTERRUPTED] = RUN_END_INTERRUPTED,
+    [FV_END_SHUTDOWN] = RUN_END_CLEAN, /* asked for by the controller: a clean end */
+};
+
 static int status_for(const struct fv_machine *m, enum fv_end end, const struct fv_options *o)
 {
-    switch (end) {
-    case FV_END_RESET:
-    case FV_END_POWEROFF:
-    case FV_END_SHUTDOWN: /* asked for by the controller: a clean end */
-        return 0;
-    case FV_END_CRASHED:
-        fprintf(stderr, "mica: %s", m->report);
-        return MICA_STATUS_CRASHED;
-    case FV_END_TIMEOUT:
-        mica_error("kernel %s: stopped after the --timeout of %.3g s", o->kernel,
-                   (double)o->timeout_ns / 1e9);
-        return MICA_STATUS_TIMEOUT;
-    default:
-        mica_error("kernel %s: interrupted", o->kernel);
-        return MICA_STATUS_INTERRUPTED;
-    }
+    struct run_outcome r = {
+        .end = (unsigned)end < sizeof fv_ends / sizeof fv_ends[0] ? fv_ends[end]
+                                                                  : RUN_END_INTERRUPTED,
+        .report = m->report, .kind = "kernel", .name = o->kernel, .timeout_ns = o->timeout_ns,
+    };
+    return run_exit_status(&r);
 }
 
 /* One boot; with --reboot a guest reset starts the next one on a fresh
@@ -54,7 +52,9 @@ static int boot(const struct fv_options *o, uint64_t deadline, int sig_fd, struc
 {
     static struct fv_machine m; /* large; one at a time */
     char err[1024];
-    if (fv_machine_create(&m, o, err, sizeof err) < 0) {
+    /* With --control the terminal is the controller's: stdin is not read. */
+    if (fv_machine_create(&m, o, o->control ? -1 : STDIN_FILENO, STDOUT_FILENO, err,
+                          sizeof err) < 0) {
         fv_machine_destroy(&m);
         terminal_restore();
         mica_error("%s", err);

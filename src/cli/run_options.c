@@ -1,10 +1,10 @@
 #include "cli/run_options.h"
 
 #include <string.h>
-#include <sys/un.h>
 
 #include "mica/abi.h"
 #include "cli/option_loop.h"
+#include "cli/run_shared_options.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -42,16 +42,6 @@ static int check_name(const char *name, char *err, size_t errlen)
     return 0;
 }
 
-/* A Unix socket path must fit sun_path; say so here rather than at bind. */
-static int check_control(const char *path, char *err, size_t errlen)
-{
-    size_t max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
-    if (path[0] == '\0' || strlen(path) > max)
-        return errmsg(err, errlen, -1, "--control '%s': give a socket path of 1 to %zu bytes",
-                      path, max);
-    return 0;
-}
-
 static int apply_option(int c, void *ctx, char *err, size_t errlen)
 {
     struct run_options *o = ctx;
@@ -65,13 +55,10 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         o->name = optarg;
         return check_name(optarg, err, errlen);
     case 't':
-        if (parse_seconds(optarg, &o->timeout_ns) < 0)
-            return errmsg(err, errlen, -1, "--timeout '%s': give seconds, more than 0 and at most 86400",
-                           optarg);
-        return 0;
+        return run_option_timeout(optarg, &o->timeout_ns, err, errlen);
     case 'c':
         o->control = optarg;
-        return check_control(optarg, err, errlen);
+        return run_option_control(optarg, err, errlen);
     case 'h':
         o->help = 1;
         return 0;

@@ -4,6 +4,7 @@
 #include "cp/cp_log.h"
 #include "cp/cp_paths.h"
 #include "ctl/unix_socket.h"
+#include "util/signals.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,15 +127,8 @@ static int open_api(struct daemon_parts *d, const struct daemon_options *opt)
 
 static int open_events(struct daemon_parts *d)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGCHLD);
     /* Blocked before any thread starts, so every thread inherits it. */
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    d->signal_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    d->signal_fd = signals_block_to_fd((const int[]){SIGTERM, SIGINT, SIGCHLD, 0});
     d->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     return d->signal_fd < 0 || d->epoll_fd < 0 ? -1 : 0;
 }

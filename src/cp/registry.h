@@ -11,7 +11,7 @@
 #ifndef MICA_CP_REGISTRY_H
 #define MICA_CP_REGISTRY_H
 
-#include "cp/cp_error.h"
+#include "ctl/cp_error.h"
 #include "cp/vm_state.h"
 
 #include <stdbool.h>

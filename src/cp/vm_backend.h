@@ -9,7 +9,7 @@
 #ifndef MICA_CP_VM_BACKEND_H
 #define MICA_CP_VM_BACKEND_H
 
-#include "cp/cp_error.h"
+#include "ctl/cp_error.h"
 #include "cp/registry.h"
 
 #include <jansson.h>

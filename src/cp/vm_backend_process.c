@@ -17,12 +17,13 @@
  * (SO_PEERCRED).
  */
 #include "cp/vm_backend.h"
-#include "fv/fv_options.h"
+#include "fv/fv_limits.h"
 
-#include "ctl/peer_access.h"
 #include "cp/proc_info.h"
+#include "ctl/peer_access.h"
 #include "ctl/unix_socket.h"
 #include "ctl/vm_control_client.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -411,24 +412,6 @@ static int fork_monitor(struct process_backend *pb, char **argv, const struct vm
     return *monitor_pid > 0 && *vmm_pid > 0 ? 0 : -1;
 }
 
-static char *read_tail(const char *path, size_t max)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    off_t size = lseek(fd, 0, SEEK_END);
-    off_t from = size > (off_t)max ? size - (off_t)max : 0;
-    char *buf = malloc(max + 1);
-    ssize_t n = buf ? pread(fd, buf, max, from) : -1;
-    close(fd);
-    if (n < 0) {
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 static int read_exit_status(const struct vm_files *f, int *status);
 static bool wait_for_exit(pid_t pid, uint64_t start, int timeout_ms);
 
@@ -468,7 +451,7 @@ static int process_spawn(struct vm_backend *b, const struct vm_record *vm, char 
     if (!wait_until_ready(&f, vmm_pid) && !ended_as_guest(&f, monitor_pid)) {
         if (proc_is_alive(vmm_pid, 0))
             kill(vmm_pid, SIGKILL);
-        char *tail = read_tail(f.log, 400);
+        char *tail = read_file_tail(f.log, 400, NULL);
         cp_fail(err, 500, "VM '%s' did not start: %s", vm->name,
                 tail && *tail ? tail : "no output");
         free(tail);
@@ -634,7 +617,7 @@ static void describe_end(int status, const struct vm_files *f, struct vm_end *en
         }
     }
     if (end->state == VM_CRASHED)
-        end->report = read_tail(f->log, REPORT_TAIL_BYTES);
+        end->report = read_file_tail(f->log, REPORT_TAIL_BYTES, NULL);
 }
 
 /* Whoever serves the VM's control socket is its VMM (SO_PEERCRED names the
@@ -702,7 +685,7 @@ static void describe_unknown_end(bool known, const struct vm_files *f, struct vm
     snprintf(end->event, sizeof end->event, "%s",
              known ? "VM process ended; exit status unknown" : "start did not complete");
     if (known)
-        end->report = read_tail(f->log, REPORT_TAIL_BYTES);
+        end->report = read_file_tail(f->log, REPORT_TAIL_BYTES, NULL);
 }
 
 static int process_probe(struct vm_backend *b, const struct vm_record *vm, char **runtime,

@@ -2,6 +2,7 @@
 
 #include "cp/cp_log.h"
 #include "cp/vm_spec.h"
+#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -309,25 +310,6 @@ json_t *vm_manager_console(struct vm_manager *m, const char *name, struct cp_err
     return endpoint;
 }
 
-static char *read_file_tail(const char *path, size_t tail, size_t *len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errno == ENOENT ? strdup("") : NULL;
-    off_t size = lseek(fd, 0, SEEK_END);
-    off_t from = size > (off_t)tail ? size - (off_t)tail : 0;
-    char *buf = malloc((size_t)(size - from) + 1);
-    ssize_t n = buf ? pread(fd, buf, (size_t)(size - from), from) : -1;
-    close(fd);
-    if (n < 0) {
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = (size_t)n;
-    return buf;
-}
-
 char *vm_manager_log(struct vm_manager *m, const char *name, size_t tail, size_t *len,
                      struct cp_error *err)
 {
@@ -338,6 +320,8 @@ char *vm_manager_log(struct vm_manager *m, const char *name, size_t tail, size_t
     if (registry_get(m->reg, name, &vm, err) == 0) {
         char *path = m->backend->log_path(m->backend, &vm);
         text = path ? read_file_tail(path, tail, len) : strdup("");
+        if (!text && errno == ENOENT)
+            text = strdup(""); /* no log yet */
         if (!text)
             cp_fail(err, 500, "cannot read the log of VM '%s': %s", name, strerror(errno));
         free(path);

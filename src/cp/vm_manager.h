@@ -8,7 +8,7 @@
 #ifndef MICA_CP_VM_MANAGER_H
 #define MICA_CP_VM_MANAGER_H
 
-#include "cp/cp_error.h"
+#include "ctl/cp_error.h"
 #include "cp/registry.h"
 #include "cp/vm_backend.h"
 

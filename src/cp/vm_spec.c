@@ -1,6 +1,6 @@
 #include "cp/vm_spec.h"
 
-#include "fv/fv_options.h"
+#include "fv/fv_limits.h"
 #include "mica/abi.h"
 
 #include <ctype.h>

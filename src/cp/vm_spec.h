@@ -2,7 +2,7 @@
 #ifndef MICA_CP_VM_SPEC_H
 #define MICA_CP_VM_SPEC_H
 
-#include "cp/cp_error.h"
+#include "ctl/cp_error.h"
 #include "cp/registry.h"
 
 #include <jansson.h>

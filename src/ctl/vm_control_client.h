@@ -2,7 +2,7 @@
 #ifndef MICA_CTL_VM_CONTROL_CLIENT_H
 #define MICA_CTL_VM_CONTROL_CLIENT_H
 
-#include "cp/cp_error.h"
+#include "ctl/cp_error.h"
 
 #include <jansson.h>
 

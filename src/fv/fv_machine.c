@@ -167,11 +167,10 @@ static void init_locks(struct fv_machine *m)
     pthread_condattr_destroy(&ca);
 }
 
-/* With --control the terminal is the controller's: stdin is not read. */
-static void create_devices(struct fv_machine *m)
+static void create_devices(struct fv_machine *m, int in_fd, int out_fd)
 {
     init_locks(m);
-    fv_console_init(&m->console, m->opt->control ? -1 : STDIN_FILENO, STDOUT_FILENO);
+    fv_console_init(&m->console, in_fd, out_fd);
     fv_console_set_sink(&m->console, uart_input, m);
     uart8250_init(&m->uart, UART_COM1_IRQ, fv_machine_set_irq, m, fv_console_output, &m->console);
     cmos_rtc_init(&m->rtc, NULL, NULL);
@@ -270,13 +269,14 @@ static int check_files(const struct fv_options *o, char *err, size_t errlen)
     return rc < 0 ? -1 : 0;
 }
 
-int fv_machine_create(struct fv_machine *m, const struct fv_options *o, char *err, size_t errlen)
+int fv_machine_create(struct fv_machine *m, const struct fv_options *o, int in_fd, int out_fd,
+                      char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     m->opt = o;
     m->ncpus = o->cpus;
     m->vm.fd = -1;
-    create_devices(m);
+    create_devices(m, in_fd, out_fd);
     char cmdline[FV_CMDLINE_CAP];
     if (check_files(o, err, errlen) < 0 || build_cmdline(o, cmdline, sizeof cmdline, err, errlen) < 0)
         return -1;

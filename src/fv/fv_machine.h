@@ -74,9 +74,12 @@ struct fv_machine {
     char report[2048];       /* for FV_END_CRASHED */
 };
 
-/* Builds the machine and loads the kernel. 0, or -1 with one line in err
- * (bad input: a kernel that is not one, a missing disk, ...). */
-int fv_machine_create(struct fv_machine *m, const struct fv_options *o, char *err, size_t errlen);
+/* Builds the machine and loads the kernel. Its console reads in_fd (-1: no
+ * input, as with --control) and writes out_fd; the caller owns both.
+ * 0, or -1 with one line in err (bad input: a kernel that is not one, a
+ * missing disk, ...). */
+int fv_machine_create(struct fv_machine *m, const struct fv_options *o, int in_fd, int out_fd,
+                      char *err, size_t errlen);
 void fv_machine_destroy(struct fv_machine *m);
 
 /* Runs every vCPU on its own thread until the machine ends. `deadline_ns`

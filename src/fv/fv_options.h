@@ -1,5 +1,6 @@
-/* `mica run --kernel ...` options, parsed without side effects so tests
- * and the reboot loop can use them freely. */
+/* What a full-virtualization machine is built from: the `mica run --kernel`
+ * options (parsed in cli/run_fv_options.c), read by fv_machine_create() at
+ * every boot. */
 #ifndef MICA_FV_FV_OPTIONS_H
 #define MICA_FV_FV_OPTIONS_H
 
@@ -7,11 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FV_MAX_DISKS       4
-#define FV_MIN_MEM_MIB     16
-#define FV_MAX_MEM_MIB     3072 /* guest RAM is one region below the 3 GiB MMIO gap */
-#define FV_DEFAULT_MEM_MIB 256
-#define FV_MAX_CPUS        254  /* MP table: 8-bit APIC ids, the IOAPIC takes one */
+#include "fv/fv_limits.h"
+
 #define FV_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=1 pci=off"
 #define FV_DEFAULT_CMDLINE_HVC "console=hvc0 reboot=k panic=1 pci=off"
 #define FV_DEFAULT_TEMPLATE "safe"
@@ -38,10 +36,5 @@ struct fv_options {
     uint64_t timeout_ns; /* 0: none */
     char disk_spec[FV_MAX_DISKS][4096]; /* --disk values, split in place */
 };
-
-/* argv[0] is "run". 0, or -1 with one line in err. */
-int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, size_t errlen);
-
-extern const char fv_usage[];
 
 #endif

@@ -1,26 +1,18 @@
 #include "run/fv_control.h"
 
-#include <errno.h>
-
-#include "ctl/vm_control.h"
-
-/* How long a pause waits for every vCPU to leave the guest. A kick takes
- * microseconds; this only bounds a vCPU stuck in the host. */
-#define PAUSE_TIMEOUT_MS 2000
-
-static int op_pause(void *ctx)
+static int fv_ctl_pause(void *ctx)
 {
     struct fv_control *fc = ctx;
-    return fv_machine_pause(fc->m, PAUSE_TIMEOUT_MS);
+    return fv_machine_pause(fc->m, RUN_PAUSE_TIMEOUT_MS);
 }
 
-static int op_resume(void *ctx)
+static int fv_ctl_resume(void *ctx)
 {
     struct fv_control *fc = ctx;
     return fv_machine_resume(fc->m);
 }
 
-static int op_shutdown(void *ctx)
+static int fv_ctl_shutdown(void *ctx)
 {
     struct fv_control *fc = ctx;
     fv_machine_end(fc->m, FV_END_SHUTDOWN, NULL);
@@ -29,7 +21,7 @@ static int op_shutdown(void *ctx)
 
 /* blocked stays 0: with the in-kernel LAPIC a halted vCPU waits inside
  * KVM_RUN, and asking KVM (KVM_GET_MP_STATE) would wait for it to leave. */
-static int op_stats(void *ctx, struct vm_control_stats *out)
+static int fv_ctl_stats(void *ctx, struct vm_control_stats *out)
 {
     struct fv_control *fc = ctx;
     struct fv_machine *m = fc->m;
@@ -42,49 +34,42 @@ static int op_stats(void *ctx, struct vm_control_stats *out)
 }
 
 /* A viewer's keys go where the terminal's would: the active console. */
-static void op_console_input(void *ctx, const void *buf, size_t len)
+static void fv_ctl_console_input(void *ctx, const void *buf, size_t len)
 {
     struct fv_control *fc = ctx;
     fv_console_queue_input(&fc->m->console, buf, len);
 }
 
-static const struct vm_control_ops ops = {
-    .pause = op_pause,
-    .resume = op_resume,
-    .shutdown = op_shutdown,
-    .stats = op_stats,
-    .console_input = op_console_input,
+static const struct vm_control_ops fv_ops = {
+    .pause = fv_ctl_pause, .resume = fv_ctl_resume, .shutdown = fv_ctl_shutdown,
+    .stats = fv_ctl_stats, .console_input = fv_ctl_console_input,
 };
 
 /* Called under the console's output lock, so output keeps its order. */
 static void tee(void *ctx, const uint8_t *buf, size_t len)
 {
     struct fv_control *fc = ctx;
-    struct vm_control *c = atomic_load(&fc->channel);
-    if (c)
-        vm_control_console_output(c, buf, len);
+    control_channel_output(&fc->channel, buf, len);
 }
 
 static void on_ready(void *ctx)
 {
     struct fv_control *fc = ctx;
-    vm_control_on_readable(atomic_load(&fc->channel));
+    vm_control_on_readable(control_channel_server(&fc->channel));
 }
 
 int fv_control_open(struct fv_control *fc, const char *path, char *err, size_t errlen)
 {
     fc->m = NULL;
-    struct vm_control *c = vm_control_open(path, &ops, fc, err, errlen);
-    atomic_store(&fc->channel, c);
-    return c ? 0 : -1;
+    return control_channel_open(&fc->channel, path, &fv_ops, fc, err, errlen) ? 0 : -1;
 }
 
 void fv_control_attach(struct fv_control *fc, struct fv_machine *m, struct fv_watch *w)
 {
     fc->m = m;
     fv_console_set_tee(&m->console, tee, fc);
-    *w = (struct fv_watch){.fd = vm_control_fd(atomic_load(&fc->channel)), .on_ready = on_ready,
-                           .ctx = fc};
+    *w = (struct fv_watch){.fd = vm_control_fd(control_channel_server(&fc->channel)),
+                           .on_ready = on_ready, .ctx = fc};
 }
 
 void fv_control_detach(struct fv_control *fc)
@@ -94,7 +79,5 @@ void fv_control_detach(struct fv_control *fc)
 
 void fv_control_close(struct fv_control *fc)
 {
-    struct vm_control *c = atomic_exchange(&fc->channel, NULL);
-    if (c)
-        vm_control_close(c);
+    control_channel_close(&fc->channel);
 }

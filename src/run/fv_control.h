@@ -1,6 +1,6 @@
 /*
  * `mica run --kernel ... --control SOCKET`: the per-VM control channel
- * (cp/vm_control.h) served for a full-virtualization machine, as
+ * (control_channel.h) served for a full-virtualization machine, as
  * pv_control.h does for a PV domain, so the control program manages both
  * kinds alike. The channel outlives each boot (--reboot builds a fresh
  * machine); its fd is one more source for the machine's I/O thread, where
@@ -11,20 +11,16 @@
 #ifndef MICA_RUN_FV_CONTROL_H
 #define MICA_RUN_FV_CONTROL_H
 
-#include <stdatomic.h>
 #include <stddef.h>
 
 #include "fv/fv_machine.h"
-
-struct vm_control;
+#include "run/control_channel.h"
 
 struct fv_control {
     /* The machine of the current boot: set before it runs, cleared after.
      * The ops only run while it runs (on its I/O thread). */
     struct fv_machine *m;
-    /* Read by the console tee on vCPU and I/O threads: set once open,
-     * cleared before it is closed. */
-    _Atomic(struct vm_control *) channel;
+    struct control_channel channel; /* fed by the tee on vCPU and I/O threads */
 };
 
 /* Serves the channel at path. 0, or -1 with a message in err. */

@@ -1,27 +1,20 @@
 #include "run/pv_control.h"
 
-#include <errno.h>
-
 #include "run/run_io.h"
-#include "ctl/vm_control.h"
 
-/* How long a pause waits for the vCPU to leave the guest. A kick takes
- * microseconds; this only bounds a vCPU stuck in the host. */
-#define PAUSE_TIMEOUT_MS 2000
-
-static int op_pause(void *ctx)
+static int pv_ctl_pause(void *ctx)
 {
     struct pv_control *rc = ctx;
-    return solo_pause(rc->dom, rc->ctl, PAUSE_TIMEOUT_MS);
+    return solo_pause(rc->dom, rc->ctl, RUN_PAUSE_TIMEOUT_MS);
 }
 
-static int op_resume(void *ctx)
+static int pv_ctl_resume(void *ctx)
 {
     struct pv_control *rc = ctx;
     return solo_resume(rc->dom, rc->ctl);
 }
 
-static int op_shutdown(void *ctx)
+static int pv_ctl_shutdown(void *ctx)
 {
     struct pv_control *rc = ctx;
     solo_request_stop(rc->dom, rc->ctl, SOLO_STOP_SHUTDOWN);
@@ -30,7 +23,7 @@ static int op_shutdown(void *ctx)
 
 /* The counters are written by the vCPU thread; these relaxed reads may be
  * a moment old, which is all a monitor needs. */
-static int op_stats(void *ctx, struct vm_control_stats *out)
+static int pv_ctl_stats(void *ctx, struct vm_control_stats *out)
 {
     struct pv_control *rc = ctx;
     struct pv_domain *d = rc->dom;
@@ -47,7 +40,7 @@ static int op_stats(void *ctx, struct vm_control_stats *out)
 /* Keys from a viewer: into the guest's input ring, and an event so a
  * blocked guest reads them. What does not fit the pending buffer is lost,
  * as with a terminal whose reader is not reading. */
-static void op_console_input(void *ctx, const void *buf, size_t len)
+static void pv_ctl_console_input(void *ctx, const void *buf, size_t len)
 {
     struct pv_control *rc = ctx;
     struct pv_domain *d = rc->dom;
@@ -56,12 +49,9 @@ static void op_console_input(void *ctx, const void *buf, size_t len)
         pv_domain_raise_event(d, MICA_EVT_CONSOLE);
 }
 
-static const struct vm_control_ops ops = {
-    .pause = op_pause,
-    .resume = op_resume,
-    .shutdown = op_shutdown,
-    .stats = op_stats,
-    .console_input = op_console_input,
+static const struct vm_control_ops pv_ops = {
+    .pause = pv_ctl_pause, .resume = pv_ctl_resume, .shutdown = pv_ctl_shutdown,
+    .stats = pv_ctl_stats, .console_input = pv_ctl_console_input,
 };
 
 /* Called with the console's output lock held (by the vCPU or the I/O thread), so
@@ -71,21 +61,16 @@ void pv_control_sink(void *ctx, const char *buf, size_t len)
     struct pv_control *rc = ctx;
     if (rc->to_stdout)
         run_io_stdout_sink(NULL, buf, len);
-    struct vm_control *c = atomic_load(&rc->channel);
-    if (c)
-        vm_control_console_output(c, buf, len);
+    control_channel_output(&rc->channel, buf, len);
 }
 
 struct vm_control *pv_control_open(struct pv_control *rc, const char *path, char *err,
-                                    size_t errlen)
+                                   size_t errlen)
 {
-    struct vm_control *c = vm_control_open(path, &ops, rc, err, errlen);
-    atomic_store(&rc->channel, c);
-    return c;
+    return control_channel_open(&rc->channel, path, &pv_ops, rc, err, errlen);
 }
 
 void pv_control_close(struct pv_control *rc)
 {
-    struct vm_control *c = atomic_exchange(&rc->channel, NULL);
-    vm_control_close(c);
+    control_channel_close(&rc->channel);
 }

@@ -1,5 +1,5 @@
 /*
- * `mica run --control`: the per-VM control channel (cp/vm_control.h) served
+ * `mica run --control`: the per-VM control channel (control_channel.h) served
  * for one PV domain run by the solo dispatcher. The control ops run on the
  * run_io thread; pause/resume/shutdown reach the vCPU through its
  * solo_control, console input through the domain's console ring.
@@ -7,21 +7,17 @@
 #ifndef MICA_RUN_PV_CONTROL_H
 #define MICA_RUN_PV_CONTROL_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "run/control_channel.h"
 #include "sched/solo.h"
-
-struct vm_control;
 
 struct pv_control {
     struct pv_domain *dom;
     struct solo_control *ctl;
     bool to_stdout; /* also write console output there (the VM's log) */
-    /* Read by the console sink on the vCPU and I/O threads: set once the
-     * channel is open, cleared before it is closed. */
-    _Atomic(struct vm_control *) channel;
+    struct control_channel channel; /* fed by the sink on vCPU and I/O threads */
 };
 
 /* The console sink with --control: stdout (the VM's log) if to_stdout, and
@@ -32,7 +28,7 @@ void pv_control_sink(void *ctx, const char *buf, size_t len);
 /* Serves the channel at path for rc->dom and rc->ctl (set by the caller).
  * Returns the channel, or NULL with a message in err. */
 struct vm_control *pv_control_open(struct pv_control *rc, const char *path, char *err,
-                                    size_t errlen);
+                                   size_t errlen);
 
 /* Stops teeing output to the channel, then closes it (removes the socket).
  * Call once no other thread can use it. */

@@ -15,6 +15,7 @@
 #include "ctl/vm_control.h"
 #include "pv/clock.h"
 #include "util/log.h"
+#include "util/signals.h"
 
 #define RETRY_MS 10 /* input waiting for room in the guest's ring */
 
@@ -46,14 +47,7 @@ void run_io_stdout_sink(void *ctx, const char *buf, size_t len)
 
 int run_io_block_signals(void)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-    signal(SIGPIPE, SIG_IGN);
-    return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return signals_block_to_fd((const int[]){SIGINT, SIGTERM, SIGHUP, 0});
 }
 
 static void deliver_input(struct run_io *io)

@@ -14,6 +14,7 @@
 #include "run/exit_status.h"
 #include "run/terminal.h"
 #include "util/log.h"
+#include "util/signals.h"
 
 void supervisor_report(struct supervisor *s, int status)
 {
@@ -85,10 +86,7 @@ int supervise(int (*body)(void *ctx, struct supervisor *s), void *ctx)
 {
     int fds[2];
     sigset_t set, old;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
+    signal_set_of(&set, (const int[]){SIGINT, SIGTERM, SIGHUP, 0});
     sigprocmask(SIG_BLOCK, &set, &old);
     fflush(NULL);
     terminal_save(STDIN_FILENO);

@@ -50,3 +50,23 @@ int read_whole_file(const char *path, size_t max, uint8_t **data, size_t *size, 
     *size = (size_t)st.st_size;
     return 0;
 }
+
+char *read_file_tail(const char *path, size_t tail, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    off_t size = lseek(fd, 0, SEEK_END);
+    off_t from = size > (off_t)tail ? size - (off_t)tail : 0;
+    char *buf = size >= 0 ? malloc((size_t)(size - from) + 1) : NULL;
+    ssize_t n = buf ? pread(fd, buf, (size_t)(size - from), from) : -1;
+    close(fd);
+    if (n < 0) {
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    if (len)
+        *len = (size_t)n;
+    return buf;
+}

@@ -9,4 +9,9 @@
 int read_whole_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err,
                     size_t errlen);
 
+/* The last `tail` bytes of a file (all of it when shorter), NUL-terminated,
+ * in a malloc'd buffer; *len (when len is not NULL) says how many. NULL with
+ * errno set when it cannot be read (ENOENT: there is no such file). */
+char *read_file_tail(const char *path, size_t tail, size_t *len);
+
 #endif

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "cp/proc_info.h"
 
 const char *mica(void) { return getenv("MICA") ? getenv("MICA") : "build/test/mica"; }
 
@@ -20,21 +23,10 @@ void assert_contains(const char *hay, const char *needle)
 
 long process_cpu_ticks(pid_t pid)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    struct proc_info info;
+    if (proc_info_read(pid, &info) < 0)
         return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')'); /* the name may contain anything */
-    long utime = 0, stime = 0;
-    /* After ") ": state, fields 4..13, then utime (14) and stime (15). */
-    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime,
-                     &stime) != 2)
-        return -1;
-    return utime + stime;
+    return (long)(info.cpu_ns / (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK)));
 }
 
 void sleep_ms(int ms)

@@ -10,7 +10,8 @@ void assert_contains(const char *hay, const char *needle);
 
 #include <sys/types.h>
 
-/* User + system CPU time of a process in clock ticks, -1 if unreadable. */
+/* User + system CPU time of a process in clock ticks, -1 if unreadable
+ * (read by the daemon's own cp/proc_info.c). */
 long process_cpu_ticks(pid_t pid);
 
 void sleep_ms(int ms);

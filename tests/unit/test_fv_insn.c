@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fv/fv_emulate.h"
-#include "fv/fv_options.h"
+#include "cli/run_fv_options.h"
 
 #define B(...) (const uint8_t[]){__VA_ARGS__}, sizeof((const uint8_t[]){__VA_ARGS__})
 

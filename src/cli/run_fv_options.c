@@ -1,10 +1,10 @@
-#include "fv/fv_options.h"
+#include "cli/run_fv_options.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/un.h>
 
 #include "cli/option_loop.h"
+#include "cli/run_shared_options.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -56,16 +56,6 @@ static int parse_console(struct fv_options *o, const char *arg, char *err, size_
     return 0;
 }
 
-/* Checked here so that a bad path is bad input (125), not a failure later. */
-static int check_control(const char *path, char *err, size_t errlen)
-{
-    size_t max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
-    if (!*path || strlen(path) > max)
-        return errmsg(err, errlen, -1, "--control '%s': give a socket path of 1 to %zu bytes", path,
-                       max);
-    return 0;
-}
-
 static int apply_option(int c, void *ctx, char *err, size_t errlen)
 {
     struct fv_options *o = ctx;
@@ -84,7 +74,7 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
     case 'n': o->name = optarg; return 0;
     case 'S':
         o->control = optarg;
-        return check_control(optarg, err, errlen);
+        return run_option_control(optarg, err, errlen);
     case 'p':
         if (parse_u64(optarg, 1, FV_MAX_CPUS, &v) < 0)
             return errmsg(err, errlen, -1, "--cpus '%s': out of range, give 1 to %d", optarg, FV_MAX_CPUS);
@@ -96,10 +86,7 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
                            FV_MIN_MEM_MIB, FV_MAX_MEM_MIB);
         return 0;
     case 't':
-        if (parse_seconds(optarg, &o->timeout_ns) < 0)
-            return errmsg(err, errlen, -1, "--timeout '%s': give seconds, more than 0 and at most 86400",
-                           optarg);
-        return 0;
+        return run_option_timeout(optarg, &o->timeout_ns, err, errlen);
     default:
         return errmsg(err, errlen, -1, "unknown option (see 'mica run --help')");
     }

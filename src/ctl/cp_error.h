@@ -1,9 +1,10 @@
 /*
  * A failure the control program reports to its client: the HTTP status that
- * classifies it and one clear line saying what went wrong.
+ * classifies it and one clear line saying what went wrong. It lives with the
+ * per-VM control protocol because the channel's client reports in it too.
  */
-#ifndef MICA_CP_CP_ERROR_H
-#define MICA_CP_CP_ERROR_H
+#ifndef MICA_CTL_CP_ERROR_H
+#define MICA_CTL_CP_ERROR_H
 
 struct cp_error {
     int status; /* HTTP status: 400, 404, 409, 413, 500, 507 ... */

@@ -1,4 +1,4 @@
-#include "cp/cp_error.h"
+#include "ctl/cp_error.h"
 
 #include <stdarg.h>
 #include <stdio.h>

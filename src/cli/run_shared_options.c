@@ -1,0 +1,24 @@
+#include "cli/run_shared_options.h"
+
+#include <string.h>
+#include <sys/un.h>
+
+#include "util/errmsg.h"
+#include "util/parse.h"
+
+int run_option_control(const char *path, char *err, size_t errlen)
+{
+    size_t max = sizeof ((struct sockaddr_un *)0)->sun_path - 1;
+    if (path[0] == '\0' || strlen(path) > max)
+        return errmsg(err, errlen, -1, "--control '%s': give a socket path of 1 to %zu bytes",
+                      path, max);
+    return 0;
+}
+
+int run_option_timeout(const char *arg, uint64_t *ns, char *err, size_t errlen)
+{
+    if (parse_seconds(arg, ns) < 0)
+        return errmsg(err, errlen, -1, "--timeout '%s': give seconds, more than 0 and at most 86400",
+                      arg);
+    return 0;
+}

@@ -1,0 +1,17 @@
+/* The `mica run` options a PV guest and a Linux kernel both take, checked
+ * the same way by both parsers (run_options.c, run_fv_options.c). */
+#ifndef MICA_CLI_RUN_SHARED_OPTIONS_H
+#define MICA_CLI_RUN_SHARED_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* --control SOCKET: the path must fit sun_path. Checked while parsing so
+ * that a bad path is bad input (125), not a failure at bind. 0, or -1 with
+ * one line in err. */
+int run_option_control(const char *path, char *err, size_t errlen);
+
+/* --timeout SECONDS into *ns. 0, or -1 with one line in err. */
+int run_option_timeout(const char *arg, uint64_t *ns, char *err, size_t errlen);
+
+#endif
