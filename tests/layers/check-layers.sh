@@ -49,6 +49,6 @@ if [ "$bad" -eq 0 ]; then
     echo "[  PASSED  ] 1 test(s)."
     exit 0
 fi
-echo "layers: $bad include(s) run upwards"
+echo "layers: $bad include(s) run upwards or folder(s) outside the layers"
 echo "[  FAILED  ] 1 test(s), listed above"
 exit 1

@@ -1,7 +1,7 @@
 /*
  * A stand-in for `mica run` in control-program tests, until real VMs can run
  * everywhere: it takes the same arguments (run GUEST --name N --mem M
- * --control SOCK -- ARGS), serves the real control channel (src/cp/vm_control.c)
+ * --control SOCK -- ARGS), serves the real control channel (src/ctl/vm_control.c)
  * with fake ops, and behaves as its guest ARGS say:
  *   exit=N   print a line and exit with status N after 100 ms
  *   crash    print a crash report on stderr and exit 139
