@@ -4,6 +4,7 @@
 #include "cp/cp_log.h"
 #include "cp/cp_paths.h"
 #include "ctl/unix_socket.h"
+#include "util/file.h"
 #include "util/signals.h"
 
 #include <errno.h>
@@ -40,12 +41,8 @@ static void teardown(struct daemon_parts *d, const char *socket_path)
     if (d->backend)
         d->backend->close(d->backend);
     registry_close(d->reg);
-    if (d->signal_fd >= 0)
-        close(d->signal_fd);
-    if (d->epoll_fd >= 0)
-        close(d->epoll_fd);
-    if (d->instance_fd >= 0)
-        close(d->instance_fd);
+    int fds[] = {d->signal_fd, d->epoll_fd, d->instance_fd};
+    close_fds(fds, sizeof fds / sizeof fds[0]);
 }
 
 static int open_state(struct daemon_parts *d, const struct daemon_options *opt)

@@ -348,13 +348,6 @@ static bool monitor_holds_lock(const struct vm_files *f)
     return held;
 }
 
-static void close_fds(int *fds, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (fds[i] >= 0)
-            close(fds[i]);
-}
-
 /* "VMM MONITOR" as the monitor wrote them once it forked the VMM. */
 static bool read_pids_file(const struct vm_files *f, pid_t *vmm, pid_t *monitor)
 {

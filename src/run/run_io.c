@@ -14,6 +14,7 @@
 
 #include "ctl/vm_control.h"
 #include "pv/clock.h"
+#include "util/file.h"
 #include "util/log.h"
 #include "util/signals.h"
 
@@ -226,10 +227,6 @@ void run_io_stop(struct run_io *io)
         pthread_join(io->thread, NULL);
     if (io->stopper_started)
         pthread_join(io->stopper, NULL);
-    if (io->epfd >= 0)
-        close(io->epfd);
-    if (io->quit_fd >= 0)
-        close(io->quit_fd);
-    if (io->timer_fd >= 0)
-        close(io->timer_fd);
+    int fds[] = {io->epfd, io->quit_fd, io->timer_fd};
+    close_fds(fds, sizeof fds / sizeof fds[0]);
 }

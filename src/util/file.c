@@ -51,6 +51,13 @@ int read_whole_file(const char *path, size_t max, uint8_t **data, size_t *size, 
     return 0;
 }
 
+void close_fds(const int *fds, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
 char *read_file_tail(const char *path, size_t tail, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

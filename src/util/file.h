@@ -14,4 +14,7 @@ int read_whole_file(const char *path, size_t max, uint8_t **data, size_t *size, 
  * errno set when it cannot be read (ENOENT: there is no such file). */
 char *read_file_tail(const char *path, size_t tail, size_t *len);
 
+/* Closes every fd of fds[0..n) that is open (>= 0). */
+void close_fds(const int *fds, size_t n);
+
 #endif

@@ -16,12 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "run/pv_control.h"
-#include "support/test_text.h"
-#include "run/run_io.h"
 #include "cli/run_options.h"
 #include "ctl/vm_control.h"
 #include "ctl/vm_control_client.h"
+#include "run/pv_control.h"
+#include "run/run_io.h"
+#include "support/test_text.h"
 
 static struct run_options o;
 static char err[256];
