@@ -74,6 +74,12 @@ static enum MHD_Result send_result(struct MHD_Connection *c, struct api_request 
 
 /* ---- routes -------------------------------------------------------------- */
 
+/* The client as SO_PEERCRED named it: what it may see, touch and open. */
+static struct cp_user client_of(const struct api_request *rq)
+{
+    return (struct cp_user){rq->who.uid, rq->who.gid};
+}
+
 static int parse_action(const char *word, enum vm_action *a)
 {
     static const struct { const char *word; enum vm_action action; } actions[] = {
@@ -93,10 +99,11 @@ static enum MHD_Result route_collection(struct api_server *s, struct MHD_Connect
                                         struct api_request *rq, const char *method)
 {
     struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
     if (strcmp(method, "GET") == 0) {
         const char *detail = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "detail");
         bool detailed = detail && strcmp(detail, "0") != 0;
-        return send_result(c, rq, 200, vm_manager_list(s->m, detailed, &err), &err);
+        return send_result(c, rq, 200, vm_manager_list(s->m, &who, detailed, &err), &err);
     }
     if (strcmp(method, "POST") != 0) {
         cp_fail(&err, 405, "%s is not allowed on /v1/vms (use GET or POST)", method);
@@ -109,7 +116,7 @@ static enum MHD_Result route_collection(struct api_server *s, struct MHD_Connect
                 jerr.line, jerr.column);
         return send_error(c, rq, &err);
     }
-    json_t *vm = vm_manager_create(s->m, spec, &err);
+    json_t *vm = vm_manager_create(s->m, spec, &who, &err);
     json_decref(spec);
     return send_result(c, rq, 201, vm, &err);
 }
@@ -118,10 +125,11 @@ static enum MHD_Result route_vm(struct api_server *s, struct MHD_Connection *c,
                                 struct api_request *rq, const char *method, const char *name)
 {
     struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
     if (strcmp(method, "GET") == 0)
-        return send_result(c, rq, 200, vm_manager_info(s->m, name, &err), &err);
+        return send_result(c, rq, 200, vm_manager_info(s->m, name, &who, &err), &err);
     if (strcmp(method, "DELETE") == 0) {
-        if (vm_manager_delete(s->m, name, &err) < 0)
+        if (vm_manager_delete(s->m, name, &who, &err) < 0)
             return send_error(c, rq, &err);
         return send_json(c, rq, 200, json_pack("{s:s}", "deleted", name));
     }
@@ -133,10 +141,11 @@ static enum MHD_Result route_logs(struct api_server *s, struct MHD_Connection *c
                                   struct api_request *rq, const char *name)
 {
     struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
     const char *tail_arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tail");
     size_t tail = tail_arg ? strtoul(tail_arg, NULL, 10) : 65536;
     size_t len;
-    char *text = vm_manager_log(s->m, name, tail, &len, &err);
+    char *text = vm_manager_log(s->m, name, &who, tail, &len, &err);
     if (!text)
         return send_error(c, rq, &err);
     enum MHD_Result r = send_text(c, rq, 200, "text/plain", text, len);
@@ -149,13 +158,14 @@ static enum MHD_Result route_vm_sub(struct api_server *s, struct MHD_Connection 
                                     const char *name, const char *sub)
 {
     struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
     enum vm_action action;
     if (strcmp(method, "GET") == 0 && strcmp(sub, "console") == 0)
-        return send_result(c, rq, 200, vm_manager_console(s->m, name, &err), &err);
+        return send_result(c, rq, 200, vm_manager_console(s->m, name, &who, &err), &err);
     if (strcmp(method, "GET") == 0 && strcmp(sub, "logs") == 0)
         return route_logs(s, c, rq, name);
     if (strcmp(method, "POST") == 0 && parse_action(sub, &action) == 0)
-        return send_result(c, rq, 200, vm_manager_act(s->m, name, action, &err), &err);
+        return send_result(c, rq, 200, vm_manager_act(s->m, name, &who, action, &err), &err);
     cp_fail(&err, 404, "no such endpoint: %s /v1/vms/%s/%s", method, name, sub);
     return send_error(c, rq, &err);
 }

@@ -44,11 +44,18 @@ static const char *const migrations[] = {
     "ALTER TABLE vms ADD COLUMN cmdline TEXT;"
     "ALTER TABLE vms ADD COLUMN disks TEXT NOT NULL DEFAULT '[]';"
     "ALTER TABLE vms ADD COLUMN rng INTEGER NOT NULL DEFAULT 0;",
+    /* 2: owners.  VMs defined before belong to root (so only root and the
+     * daemon's own user manage them), never to whoever asks first. */
+    "ALTER TABLE vms ADD COLUMN owner_uid INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE vms ADD COLUMN owner_gid INTEGER NOT NULL DEFAULT 0;",
 };
+_Static_assert(sizeof migrations / sizeof migrations[0] == REGISTRY_SCHEMA_VERSION,
+               "REGISTRY_SCHEMA_VERSION counts the migrations");
 
 #define VM_COLUMNS                                                                      \
     "id, name, guest, args, mem_mib, vcpus, state, backend, runtime, exit_code, "       \
-    "crash_report, created_ns, changed_ns, kind, initrd, cmdline, disks, rng"
+    "crash_report, created_ns, changed_ns, kind, initrd, cmdline, disks, rng, owner_uid, "  \
+    "owner_gid"
 
 const char *vm_kind_name(enum vm_kind k)
 {
@@ -190,6 +197,8 @@ static void read_row(sqlite3_stmt *st, struct vm_record *vm)
     vm->cmdline = column_strdup(st, 15);
     vm->disks = column_strdup(st, 16);
     vm->rng = sqlite3_column_int(st, 17) != 0;
+    vm->owner_uid = (uid_t)sqlite3_column_int64(st, 18);
+    vm->owner_gid = (gid_t)sqlite3_column_int64(st, 19);
 }
 
 void vm_record_free(struct vm_record *vm)
@@ -244,7 +253,8 @@ static int64_t insert_vm(struct registry *r, void *arg, struct cp_error *err)
     int rc = sqlite3_prepare_v2(r->db,
                                 "INSERT INTO vms(name, guest, args, mem_mib, vcpus, state,"
                                 " backend, created_ns, changed_ns, kind, initrd, cmdline, disks,"
-                                " rng) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                " rng, owner_uid, owner_gid)"
+                                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return db_fail(r, rc, err);
@@ -263,6 +273,8 @@ static int64_t insert_vm(struct registry *r, void *arg, struct cp_error *err)
     sqlite3_bind_text(st, 12, vm->cmdline, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 13, vm->disks ? vm->disks : "[]", -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 14, vm->rng);
+    sqlite3_bind_int64(st, 15, (sqlite3_int64)vm->owner_uid);
+    sqlite3_bind_int64(st, 16, (sqlite3_int64)vm->owner_gid);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT_UNIQUE)

@@ -16,6 +16,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+
+/* PRAGMA user_version of a database this mica wrote (migrations applied). */
+#define REGISTRY_SCHEMA_VERSION 2
 
 /* What runs inside: a paravirtualized mica guest (an ELF image) or a
  * full-virtualization PC booting a Linux kernel.  Both are managed alike;
@@ -38,6 +42,8 @@ struct vm_record {
     bool rng;        /* linux: a virtio-rng device             */
     uint32_t mem_mib;
     uint32_t vcpus;
+    uid_t owner_uid; /* who defined it: only they (and root) manage it */
+    gid_t owner_gid; /* their primary group then */
     enum vm_state state;
     char *backend;   /* "process"                              */
     char *runtime;   /* backend-owned JSON, NULL when not live */

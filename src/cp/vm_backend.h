@@ -25,9 +25,12 @@ struct vm_end {
 
 struct vm_backend {
     const char *name;
-    /* Starts vm; on success *runtime is malloc'd JSON text. */
-    int (*spawn)(struct vm_backend *b, const struct vm_record *vm, char **runtime,
-                 struct cp_error *err);
+    /* Starts vm; on success *runtime is malloc'd JSON text.  inputs[0..n)
+     * are the files the definition names, already opened with the owner's
+     * rights, in vm_inputs.h's order (image or kernel, initrd, disks): the
+     * VM gets these descriptors and never opens those paths itself. */
+    int (*spawn)(struct vm_backend *b, const struct vm_record *vm, const int *inputs,
+                 size_t n_inputs, char **runtime, struct cp_error *err);
     int (*pause)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
     int (*resume)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
     /* Asks the VM to end; it is gone when watch_fd() fires. */

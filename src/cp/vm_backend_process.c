@@ -15,11 +15,18 @@
  * monitor that still holds the lock to name its VM (pids file), or finds a
  * VM whose monitor vanished by asking its control socket who serves it
  * (SO_PEERCRED).
+ *
+ * The VMM runs as root, so it must never open a file the definition names
+ * by itself: the daemon opened them with the owner's rights (vm_inputs.h)
+ * and the VMM inherits them as descriptors 5, 6, ... in that order; its
+ * command line names them /proc/self/fd/N, which reopens the very file the
+ * owner opened (never whatever the path names by then).
  */
 #include "cp/vm_backend.h"
 #include "fv/fv_limits.h"
 
 #include "cp/proc_info.h"
+#include "cp/vm_inputs.h"
 #include "ctl/peer_access.h"
 #include "ctl/unix_socket.h"
 #include "ctl/vm_control_client.h"
@@ -43,6 +50,8 @@
 
 #define START_TIMEOUT_MS 10000
 #define REPORT_TAIL_BYTES 4096
+#define VMM_FIRST_INPUT_FD 5  /* after the log (0-2), the pipe (3) and the lock (4) */
+#define PARKING_FD 64         /* above every fd the monitor arranges */
 
 struct process_backend {
     struct vm_backend base; /* first: the interface */
@@ -118,13 +127,19 @@ static void write_str(int fd, const char *s)
 /* The descriptors a monitor starts with (the daemon's numbers). */
 struct monitor_fds {
     int null_fd, log_fd, pipe_w, lock_fd;
+    const int *inputs; /* the VM's files, opened with its owner's rights */
+    size_t n_inputs;
 };
 
-/* 0-2: /dev/null and the log, 3: the pipe to the daemon, 4: the start lock;
- * nothing else of the daemon's (not its sockets, not the registry). */
+/* 0-2: /dev/null and the log, 3: the pipe to the daemon, 4: the start lock,
+ * 5...: the VM's files (inherited by the VMM); nothing else of the
+ * daemon's (not its sockets, not the registry). */
 static void monitor_arrange_fds(const struct monitor_fds *fds)
 {
     int lock = fcntl(fds->lock_fd, F_DUPFD, 10); /* out of the way of 3 and 4 */
+    int parked[VM_MAX_INPUTS];
+    for (size_t i = 0; i < fds->n_inputs; i++) /* out of the way of 0..10 */
+        parked[i] = fcntl(fds->inputs[i], F_DUPFD, PARKING_FD);
     dup2(fds->null_fd, 0);
     dup2(fds->log_fd, 1);
     dup2(fds->log_fd, 2);
@@ -132,7 +147,9 @@ static void monitor_arrange_fds(const struct monitor_fds *fds)
         dup2(fds->pipe_w, 3);
     dup2(lock, 4);
     fcntl(4, F_SETFD, FD_CLOEXEC); /* the VMM must not hold the monitor's lock */
-    syscall(SYS_close_range, 5u, ~0u, 0u);
+    for (size_t i = 0; i < fds->n_inputs; i++)
+        dup2(parked[i], VMM_FIRST_INPUT_FD + (int)i); /* without FD_CLOEXEC */
+    syscall(SYS_close_range, (unsigned)(VMM_FIRST_INPUT_FD + fds->n_inputs), ~0u, 0u);
 }
 
 static _Noreturn void monitor_main(const char *vmm, char *const argv[], const struct vm_files *f,
@@ -156,6 +173,7 @@ static _Noreturn void monitor_main(const char *vmm, char *const argv[], const st
     }
     if (vmm_pid < 0)
         _exit(1);
+    syscall(SYS_close_range, (unsigned)VMM_FIRST_INPUT_FD, ~0u, 0u); /* the VMM's now */
     write_numbers_atomically(f->pids_tmp, f->pids, (unsigned long)vmm_pid, getpid());
     /* Fails (EPIPE; SIGPIPE is ignored, as in the daemon) when the daemon
      * died meanwhile: the VM is still ours to watch, and the next daemon
@@ -173,13 +191,39 @@ static _Noreturn void monitor_main(const char *vmm, char *const argv[], const st
 
 /* ---- in the daemon ------------------------------------------------------- */
 
-/* argv[FIRST_OWNED..] are strdup'd; the ones before point into vm, f or pb. */
+/* argv[FIRST_OWNED..] are strdup'd; the ones before point into vm, f, pb
+ * or the input paths. */
 #define FIRST_OWNED 10
+
+/* The VMM's names for the VM's files: /proc/self/fd/5, 6, ... in order. */
+struct input_paths {
+    char path[VM_MAX_INPUTS][32];
+    size_t n, next;
+};
+
+static void input_paths_init(struct input_paths *ip, size_t n)
+{
+    ip->n = n < VM_MAX_INPUTS ? n : VM_MAX_INPUTS;
+    ip->next = 0;
+    for (size_t i = 0; i < ip->n; i++)
+        snprintf(ip->path[i], sizeof ip->path[i], "/proc/self/fd/%d",
+                 VMM_FIRST_INPUT_FD + (int)i);
+}
+
+/* The next file's path, or NULL when the daemon passed fewer files than
+ * the definition names (then the VM is not started). */
+static char *next_input(struct input_paths *ip)
+{
+    return ip->next < ip->n ? ip->path[ip->next++] : NULL;
+}
 
 /* `VMM run GUEST --name N --mem M --control SOCK -- ARGS` */
 static char **build_pv_argv(struct process_backend *pb, const struct vm_record *vm,
-                            const struct vm_files *f, char *mem)
+                            const struct vm_files *f, char *mem, struct input_paths *ip)
 {
+    char *guest = next_input(ip);
+    if (!guest)
+        return NULL;
     json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
     size_t nargs = json_is_array(args) ? json_array_size(args) : 0;
     char **argv = calloc(nargs + FIRST_OWNED + 2, sizeof *argv);
@@ -190,7 +234,7 @@ static char **build_pv_argv(struct process_backend *pb, const struct vm_record *
     size_t n = 0;
     argv[n++] = pb->vmm;
     argv[n++] = "run";
-    argv[n++] = vm->guest;
+    argv[n++] = guest;
     argv[n++] = "--name";
     argv[n++] = vm->name;
     argv[n++] = "--mem";
@@ -205,13 +249,13 @@ static char **build_pv_argv(struct process_backend *pb, const struct vm_record *
 }
 
 /* --disk FILE[,ro] for each disk, strdup'd, from argv[*n] on. */
-static void add_disks(char **argv, size_t *n, const char *disks_json)
+static void add_disks(char **argv, size_t *n, const char *disks_json, struct input_paths *ip)
 {
     json_t *disks = json_loads(disks_json ? disks_json : "[]", 0, NULL);
     size_t i;
     json_t *disk;
     json_array_foreach(disks, i, disk) {
-        const char *path = json_string_value(json_object_get(disk, "path"));
+        const char *path = next_input(ip);
         bool ro = json_is_true(json_object_get(disk, "readonly"));
         char *spec = NULL;
         if (path && asprintf(&spec, "%s%s", path, ro ? ",ro" : "") >= 0) {
@@ -226,40 +270,33 @@ static void add_disks(char **argv, size_t *n, const char *disks_json)
  * [--cmdline S] [--disk D[,ro]]... [--rng]`; the fixed part comes first so
  * that, as for PV, argv[FIRST_OWNED..] are the owned strings. */
 static char **build_linux_argv(struct process_backend *pb, const struct vm_record *vm,
-                               const struct vm_files *f, char *mem)
+                               const struct vm_files *f, char *mem, struct input_paths *ip)
 {
-    char **argv = calloc(FIRST_OWNED + 8 + 2 * FV_MAX_DISKS + 2, sizeof *argv);
+    char *kernel = next_input(ip);
+    char **argv = kernel ? calloc(FIRST_OWNED + 8 + 2 * FV_MAX_DISKS + 2, sizeof *argv) : NULL;
     if (!argv)
         return NULL;
     size_t n = 0;
-    char *fixed[FIRST_OWNED] = {pb->vmm, "run", "--kernel", vm->guest, "--name", vm->name,
+    char *fixed[FIRST_OWNED] = {pb->vmm, "run", "--kernel", kernel, "--name", vm->name,
                                 "--mem", mem, "--control", (char *)f->sock};
     for (; n < FIRST_OWNED; n++)
         argv[n] = fixed[n];
     argv[n++] = strdup("--cpus");
     if (asprintf(&argv[n++], "%u", vm->vcpus) < 0)
         argv[n - 1] = NULL;
-    if (vm->initrd) {
+    char *initrd = vm->initrd ? next_input(ip) : NULL;
+    if (initrd) {
         argv[n++] = strdup("--initrd");
-        argv[n++] = strdup(vm->initrd);
+        argv[n++] = strdup(initrd);
     }
     if (vm->cmdline) {
         argv[n++] = strdup("--cmdline");
         argv[n++] = strdup(vm->cmdline);
     }
-    add_disks(argv, &n, vm->disks);
+    add_disks(argv, &n, vm->disks, ip);
     if (vm->rng)
         argv[n++] = strdup("--rng");
     return argv;
-}
-
-/* The two kinds differ only here: everything after the exec (control
- * channel, pids, exit file, log) is the same for both. */
-static char **build_argv(struct process_backend *pb, const struct vm_record *vm,
-                         const struct vm_files *f, char *mem)
-{
-    return vm->kind == VM_KIND_LINUX ? build_linux_argv(pb, vm, f, mem)
-                                     : build_pv_argv(pb, vm, f, mem);
 }
 
 static void free_argv(char **argv)
@@ -269,6 +306,20 @@ static void free_argv(char **argv)
     for (size_t i = FIRST_OWNED; argv[i]; i++)
         free(argv[i]);
     free(argv);
+}
+
+/* The two kinds differ only here: everything after the exec (control
+ * channel, pids, exit file, log) is the same for both. */
+static char **build_argv(struct process_backend *pb, const struct vm_record *vm,
+                         const struct vm_files *f, char *mem, struct input_paths *ip)
+{
+    char **argv = vm->kind == VM_KIND_LINUX ? build_linux_argv(pb, vm, f, mem, ip)
+                                            : build_pv_argv(pb, vm, f, mem, ip);
+    if (argv && ip->next != ip->n) { /* every file handed over is named once */
+        free_argv(argv);
+        return NULL;
+    }
+    return argv;
 }
 
 static void sleep_ms(int ms)
@@ -374,10 +425,13 @@ static void abandon_monitor(const struct vm_files *f, pid_t monitor_pid)
 }
 
 static int fork_monitor(struct process_backend *pb, char **argv, const struct vm_files *f,
-                        pid_t *vmm_pid, pid_t *monitor_pid, struct cp_error *err)
+                        const int *inputs, size_t n_inputs, pid_t *vmm_pid,
+                        pid_t *monitor_pid, struct cp_error *err)
 {
     int pipe_fds[2] = {-1, -1};
     struct monitor_fds fds = {
+        .inputs = inputs,
+        .n_inputs = n_inputs,
         .log_fd = open(f->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640),
         .null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC),
         .lock_fd = take_start_lock(f, err),
@@ -421,8 +475,8 @@ static bool ended_as_guest(const struct vm_files *f, pid_t monitor_pid)
     return WEXITSTATUS(status) <= 123 || WEXITSTATUS(status) == 139;
 }
 
-static int process_spawn(struct vm_backend *b, const struct vm_record *vm, char **runtime,
-                         struct cp_error *err)
+static int process_spawn(struct vm_backend *b, const struct vm_record *vm, const int *inputs,
+                         size_t n_inputs, char **runtime, struct cp_error *err)
 {
     struct process_backend *pb = impl(b);
     struct vm_files f;
@@ -433,11 +487,14 @@ static int process_spawn(struct vm_backend *b, const struct vm_record *vm, char 
     unlink(f.pids);
     char mem[16];
     snprintf(mem, sizeof mem, "%u", vm->mem_mib);
-    char **argv = build_argv(pb, vm, &f, mem);
+    struct input_paths ip;
+    input_paths_init(&ip, n_inputs);
+    char **argv = n_inputs <= VM_MAX_INPUTS ? build_argv(pb, vm, &f, mem, &ip) : NULL;
     if (!argv)
-        return cp_fail(err, 500, "out of memory");
+        return cp_fail(err, 500, "cannot build the command line of VM '%s' (%zu files given)",
+                       vm->name, n_inputs);
     pid_t vmm_pid = -1, monitor_pid = -1;
-    int rc = fork_monitor(pb, argv, &f, &vmm_pid, &monitor_pid, err);
+    int rc = fork_monitor(pb, argv, &f, inputs, n_inputs, &vmm_pid, &monitor_pid, err);
     free_argv(argv);
     if (rc < 0)
         return -1;

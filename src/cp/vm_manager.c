@@ -1,6 +1,7 @@
 #include "cp/vm_manager.h"
 
 #include "cp/cp_log.h"
+#include "cp/vm_inputs.h"
 #include "cp/vm_spec.h"
 #include "util/file.h"
 
@@ -90,6 +91,8 @@ static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool
                           "state_letter", letter, "backend", vm->backend ? vm->backend : "process",
                           "created_ns", (json_int_t)vm->created_ns, "changed_ns",
                           (json_int_t)vm->changed_ns, "stats", stats);
+    json_object_set_new(j, "owner_uid", json_integer((json_int_t)vm->owner_uid));
+    json_object_set_new(j, "owner_gid", json_integer((json_int_t)vm->owner_gid));
     add_kind_fields(vm, j);
     json_object_set_new(j, "exit_code", vm->exit_code >= 0 ? json_integer(vm->exit_code)
                                                            : json_null());
@@ -98,19 +101,23 @@ static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool
 
 struct list_ctx {
     struct vm_manager *m;
+    const struct cp_user *who;
     bool detailed;
     json_t *array;
 };
 
+/* A user who is not an administrator sees only their own VMs. */
 static void add_to_list(const struct vm_record *vm, void *arg)
 {
     struct list_ctx *ctx = arg;
-    json_array_append_new(ctx->array, vm_to_json(ctx->m, vm, ctx->detailed));
+    if (vm_access_allowed(ctx->who, vm))
+        json_array_append_new(ctx->array, vm_to_json(ctx->m, vm, ctx->detailed));
 }
 
-json_t *vm_manager_list(struct vm_manager *m, bool detailed, struct cp_error *err)
+json_t *vm_manager_list(struct vm_manager *m, const struct cp_user *who, bool detailed,
+                        struct cp_error *err)
 {
-    struct list_ctx ctx = {m, detailed, json_array()};
+    struct list_ctx ctx = {m, who, detailed, json_array()};
     pthread_mutex_lock(&m->lock);
     int rc = registry_for_each(m->reg, add_to_list, &ctx, err);
     pthread_mutex_unlock(&m->lock);
@@ -127,12 +134,25 @@ static void add_event(int64_t time_ns, const char *text, void *arg)
                                          text));
 }
 
-json_t *vm_manager_info(struct vm_manager *m, const char *name, struct cp_error *err)
+/* The VM named `name` when `who` may use it; 404 or 403 otherwise. */
+static int get_allowed(struct vm_manager *m, const char *name, const struct cp_user *who,
+                       struct vm_record *vm, struct cp_error *err)
+{
+    if (registry_get(m->reg, name, vm, err) < 0)
+        return -1;
+    if (vm_access_check(who, vm, err) == 0)
+        return 0;
+    vm_record_free(vm);
+    return -1;
+}
+
+json_t *vm_manager_info(struct vm_manager *m, const char *name, const struct cp_user *who,
+                        struct cp_error *err)
 {
     struct vm_record vm;
     json_t *j = NULL;
     pthread_mutex_lock(&m->lock);
-    if (registry_get(m->reg, name, &vm, err) == 0) {
+    if (get_allowed(m, name, who, &vm, err) == 0) {
         j = vm_to_json(m, &vm, true);
         json_t *events = json_array();
         registry_events(m->reg, vm.id, 20, add_event, events, err);
@@ -145,17 +165,25 @@ json_t *vm_manager_info(struct vm_manager *m, const char *name, struct cp_error 
     return j;
 }
 
-json_t *vm_manager_create(struct vm_manager *m, json_t *spec, struct cp_error *err)
+/* Every file the definition names must open with the client's rights: a
+ * root daemon must not read or write for a client what it could not. */
+json_t *vm_manager_create(struct vm_manager *m, json_t *spec, const struct cp_user *who,
+                          struct cp_error *err)
 {
     struct vm_record vm;
+    struct vm_inputs inputs;
     json_t *j = NULL;
-    if (vm_spec_parse(spec, &vm, err) < 0) {
+    if (vm_spec_parse(spec, &vm, err) < 0 || vm_inputs_open(&vm, who, &inputs, err) < 0) {
         vm_record_free(&vm);
         return NULL;
     }
+    vm_inputs_close(&inputs);
+    vm.owner_uid = who->uid;
+    vm.owner_gid = who->gid;
     pthread_mutex_lock(&m->lock);
     if (registry_create(m->reg, &vm, err) == 0) {
-        cp_log("vm %s (id %lld): created", vm.name, (long long)vm.id);
+        cp_log("vm %s (id %lld): created by uid %u", vm.name, (long long)vm.id,
+               (unsigned)vm.owner_uid);
         j = vm_to_json(m, &vm, false);
     }
     pthread_mutex_unlock(&m->lock);
@@ -183,7 +211,8 @@ static void set_text(char **field, char *value)
     *field = value;
 }
 
-static int do_start(struct vm_manager *m, struct vm_record *vm, struct cp_error *err)
+static int start_with(struct vm_manager *m, struct vm_record *vm, const int *inputs,
+                      size_t n_inputs, struct cp_error *err)
 {
     set_text(&vm->runtime, NULL);
     set_text(&vm->crash_report, NULL);
@@ -193,7 +222,7 @@ static int do_start(struct vm_manager *m, struct vm_record *vm, struct cp_error 
     if (record(m, vm, VM_STARTING, "start requested", err) < 0)
         return -1;
     char *runtime = NULL;
-    if (m->backend->spawn(m->backend, vm, &runtime, err) < 0) {
+    if (m->backend->spawn(m->backend, vm, inputs, n_inputs, &runtime, err) < 0) {
         struct cp_error ignored;
         set_text(&vm->crash_report, strdup(err->message));
         record(m, vm, VM_CRASHED, "start failed", &ignored);
@@ -207,6 +236,20 @@ static int do_start(struct vm_manager *m, struct vm_record *vm, struct cp_error 
     }
     watch_vm(m, vm);
     return 0;
+}
+
+/* The files are opened again, with the owner's rights (one may have been
+ * swapped since create), before anything is recorded: a refusal leaves
+ * the VM as it was.  The VMM gets them as descriptors. */
+static int do_start(struct vm_manager *m, struct vm_record *vm, struct cp_error *err)
+{
+    struct cp_user owner = {vm->owner_uid, vm->owner_gid};
+    struct vm_inputs inputs;
+    if (vm_inputs_open(vm, &owner, &inputs, err) < 0)
+        return -1;
+    int rc = start_with(m, vm, inputs.fd, inputs.n, err);
+    vm_inputs_close(&inputs);
+    return rc;
 }
 
 static int do_destroy(struct vm_manager *m, struct vm_record *vm, struct cp_error *err)
@@ -255,13 +298,13 @@ static int perform(struct vm_manager *m, struct vm_record *vm, enum vm_action a,
     return -1;
 }
 
-json_t *vm_manager_act(struct vm_manager *m, const char *name, enum vm_action action,
-                       struct cp_error *err)
+json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_user *who,
+                       enum vm_action action, struct cp_error *err)
 {
     struct vm_record vm;
     json_t *j = NULL;
     pthread_mutex_lock(&m->lock);
-    if (registry_get(m->reg, name, &vm, err) < 0) {
+    if (get_allowed(m, name, who, &vm, err) < 0) {
         pthread_mutex_unlock(&m->lock);
         return NULL;
     }
@@ -275,12 +318,13 @@ json_t *vm_manager_act(struct vm_manager *m, const char *name, enum vm_action ac
     return j;
 }
 
-int vm_manager_delete(struct vm_manager *m, const char *name, struct cp_error *err)
+int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,
+                      struct cp_error *err)
 {
     struct vm_record vm;
     int rc = -1;
     pthread_mutex_lock(&m->lock);
-    if (registry_get(m->reg, name, &vm, err) == 0) {
+    if (get_allowed(m, name, who, &vm, err) == 0) {
         if (vm_state_is_live(vm.state))
             cp_fail(err, 409, "cannot delete VM '%s': it is %s (shut it down or destroy it first)",
                     name, vm_state_name(vm.state));
@@ -294,12 +338,13 @@ int vm_manager_delete(struct vm_manager *m, const char *name, struct cp_error *e
     return rc;
 }
 
-json_t *vm_manager_console(struct vm_manager *m, const char *name, struct cp_error *err)
+json_t *vm_manager_console(struct vm_manager *m, const char *name, const struct cp_user *who,
+                           struct cp_error *err)
 {
     struct vm_record vm;
     json_t *endpoint = NULL;
     pthread_mutex_lock(&m->lock);
-    if (registry_get(m->reg, name, &vm, err) == 0) {
+    if (get_allowed(m, name, who, &vm, err) == 0) {
         if (vm.state != VM_RUNNING && vm.state != VM_PAUSED)
             cp_fail(err, 409, "VM '%s' has no console: it is %s", name, vm_state_name(vm.state));
         else
@@ -310,14 +355,14 @@ json_t *vm_manager_console(struct vm_manager *m, const char *name, struct cp_err
     return endpoint;
 }
 
-char *vm_manager_log(struct vm_manager *m, const char *name, size_t tail, size_t *len,
-                     struct cp_error *err)
+char *vm_manager_log(struct vm_manager *m, const char *name, const struct cp_user *who,
+                     size_t tail, size_t *len, struct cp_error *err)
 {
     struct vm_record vm;
     char *text = NULL;
     *len = 0;
     pthread_mutex_lock(&m->lock);
-    if (registry_get(m->reg, name, &vm, err) == 0) {
+    if (get_allowed(m, name, who, &vm, err) == 0) {
         char *path = m->backend->log_path(m->backend, &vm);
         text = path ? read_file_tail(path, tail, len) : strdup("");
         if (!text && errno == ENOENT)

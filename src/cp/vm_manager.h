@@ -10,6 +10,7 @@
 
 #include "ctl/cp_error.h"
 #include "cp/registry.h"
+#include "cp/vm_access.h"
 #include "cp/vm_backend.h"
 
 #include <jansson.h>
@@ -31,16 +32,26 @@ int vm_manager_reconcile(struct vm_manager *m);
 int vm_manager_watch_fd(struct vm_manager *m);
 void vm_manager_on_vm_ended(struct vm_manager *m);
 
-/* Each returns new JSON (caller decrefs), or NULL with err filled. */
-json_t *vm_manager_list(struct vm_manager *m, bool detailed, struct cp_error *err);
-json_t *vm_manager_info(struct vm_manager *m, const char *name, struct cp_error *err);
-json_t *vm_manager_create(struct vm_manager *m, json_t *spec, struct cp_error *err);
-json_t *vm_manager_act(struct vm_manager *m, const char *name, enum vm_action action,
-                       struct cp_error *err);
-json_t *vm_manager_console(struct vm_manager *m, const char *name, struct cp_error *err);
-int vm_manager_delete(struct vm_manager *m, const char *name, struct cp_error *err);
+/* Each returns new JSON (caller decrefs), or NULL with err filled.  `who`
+ * is the client (vm_access.h): list shows a user who is not an
+ * administrator only their own VMs; the others answer 403 for a VM that is
+ * not theirs.  create opens every file the definition names with who's
+ * rights and records who as the VM's owner; start opens them again with
+ * the owner's. */
+json_t *vm_manager_list(struct vm_manager *m, const struct cp_user *who, bool detailed,
+                        struct cp_error *err);
+json_t *vm_manager_info(struct vm_manager *m, const char *name, const struct cp_user *who,
+                        struct cp_error *err);
+json_t *vm_manager_create(struct vm_manager *m, json_t *spec, const struct cp_user *who,
+                          struct cp_error *err);
+json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_user *who,
+                       enum vm_action action, struct cp_error *err);
+json_t *vm_manager_console(struct vm_manager *m, const char *name, const struct cp_user *who,
+                           struct cp_error *err);
+int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,
+                      struct cp_error *err);
 /* The last `tail` bytes of the VM's output log (malloc'd). */
-char *vm_manager_log(struct vm_manager *m, const char *name, size_t tail, size_t *len,
-                     struct cp_error *err);
+char *vm_manager_log(struct vm_manager *m, const char *name, const struct cp_user *who,
+                     size_t tail, size_t *len, struct cp_error *err);
 
 #endif

@@ -17,7 +17,9 @@ bool vm_name_valid(const char *name);
 /* Fills vm (malloc'd strings) from a PV definition {"name","guest","mem_mib",
  * "vcpus","args"} or a linux one {"name","kernel","initrd","cmdline",
  * "mem_mib","vcpus","disks","rng"} ("kind" optional: linux iff "kernel").
- * 400 with the reason for anything missing, malformed or unknown. */
+ * 400 with the reason for anything missing, malformed or unknown.  Paths
+ * are only checked to be absolute: the files are opened with the client's
+ * rights by vm_inputs_open(). */
 int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err);
 
 #endif
