@@ -281,6 +281,18 @@ static json_t *get_vm(struct cp_harness *h, const char *name)
     return j;
 }
 
+/* True when descriptor fd of process pid is the file at path. */
+static bool vmm_fd_is(pid_t pid, int fd, const char *path)
+{
+    char link[64], target[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/%d/fd/%d", (int)pid, fd);
+    ssize_t n = readlink(link, target, sizeof target - 1);
+    if (n < 0)
+        return false;
+    target[n] = '\0';
+    return strcmp(target, path) == 0;
+}
+
 /* Created, shown, started (the fake VMM gets `run --kernel ...`), paused,
  * resumed, destroyed, deleted: the same life as a PV VM's. */
 static void test_linux_vm_create_to_delete(void **state)
@@ -311,12 +323,16 @@ static void test_linux_vm_create_to_delete(void **state)
     pid_t pids[16];
     int n = cp_harness_processes(h, pids, 16), found = 0;
     char want[PATH_MAX * 2];
-    snprintf(want, sizeof want, "run --kernel %s --name lx --mem 64 --control", h->guest);
+    /* The VMM gets the files as descriptors 5.. (kernel, initrd, disks),
+     * opened with the owner's rights: it never opens the paths itself. */
+    snprintf(want, sizeof want, "run --kernel /proc/self/fd/5 --name lx --mem 64 --control");
     for (int i = 0; i < n; i++)
         found += cp_cmdline_mentions(pids[i], want) &&
-                 cp_cmdline_mentions(pids[i], "--cpus 2 --initrd") &&
-                 cp_cmdline_mentions(pids[i], "--cmdline console=ttyS0 quiet --disk") &&
-                 cp_cmdline_mentions(pids[i], ",ro --rng");
+                 cp_cmdline_mentions(pids[i], "--cpus 2 --initrd /proc/self/fd/6") &&
+                 cp_cmdline_mentions(pids[i], "--cmdline console=ttyS0 quiet --disk "
+                                              "/proc/self/fd/7 --disk /proc/self/fd/8,ro --rng") &&
+                 vmm_fd_is(pids[i], 5, h->guest) && vmm_fd_is(pids[i], 6, initrd) &&
+                 vmm_fd_is(pids[i], 7, disk) && vmm_fd_is(pids[i], 8, h->guest);
     assert_true(found >= 1);
     assert_int_equal(cp_vm_action(h, "lx", "pause"), 200);
     assert_int_equal(cp_vm_action(h, "lx", "resume"), 200);
@@ -465,7 +481,7 @@ static int setup_old_registry(void **state)
 static void test_registry_migration_keeps_old_vms(void **state)
 {
     struct cp_harness *h = *state;
-    assert_int_equal(user_version(h), 1);
+    assert_int_equal(user_version(h), REGISTRY_SCHEMA_VERSION);
     json_t *vm = get_vm(h, "old");
     assert_string_equal(json_string_value(json_object_get(vm, "kind")), "pv");
     assert_string_equal(json_string_value(json_object_get(vm, "guest")), h->guest);
@@ -478,7 +494,7 @@ static void test_registry_migration_keeps_old_vms(void **state)
     assert_int_equal(cp_status(h, "POST", "/v1/vms", body), 201);
     cp_harness_stop_daemon(h, SIGKILL);
     cp_harness_start_daemon(h);
-    assert_int_equal(user_version(h), 1);
+    assert_int_equal(user_version(h), REGISTRY_SCHEMA_VERSION);
     assert_string_equal(cp_vm_state(h, "old"), "running");
     vm = get_vm(h, "lx");
     assert_string_equal(json_string_value(json_object_get(vm, "kind")), "linux");
