@@ -92,6 +92,7 @@ static void print_info(json_t *vm)
     printf("name:      %s\nid:        %lld\nstate:     %s (%s)\n", field_str(vm, "name"),
            field_int(vm, "id"), field_str(vm, "state"), field_str(vm, "state_letter"));
     printf("kind:      %s\n", field_str(vm, "kind"));
+    printf("owner:     uid %lld gid %lld\n", field_int(vm, "owner_uid"), field_int(vm, "owner_gid"));
     if (strcmp(field_str(vm, "kind"), "linux") == 0)
         print_linux_fields(vm);
     else

@@ -486,6 +486,8 @@ static void test_registry_migration_keeps_old_vms(void **state)
     assert_string_equal(json_string_value(json_object_get(vm, "kind")), "pv");
     assert_string_equal(json_string_value(json_object_get(vm, "guest")), h->guest);
     assert_int_equal(json_array_size(json_object_get(vm, "events")), 1);
+    /* before owners were recorded: root's, never whoever asks first */
+    assert_int_equal(json_integer_value(json_object_get(vm, "owner_uid")), 0);
     json_decref(vm);
     assert_int_equal(cp_vm_action(h, "old", "start"), 200);
     assert_string_equal(cp_vm_state(h, "old"), "running");

@@ -87,6 +87,9 @@ static void test_cli_linux_vm(void **state)
     free(err);
     expect(h, 0, "linux", NULL, "list", NULL, NULL);
     expect(h, 0, "kind:      linux", NULL, "info", "lx", NULL);
+    char owner[64];
+    snprintf(owner, sizeof owner, "owner:     uid %u gid %u", (unsigned)getuid(), (unsigned)getgid());
+    expect(h, 0, owner, NULL, "info", "lx", NULL);
     expect(h, 0, "cmdline:   console=ttyS0 quiet", NULL, "info", "lx", NULL);
     expect(h, 0, "disk.img (read-only)", NULL, "info", "lx", NULL);
     expect(h, 0, "vcpus:     2", NULL, "info", "lx", NULL);
