@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -32,30 +33,58 @@ static int open_flags(bool writable)
     return (writable ? O_RDWR : O_RDONLY) | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 }
 
-/* Async-signal-safe: runs in the child that has taken the user's rights. */
+/* "/proc/self/fd/N" into buf (async-signal-safe: no snprintf). */
+static const char *fd_path(int fd, char buf[32])
+{
+    static const char prefix[] = "/proc/self/fd/";
+    char digits[12];
+    size_t n = 0, len = sizeof prefix - 1;
+    unsigned v = (unsigned)fd;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v && n < sizeof digits);
+    memcpy(buf, prefix, len);
+    while (n)
+        buf[len++] = digits[--n];
+    buf[len] = '\0';
+    return buf;
+}
+
+/* Async-signal-safe: runs in the child that has taken the user's rights.
+ * The path is first resolved to an O_PATH descriptor (no open of the file
+ * itself, so a device or FIFO is never opened, with whatever that would
+ * set off) and must be a regular file; only then is that very file opened
+ * for reading (or writing) through /proc/self/fd, which checks the user's
+ * permissions on it as open(path) would. */
 static int open_one(const struct file_request *f, struct open_outcome *out)
 {
-    int fd = open(f->path, open_flags(f->writable));
-    if (fd < 0 && f->writable && (errno == EACCES || errno == EROFS)) {
-        int probe = open(f->path, open_flags(false));
-        if (probe >= 0) { /* readable: the definition just forgot "readonly" */
-            close(probe);
-            *out = (struct open_outcome){ONLY_READABLE, 0};
-            return -1;
-        }
-        errno = EACCES;
-    }
-    if (fd < 0) {
+    char proc[32];
+    struct stat st;
+    int where = open(f->path, O_PATH | O_CLOEXEC);
+    if (where < 0) {
         *out = (struct open_outcome){OPEN_FAILED, errno};
         return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
+    if (fstat(where, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(where);
         *out = (struct open_outcome){NOT_REGULAR, 0};
         return -1;
     }
-    *out = (struct open_outcome){OPENED, 0};
+    int fd = open(fd_path(where, proc), open_flags(f->writable));
+    int error = errno;
+    if (fd < 0 && f->writable && (error == EACCES || error == EROFS)) {
+        int probe = open(proc, open_flags(false));
+        if (probe >= 0) { /* readable: the definition just forgot "readonly" */
+            close(probe);
+            close(where);
+            *out = (struct open_outcome){ONLY_READABLE, 0};
+            return -1;
+        }
+        error = EACCES;
+    }
+    close(where);
+    *out = fd < 0 ? (struct open_outcome){OPEN_FAILED, error} : (struct open_outcome){OPENED, 0};
     return fd;
 }
 
@@ -130,6 +159,12 @@ static _Noreturn void child_main(const struct cp_user *user, const gid_t *groups
                                  size_t ngroups, const struct file_request *files, size_t n,
                                  int sock)
 {
+    /* Nothing of the daemon's (registry, sockets, locks) stays with a
+     * process that is about to run as the user. */
+    if (sock > 0)
+        syscall(SYS_close_range, 0u, (unsigned)sock - 1, 0u);
+    syscall(SYS_close_range, (unsigned)sock + 1, ~0u, 0u);
+    prctl(PR_SET_DUMPABLE, 0); /* and the user may not ptrace it */
     if (syscall(SYS_setgroups, ngroups, groups) < 0 ||
         syscall(SYS_setresgid, user->gid, user->gid, user->gid) < 0 ||
         syscall(SYS_setresuid, user->uid, user->uid, user->uid) < 0)

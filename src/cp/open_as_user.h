@@ -4,8 +4,9 @@
  * client that defined the VM, so it must never reach what that client
  * could not: each file is opened by a short-lived child that has dropped to
  * the user's uid, gid and groups (getgrouplist), and comes back to the
- * daemon as a descriptor (SCM_RIGHTS).  Only regular files are accepted,
- * and opening never blocks (O_NONBLOCK: a FIFO cannot hold the daemon).
+ * daemon as a descriptor (SCM_RIGHTS).  Only regular files are accepted:
+ * a path is resolved with O_PATH and checked before the file is opened, so
+ * no device or FIFO is ever opened (and O_NONBLOCK besides).
  */
 #ifndef MICA_CP_OPEN_AS_USER_H
 #define MICA_CP_OPEN_AS_USER_H
