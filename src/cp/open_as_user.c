@@ -1,5 +1,7 @@
 #include "cp/open_as_user.h"
 
+#include "util/file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -108,25 +110,14 @@ static int explain(const struct cp_user *user, const struct file_request *f,
     }
 }
 
-void close_opened(int *fds, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (fds[i] >= 0)
-            close(fds[i]);
-        fds[i] = -1;
-    }
-}
-
 static int open_here(const struct cp_user *user, const struct file_request *files, size_t n,
                      int *fds, struct cp_error *err)
 {
     for (size_t i = 0; i < n; i++) {
         struct open_outcome o;
         fds[i] = open_one(&files[i], &o);
-        if (fds[i] < 0) {
-            close_opened(fds, i);
+        if (fds[i] < 0)
             return explain(user, &files[i], &o, err);
-        }
     }
     return 0;
 }
@@ -254,17 +245,13 @@ static int collect(const struct cp_user *user, const struct file_request *files,
 {
     for (size_t i = 0; i < n; i++) {
         struct open_outcome o;
-        if (!receive_outcome(sock, &o, &fds[i])) {
-            close_opened(fds, i);
+        if (!receive_outcome(sock, &o, &fds[i]))
             return cp_fail(err, 403, "%s '%s': cannot be checked with uid %u's rights (the "
                                      "daemon runs as uid %u and cannot take them)",
                            files[i].what, files[i].path, (unsigned)user->uid,
                            (unsigned)geteuid());
-        }
-        if (o.result != OPENED) {
-            close_opened(fds, i);
+        if (o.result != OPENED)
             return explain(user, &files[i], &o, err);
-        }
     }
     return 0;
 }
@@ -307,7 +294,11 @@ int open_as_user(const struct cp_user *user, const struct file_request *files, s
         return cp_fail(err, 400, "too many files (at most %d)", OPEN_AS_USER_MAX);
     for (size_t i = 0; i < n; i++)
         fds[i] = -1;
-    if (user->uid == geteuid() || user->uid == 0)
-        return open_here(user, files, n, fds, err);
-    return open_in_child(user, files, n, fds, err);
+    bool here = user->uid == geteuid() || user->uid == 0;
+    if ((here ? open_here : open_in_child)(user, files, n, fds, err) == 0)
+        return 0;
+    close_fds(fds, n); /* the ones opened before the failure */
+    for (size_t i = 0; i < n; i++)
+        fds[i] = -1;
+    return -1;
 }

@@ -11,7 +11,7 @@
 #ifndef MICA_CP_OPEN_AS_USER_H
 #define MICA_CP_OPEN_AS_USER_H
 
-#include "cp/cp_error.h"
+#include "ctl/cp_error.h"
 #include "cp/vm_access.h"
 
 #include <stdbool.h>
@@ -29,14 +29,11 @@ struct file_request {
 /* Opens files[0..n) (n <= OPEN_AS_USER_MAX) as `user` would, each O_CLOEXEC,
  * into fds[].  When the daemon already runs as that user, or the user is
  * root, the daemon opens them itself (its rights are then the user's, or
- * fewer).  On failure nothing is left open and err names the first file
+ * fewer).  On failure nothing is left open (fds[] are -1) and err names the first file
  * that failed: 403 when the user may not open it, 400 when it is missing or
  * not a regular file (or only readable while the definition wants to write
  * it), 500 when the daemon could not take the user's rights. */
 int open_as_user(const struct cp_user *user, const struct file_request *files, size_t n,
                  int *fds, struct cp_error *err);
-
-/* Closes fds[0..n) that are >= 0 and sets them to -1. */
-void close_opened(int *fds, size_t n);
 
 #endif

@@ -7,7 +7,7 @@
 #ifndef MICA_CP_VM_ACCESS_H
 #define MICA_CP_VM_ACCESS_H
 
-#include "cp/cp_error.h"
+#include "ctl/cp_error.h"
 #include "cp/registry.h"
 
 #include <stdbool.h>

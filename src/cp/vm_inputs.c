@@ -1,5 +1,7 @@
 #include "cp/vm_inputs.h"
 
+#include "util/file.h"
+
 #include <string.h>
 
 static void add(struct vm_inputs *in, const char *what, const char *path, bool writable)
@@ -40,7 +42,9 @@ int vm_inputs_open(const struct vm_record *vm, const struct cp_user *user,
 
 void vm_inputs_close(struct vm_inputs *in)
 {
-    close_opened(in->fd, VM_MAX_INPUTS);
+    close_fds(in->fd, VM_MAX_INPUTS);
+    for (size_t i = 0; i < VM_MAX_INPUTS; i++)
+        in->fd[i] = -1;
     json_decref(in->disks);
     in->disks = NULL;
     in->n = 0;
