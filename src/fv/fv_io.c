@@ -10,19 +10,13 @@
 
 #include "fv/fv_machine.h"
 #include "util/log.h"
+#include "util/time.h"
 
 #define RETRY_MS 10 /* console input waiting for room in the UART's FIFO */
 
 /* epoll tags: which source is ready. Queue notifications carry the device
  * and queue in the low bits. */
 enum { TAG_QUIT = 1, TAG_SIGNAL, TAG_STDIN, TAG_EXTRA, TAG_QUEUE = 0x100 };
-
-uint64_t fv_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static int watch(struct fv_io *io, int fd, uint64_t tag)
 {
@@ -69,7 +63,7 @@ static int next_timeout_ms(struct fv_io *io)
     if (con->in_len || (!io->in_pollable && !con->in_done))
         ms = RETRY_MS;
     if (io->deadline_ns) {
-        uint64_t now = fv_now_ns();
+        uint64_t now = monotonic_ns();
         uint64_t left = io->deadline_ns > now ? (io->deadline_ns - now + 999999) / 1000000 : 0;
         if (ms < 0 || left < (uint64_t)ms)
             ms = (int)(left > 60000 ? 60000 : left);
@@ -92,7 +86,7 @@ static void *io_main(void *arg)
         if (!io->in_pollable && !con->in_done)
             fv_console_read_input(con);
         fv_console_flush_input(con);
-        if (io->deadline_ns && fv_now_ns() >= io->deadline_ns)
+        if (io->deadline_ns && monotonic_ns() >= io->deadline_ns)
             fv_machine_end(io->m, FV_END_TIMEOUT, NULL);
     }
 }

@@ -28,6 +28,4 @@ int fv_io_start(struct fv_io *io, struct fv_machine *m, int sig_fd, uint64_t dea
                 const struct fv_watch *extra, char *err, size_t errlen);
 void fv_io_stop(struct fv_io *io);
 
-uint64_t fv_now_ns(void);
-
 #endif

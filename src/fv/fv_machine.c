@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "boot/cpuid_template.h"
@@ -15,6 +14,7 @@
 #include "fv/fv_io.h"
 #include "fv/fv_vcpu.h"
 #include "util/log.h"
+#include "util/time.h"
 
 /* Where VMX wants its TSS and identity-map pages: just under the BIOS area,
  * out of the way of RAM (<= 3 GiB) and of the IOAPIC/LAPIC windows. */
@@ -46,24 +46,11 @@ void fv_machine_end(struct fv_machine *m, enum fv_end why, const char *report)
     pthread_mutex_unlock(&m->pause_lock);
 }
 
-static struct timespec deadline_in(int ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 int fv_machine_pause(struct fv_machine *m, int timeout_ms)
 {
     atomic_store(&m->pause_req, true);
     kick_all(m); /* out of KVM_RUN, halted or not */
-    struct timespec until = deadline_in(timeout_ms);
+    struct timespec until = monotonic_timespec_in(timeout_ms);
     pthread_mutex_lock(&m->pause_lock);
     int rc = 0;
     while (m->parked < m->running && atomic_load(&m->end) == FV_RUNNING && rc == 0)
@@ -160,11 +147,7 @@ static void init_locks(struct fv_machine *m)
     pthread_mutex_init(&m->rtc_lock, NULL);
     pthread_mutex_init(&m->kbd_lock, NULL);
     pthread_mutex_init(&m->pause_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&m->pause_cond, &ca);
-    pthread_condattr_destroy(&ca);
+    monotonic_cond_init(&m->pause_cond);
 }
 
 static void create_devices(struct fv_machine *m, int in_fd, int out_fd)

@@ -2,10 +2,10 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pv/clock.h"
+#include "util/time.h"
 
 void solo_control_init(struct solo_control *ctl)
 {
@@ -17,11 +17,7 @@ void solo_control_init(struct solo_control *ctl)
     pthread_mutex_init(&ctl->lock, NULL);
     /* Pausers wait with a monotonic deadline: wall-clock steps must not
      * stretch or cut it. */
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&ctl->changed, &attr);
-    pthread_condattr_destroy(&attr);
+    monotonic_cond_init(&ctl->changed);
 }
 
 void solo_control_destroy(struct solo_control *ctl)
@@ -66,15 +62,6 @@ static void park(struct pv_domain *d, struct solo_control *ctl)
     announce(ctl, &ctl->parked, 0);
 }
 
-static int ms_until(uint64_t deadline)
-{
-    uint64_t now = pv_now_ns();
-    if (now >= deadline)
-        return 0;
-    uint64_t ms = (deadline - now + 999999) / 1000000;
-    return ms > 60000 ? 60000 : (int)ms;
-}
-
 /* Sleeps until an event reaches the domain, its deadline passes or a stop
  * is requested (every path writes wake_fd). A pause meanwhile parks the
  * vCPU here, so that a resume goes back to waiting, not into the guest. */
@@ -86,11 +73,11 @@ static void wait_blocked(struct pv_domain *d, struct solo_control *ctl, uint64_t
             park(d, ctl);
             continue;
         }
-        if (deadline && ms_until(deadline) == 0) {
+        if (deadline && monotonic_ns() >= deadline) {
             pv_domain_raise_event(d, MICA_EVT_TIMER);
             break;
         }
-        sleep_on_wake_fd(d, deadline ? ms_until(deadline) : -1);
+        sleep_on_wake_fd(d, deadline ? ms_until(deadline, 60000) : -1);
     }
     atomic_store(&ctl->blocked, 0);
     pv_clock_publish(d);
@@ -148,25 +135,12 @@ void solo_request_stop(struct pv_domain *d, struct solo_control *ctl, enum solo_
     wake(d);
 }
 
-static struct timespec deadline_in(int ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (t.tv_nsec >= 1000000000) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000;
-    }
-    return t;
-}
-
 int solo_pause(struct pv_domain *d, struct solo_control *ctl, int timeout_ms)
 {
     atomic_store(&ctl->pause, 1);
     pv_domain_kick(d); /* out of KVM_RUN if it is running the guest */
     wake(d);           /* out of its sleep if it is blocked */
-    struct timespec until = deadline_in(timeout_ms);
+    struct timespec until = monotonic_timespec_in(timeout_ms);
     pthread_mutex_lock(&ctl->lock);
     int rc = 0;
     while (!atomic_load(&ctl->parked) && !atomic_load(&ctl->done) && rc == 0)

@@ -5,10 +5,10 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/time.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 
@@ -53,23 +53,16 @@ void vcpu_destroy(struct vcpu *cpu)
     cpu->fd = -1;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int vcpu_enter(struct vcpu *cpu)
 {
     if (!atomic_load(&cpu->thread_known)) {
         cpu->thread = pthread_self();
         atomic_store(&cpu->thread_known, 1);
     }
-    uint64_t t0 = now_ns();
+    uint64_t t0 = monotonic_ns();
     int rc = ioctl(cpu->fd, KVM_RUN, 0);
     int saved = errno;
-    cpu->run_ns += now_ns() - t0;
+    cpu->run_ns += monotonic_ns() - t0;
     cpu->exits++;
     if (rc < 0) {
         /* A kick is consumed here; the next entry runs the guest again. */
