@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -55,10 +56,10 @@ void vcpu_destroy(struct vcpu *cpu)
 
 int vcpu_enter(struct vcpu *cpu)
 {
-    if (!atomic_load(&cpu->thread_known)) {
-        cpu->thread = pthread_self();
-        atomic_store(&cpu->thread_known, 1);
-    }
+    /* Every entry: a vCPU may be run by another thread next time, and a
+     * kick must reach the one inside KVM_RUN. */
+    __atomic_store_n(&cpu->thread, pthread_self(), __ATOMIC_SEQ_CST);
+    atomic_store(&cpu->thread_known, 1);
     uint64_t t0 = monotonic_ns();
     int rc = ioctl(cpu->fd, KVM_RUN, 0);
     int saved = errno;
@@ -72,10 +73,21 @@ int vcpu_enter(struct vcpu *cpu)
     return 0;
 }
 
-void vcpu_kick(struct vcpu *cpu)
+void vcpu_kick_thread(struct vcpu *cpu, const pthread_t *thread)
 {
+    if (!cpu->run)
+        return; /* never created: nothing runs it */
     /* immediate_exit covers a kick that lands before KVM_RUN is entered. */
     __atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-    if (atomic_load(&cpu->thread_known))
-        pthread_kill(cpu->thread, VCPU_KICK_SIGNAL);
+    if (thread)
+        pthread_kill(*thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_kick(struct vcpu *cpu)
+{
+    pthread_t t;
+    bool known = atomic_load(&cpu->thread_known);
+    if (known)
+        t = __atomic_load_n(&cpu->thread, __ATOMIC_SEQ_CST);
+    vcpu_kick_thread(cpu, known ? &t : NULL);
 }
