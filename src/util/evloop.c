@@ -9,6 +9,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "util/file.h"
 #include "util/time.h"
 
 struct evloop_sub {
@@ -69,12 +70,8 @@ void evloop_destroy(struct evloop *l)
     free(l->heap);
     l->heap = NULL;
     l->nheap = l->heap_cap = 0;
-    if (l->epfd >= 0)
-        close(l->epfd);
-    if (l->quit_fd >= 0)
-        close(l->quit_fd);
-    if (l->timer_fd >= 0)
-        close(l->timer_fd);
+    int fds[] = {l->epfd, l->quit_fd, l->timer_fd};
+    close_fds(fds, sizeof fds / sizeof fds[0]);
     l->epfd = l->quit_fd = l->timer_fd = -1;
 }
 
