@@ -36,8 +36,14 @@ static void on_stdin(void *ctx, int fd, uint32_t events)
     struct fv_io *io = ctx;
     struct fv_console *con = &io->m->console;
     fv_console_read_input(con);
-    if (con->in_done)
+    if (con->in_done) {
         evloop_remove(&io->loop, fd);
+    } else if (con->in_len == sizeof con->in) {
+        /* Full until the guest drains its FIFO: a readable stdin would only
+         * wake the loop again and again. after_wake() unmutes it. */
+        evloop_modify(&io->loop, fd, 0);
+        io->in_muted = true;
+    }
 }
 
 static void on_extra(void *ctx, int fd, uint32_t events)
@@ -68,6 +74,9 @@ static void after_wake(void *ctx)
     if (unpolled)
         fv_console_read_input(con);
     fv_console_flush_input(con);
+    bool room = con->in_len < sizeof con->in;
+    if (io->in_muted && room && evloop_modify(&io->loop, con->in_fd, EPOLLIN) == 0)
+        io->in_muted = false;
     if ((con->in_len || unpolled) && !io->retry.armed)
         evloop_timer_after(&io->loop, &io->retry, RETRY_NS);
 }

@@ -29,7 +29,7 @@ struct fv_io {
     struct evloop loop;
     bool loop_ready;
     int sig_fd;
-    bool in_pollable;
+    bool in_pollable, in_muted;
     struct evloop_timer deadline, retry;
     const struct fv_watch *extra;
     struct fv_io_queue queues[FV_MAX_VIRTIO * VIRTIO_MMIO_MAX_QUEUES];

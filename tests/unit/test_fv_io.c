@@ -136,6 +136,35 @@ static void stdin_waits_for_room(void **state)
 
 static bool input_ended(void) { return __atomic_load_n(&m.console.in_done, __ATOMIC_ACQUIRE); }
 
+static bool stdin_muted(void) { return __atomic_load_n(&io.in_muted, __ATOMIC_ACQUIRE); }
+
+/* More than the console buffers: stdin is muted while the buffer is full
+ * (no busy loop), and read again once the device takes input. */
+static void full_input_mutes_stdin_until_there_is_room(void **state)
+{
+    (void)state;
+    static char sent[6000];
+    for (size_t i = 0; i < sizeof sent; i++)
+        sent[i] = (char)('A' + i % 26);
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC | O_NONBLOCK), 0);
+    assert_int_equal(write(p[1], sent, sizeof sent), sizeof sent);
+    machine(p[0], 0);
+    atomic_store(&room, 0);
+    start(-1, 0, NULL);
+    wait_until(stdin_muted);
+    atomic_store(&room, sizeof taken);
+    uint64_t guard = monotonic_ns() + GUARD_NS;
+    while (ntaken < sizeof sent && monotonic_ns() < guard)
+        poll(NULL, 0, 1);
+    fv_io_stop(&io);
+    assert_int_equal(ntaken, sizeof sent);
+    assert_memory_equal(taken, sent, sizeof sent);
+    assert_false(io.in_muted);
+    close(p[0]);
+    close(p[1]);
+}
+
 /* A regular file cannot be polled: it is read on the timer. */
 static void unpollable_stdin_is_read_on_a_timer(void **state)
 {
@@ -241,6 +270,7 @@ int main(void)
         cmocka_unit_test_teardown(deadline_ends_the_machine, teardown),
         cmocka_unit_test_teardown(signal_ends_the_machine, teardown),
         cmocka_unit_test_teardown(stdin_waits_for_room, teardown),
+        cmocka_unit_test_teardown(full_input_mutes_stdin_until_there_is_room, teardown),
         cmocka_unit_test_teardown(unpollable_stdin_is_read_on_a_timer, teardown),
         cmocka_unit_test_teardown(extra_watch_runs_on_the_io_thread, teardown),
         cmocka_unit_test_teardown(pause_parks_every_vcpu_and_end_releases_them, teardown),
