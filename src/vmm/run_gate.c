@@ -52,9 +52,14 @@ bool run_gate_enter(struct run_gate *g)
 {
     /* The thread first, then the requests (both sequentially consistent);
      * a controller sets its request, then reads the thread. So either this
-     * entry sees the request, or the controller kicks this thread. */
-    __atomic_store_n(&g->thread, pthread_self(), __ATOMIC_SEQ_CST);
-    atomic_store(&g->thread_known, true);
+     * entry sees the request, or the controller kicks this thread. An
+     * unchanged thread needs no store (and no fence): any read finds it. */
+    pthread_t self = pthread_self();
+    if (!atomic_load_explicit(&g->thread_known, memory_order_relaxed) ||
+        !pthread_equal(__atomic_load_n(&g->thread, __ATOMIC_RELAXED), self)) {
+        __atomic_store_n(&g->thread, self, __ATOMIC_SEQ_CST);
+        atomic_store(&g->thread_known, true);
+    }
     if (atomic_load(&g->requests) == 0 && atomic_load(&g->where) == RUN_GATE_RUNNING)
         return true;
     pthread_mutex_lock(&g->lock);

@@ -57,9 +57,14 @@ void vcpu_destroy(struct vcpu *cpu)
 int vcpu_enter(struct vcpu *cpu)
 {
     /* Every entry: a vCPU may be run by another thread next time, and a
-     * kick must reach the one inside KVM_RUN. */
-    __atomic_store_n(&cpu->thread, pthread_self(), __ATOMIC_SEQ_CST);
-    atomic_store(&cpu->thread_known, 1);
+     * kick must reach the one inside KVM_RUN. Stored (with its fence) only
+     * when it changed: an unchanged thread is found by any read. */
+    pthread_t self = pthread_self();
+    if (!atomic_load_explicit(&cpu->thread_known, memory_order_relaxed) ||
+        !pthread_equal(__atomic_load_n(&cpu->thread, __ATOMIC_RELAXED), self)) {
+        __atomic_store_n(&cpu->thread, self, __ATOMIC_SEQ_CST);
+        atomic_store(&cpu->thread_known, 1);
+    }
     uint64_t t0 = monotonic_ns();
     int rc = ioctl(cpu->fd, KVM_RUN, 0);
     int saved = errno;
