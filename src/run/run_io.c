@@ -117,6 +117,8 @@ static void on_timeout(void *ctx) { request_stop(ctx, SOLO_STOP_TIMEOUT); }
 
 /* ---- the console loop ------------------------------------------------------------ */
 
+/* The one callback that may wait (for a slow stdout reader, see
+ * run_io_stdout_sink): why signals and the deadline have a loop of their own. */
 static void on_doorbell(void *ctx, int fd, uint32_t events)
 {
     (void)events;
