@@ -84,7 +84,11 @@ static int run_domain(struct pv_domain *d, const struct run_options *o, int sig_
                       struct pv_control *rc)
 {
     struct solo_control ctl;
-    solo_control_init(&ctl);
+    int rc_init = solo_control_init(&ctl, d);
+    if (rc_init < 0) {
+        mica_error("guest %s: cannot set up its run gate: %s", d->name, strerror(-rc_init));
+        return MICA_STATUS_ERROR;
+    }
     rc->dom = d;
     rc->ctl = &ctl;
     struct run_io io;

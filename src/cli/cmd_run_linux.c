@@ -13,6 +13,7 @@
 #include "fv/fv_machine.h"
 #include "cli/run_fv_options.h"
 #include "util/log.h"
+#include "util/time.h"
 
 static void print_stats(const struct fv_machine *m, unsigned boots)
 {
@@ -93,7 +94,7 @@ int cmd_run_linux(int argc, char **argv)
     }
     int sig_fd = run_io_block_signals();
     vcpu_kick_signal_init();
-    uint64_t deadline = o.timeout_ns ? fv_now_ns() + o.timeout_ns : 0;
+    uint64_t deadline = o.timeout_ns ? monotonic_ns() + o.timeout_ns : 0;
     if (!o.control) /* with --control the terminal is not ours */
         terminal_make_raw(STDIN_FILENO);
     unsigned boots = 0;

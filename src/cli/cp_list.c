@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/time.h"
+
 static long long field_int(json_t *obj, const char *key)
 {
     return (long long)json_integer_value(json_object_get(obj, key));
@@ -142,12 +144,7 @@ int cmd_info(int argc, char **argv)
 
 /* ---- top ------------------------------------------------------------------ */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double now_s(void) { return (double)monotonic_ns() / 1e9; }
 
 /* CPU% since the previous frame: previous cpu_ns per VM id is kept in `prev`. */
 static double cpu_percent(json_t *prev, json_t *vm, double elapsed)

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/time.h"
+
 struct registry {
     sqlite3 *db;
     char *path;
@@ -71,12 +73,7 @@ int vm_kind_parse(const char *name)
     return -1;
 }
 
-int64_t cp_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
+int64_t cp_now_ns(void) { return (int64_t)wall_ns(); }
 
 /* Turns an SQLite failure into a client-facing error; a full disk is its own
  * status (507) because the operator, not the client, must act. */

@@ -1,110 +1,128 @@
 #include "fv/fv_io.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fv/fv_machine.h"
 #include "util/log.h"
 
-#define RETRY_MS 10 /* console input waiting for room in the UART's FIFO */
+#define RETRY_NS 10000000ull /* console input waiting for room in the UART's FIFO */
 
-/* epoll tags: which source is ready. Queue notifications carry the device
- * and queue in the low bits. */
-enum { TAG_QUIT = 1, TAG_SIGNAL, TAG_STDIN, TAG_EXTRA, TAG_QUEUE = 0x100 };
-
-uint64_t fv_now_ns(void)
+static void on_queue(void *ctx, int fd, uint32_t events)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int watch(struct fv_io *io, int fd, uint64_t tag)
-{
-    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
-    return epoll_ctl(io->epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static void serve_queue(struct fv_io *io, uint64_t tag)
-{
-    unsigned d = (unsigned)(tag - TAG_QUEUE) >> 4, q = (unsigned)(tag - TAG_QUEUE) & 0xf;
-    struct virtio_mmio_dev *dev = &io->m->virtio.dev[d];
+    (void)events;
+    struct fv_io_queue *q = ctx;
     uint64_t v;
-    if (read(dev->q[q].notify_fd, &v, sizeof v) == sizeof v)
-        virtio_mmio_process(dev, q);
+    if (read(fd, &v, sizeof v) == sizeof v)
+        virtio_mmio_process(q->dev, q->q);
 }
 
-static void on_signal(struct fv_io *io)
+static void on_signal(void *ctx, int fd, uint32_t events)
 {
+    (void)events;
+    struct fv_io *io = ctx;
     struct signalfd_siginfo si;
-    if (read(io->sig_fd, &si, sizeof si) == sizeof si)
+    if (read(fd, &si, sizeof si) == sizeof si)
         fv_machine_end(io->m, FV_END_INTERRUPTED, NULL);
 }
 
-static void on_ready(struct fv_io *io, uint64_t tag)
+static void on_stdin(void *ctx, int fd, uint32_t events)
 {
+    (void)events;
+    struct fv_io *io = ctx;
     struct fv_console *con = &io->m->console;
-    if (tag >= TAG_QUEUE)
-        serve_queue(io, tag);
-    else if (tag == TAG_SIGNAL)
-        on_signal(io);
-    else if (tag == TAG_EXTRA)
-        io->extra->on_ready(io->extra->ctx);
-    else if (tag == TAG_STDIN) {
-        fv_console_read_input(con);
-        if (con->in_done)
-            epoll_ctl(io->epfd, EPOLL_CTL_DEL, con->in_fd, NULL);
+    fv_console_read_input(con);
+    if (con->in_done) {
+        evloop_remove(&io->loop, fd);
+    } else if (con->in_len == sizeof con->in) {
+        /* Full until the guest drains its FIFO: a readable stdin would only
+         * wake the loop again and again. after_wake() unmutes it. */
+        evloop_modify(&io->loop, fd, 0);
+        io->in_muted = true;
     }
 }
 
-static int next_timeout_ms(struct fv_io *io)
+static void on_extra(void *ctx, int fd, uint32_t events)
 {
+    (void)fd, (void)events;
+    struct fv_io *io = ctx;
+    io->extra->on_ready(io->extra->ctx);
+}
+
+static void on_deadline(void *ctx)
+{
+    struct fv_io *io = ctx;
+    fv_machine_end(io->m, FV_END_TIMEOUT, NULL);
+}
+
+static void on_retry(void *ctx)
+{
+    (void)ctx; /* only a wake-up: after_wake() retries */
+}
+
+/* After every wake-up: input that is not pollable is read on a timer, and
+ * buffered input offered again until the device takes it. */
+static void after_wake(void *ctx)
+{
+    struct fv_io *io = ctx;
     struct fv_console *con = &io->m->console;
-    int ms = -1;
-    if (con->in_len || (!io->in_pollable && !con->in_done))
-        ms = RETRY_MS;
-    if (io->deadline_ns) {
-        uint64_t now = fv_now_ns();
-        uint64_t left = io->deadline_ns > now ? (io->deadline_ns - now + 999999) / 1000000 : 0;
-        if (ms < 0 || left < (uint64_t)ms)
-            ms = (int)(left > 60000 ? 60000 : left);
-    }
-    return ms;
+    bool unpolled = !io->in_pollable && !con->in_done;
+    if (unpolled)
+        fv_console_read_input(con);
+    fv_console_flush_input(con);
+    bool room = con->in_len < sizeof con->in;
+    if (io->in_muted && room && evloop_modify(&io->loop, con->in_fd, EPOLLIN) == 0)
+        io->in_muted = false;
+    if ((con->in_len || unpolled) && !io->retry.armed)
+        evloop_timer_after(&io->loop, &io->retry, RETRY_NS);
 }
 
 static void *io_main(void *arg)
 {
     struct fv_io *io = arg;
-    struct fv_console *con = &io->m->console;
-    for (;;) {
-        struct epoll_event ev[16];
-        int n = epoll_wait(io->epfd, ev, 16, next_timeout_ms(io));
-        for (int i = 0; i < n; i++) {
-            if (ev[i].data.u64 == TAG_QUIT)
-                return NULL;
-            on_ready(io, ev[i].data.u64);
-        }
-        if (!io->in_pollable && !con->in_done)
-            fv_console_read_input(con);
-        fv_console_flush_input(con);
-        if (io->deadline_ns && fv_now_ns() >= io->deadline_ns)
-            fv_machine_end(io->m, FV_END_TIMEOUT, NULL);
+    if (evloop_run(&io->loop) < 0) {
+        char report[256];
+        snprintf(report, sizeof report, "I/O thread: %s\n", evloop_error(&io->loop));
+        fv_machine_end(io->m, FV_END_CRASHED, report);
     }
+    return NULL;
 }
 
 static int watch_queues(struct fv_io *io)
 {
     struct fv_virtio *v = &io->m->virtio;
+    unsigned n = 0;
     for (unsigned d = 0; d < v->n; d++)
-        for (unsigned q = 0; q < v->dev[d].ops->num_queues; q++)
-            if (watch(io, v->dev[d].q[q].notify_fd, TAG_QUEUE + (d << 4 | q)) < 0)
-                return -1;
+        for (unsigned q = 0; q < v->dev[d].ops->num_queues; q++) {
+            struct fv_io_queue *s = &io->queues[n++];
+            *s = (struct fv_io_queue){.dev = &v->dev[d], .q = q};
+            int rc = evloop_add(&io->loop, v->dev[d].q[q].notify_fd, EPOLLIN, on_queue, s);
+            if (rc < 0)
+                return rc;
+        }
     return 0;
+}
+
+static int subscribe(struct fv_io *io, uint64_t deadline_ns)
+{
+    struct evloop *l = &io->loop;
+    int rc = 0;
+    if (io->sig_fd >= 0)
+        rc = evloop_add(l, io->sig_fd, EPOLLIN, on_signal, io);
+    if (rc == 0)
+        rc = watch_queues(io);
+    if (rc == 0 && io->extra)
+        rc = evloop_add(l, io->extra->fd, EPOLLIN, on_extra, io);
+    evloop_timer_init(&io->deadline, on_deadline, io);
+    evloop_timer_init(&io->retry, on_retry, io);
+    if (rc == 0 && deadline_ns)
+        rc = evloop_timer_at(l, &io->deadline, deadline_ns);
+    evloop_set_after_wake(l, after_wake, io);
+    return rc;
 }
 
 int fv_io_start(struct fv_io *io, struct fv_machine *m, int sig_fd, uint64_t deadline_ns,
@@ -114,15 +132,18 @@ int fv_io_start(struct fv_io *io, struct fv_machine *m, int sig_fd, uint64_t dea
     io->m = m;
     io->extra = extra && extra->fd >= 0 ? extra : NULL;
     io->sig_fd = sig_fd;
-    io->deadline_ns = deadline_ns;
-    io->epfd = epoll_create1(EPOLL_CLOEXEC);
-    io->quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (io->epfd < 0 || io->quit_fd < 0 || watch(io, io->quit_fd, TAG_QUIT) < 0 ||
-        (sig_fd >= 0 && watch(io, sig_fd, TAG_SIGNAL) < 0) || watch_queues(io) < 0 ||
-        (io->extra && watch(io, io->extra->fd, TAG_EXTRA) < 0))
-        return errmsg(err, errlen, -1, "I/O thread setup: %s", strerror(errno));
+    int rc = evloop_init(&io->loop);
+    io->loop_ready = true; /* safe to destroy even when init failed */
+    if (rc == 0)
+        rc = subscribe(io, deadline_ns);
+    if (rc < 0)
+        return errmsg(err, errlen, -1, "I/O thread setup: %s", evloop_error(&io->loop));
     /* Regular files and /dev/null cannot be polled: read them on a timer. */
-    io->in_pollable = m->console.in_fd >= 0 && watch(io, m->console.in_fd, TAG_STDIN) == 0;
+    int in = m->console.in_fd;
+    io->in_pollable = in >= 0 && evloop_add(&io->loop, in, EPOLLIN, on_stdin, io) == 0;
+    /* A first wake-up at once: after_wake() reads what cannot be polled. */
+    if (evloop_timer_after(&io->loop, &io->retry, 0) < 0)
+        return errmsg(err, errlen, -1, "I/O thread setup: %s", evloop_error(&io->loop));
     if (pthread_create(&io->thread, NULL, io_main, io) != 0)
         return errmsg(err, errlen, -1, "cannot start the I/O thread");
     io->started = true;
@@ -132,13 +153,10 @@ int fv_io_start(struct fv_io *io, struct fv_machine *m, int sig_fd, uint64_t dea
 void fv_io_stop(struct fv_io *io)
 {
     if (io->started) {
-        uint64_t one = 1;
-        (void)!write(io->quit_fd, &one, sizeof one);
+        evloop_quit(&io->loop);
         pthread_join(io->thread, NULL);
     }
-    if (io->epfd >= 0)
-        close(io->epfd);
-    if (io->quit_fd >= 0)
-        close(io->quit_fd);
-    io->started = false;
+    if (io->loop_ready)
+        evloop_destroy(&io->loop);
+    io->loop_ready = io->started = false;
 }

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "boot/cpuid_template.h"
@@ -15,6 +14,7 @@
 #include "fv/fv_io.h"
 #include "fv/fv_vcpu.h"
 #include "util/log.h"
+#include "util/time.h"
 
 /* Where VMX wants its TSS and identity-map pages: just under the BIOS area,
  * out of the way of RAM (<= 3 GiB) and of the IOAPIC/LAPIC windows. */
@@ -28,11 +28,10 @@ void fv_machine_set_irq(void *ctx, unsigned irq, int level)
     ioctl(m->vm.fd, KVM_IRQ_LINE, &l);
 }
 
-static void kick_all(struct fv_machine *m)
+/* vCPU i's gate; NULL until the vCPUs exist. */
+static struct run_gate *gate(struct fv_machine *m, unsigned i)
 {
-    for (unsigned i = 0; i < m->ncpus; i++)
-        if (m->vcpus && m->vcpus[i].cpu.run)
-            vcpu_kick(&m->vcpus[i].cpu);
+    return m->vcpus && m->vcpus[i].gate_ready ? &m->vcpus[i].gate : NULL;
 }
 
 void fv_machine_end(struct fv_machine *m, enum fv_end why, const char *report)
@@ -40,75 +39,43 @@ void fv_machine_end(struct fv_machine *m, enum fv_end why, const char *report)
     int expected = FV_RUNNING;
     if (atomic_compare_exchange_strong(&m->end, &expected, (int)why) && report)
         snprintf(m->report, sizeof m->report, "%s", report);
-    kick_all(m);
-    pthread_mutex_lock(&m->pause_lock); /* parked vCPUs wake up to end */
-    pthread_cond_broadcast(&m->pause_cond);
-    pthread_mutex_unlock(&m->pause_lock);
-}
-
-static struct timespec deadline_in(int ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
-int fv_machine_pause(struct fv_machine *m, int timeout_ms)
-{
-    atomic_store(&m->pause_req, true);
-    kick_all(m); /* out of KVM_RUN, halted or not */
-    struct timespec until = deadline_in(timeout_ms);
-    pthread_mutex_lock(&m->pause_lock);
-    int rc = 0;
-    while (m->parked < m->running && atomic_load(&m->end) == FV_RUNNING && rc == 0)
-        rc = pthread_cond_timedwait(&m->pause_cond, &m->pause_lock, &until);
-    bool ended = atomic_load(&m->end) != FV_RUNNING, parked = m->parked == m->running;
-    pthread_mutex_unlock(&m->pause_lock);
-    if (parked && !ended)
-        return 0;
-    fv_machine_resume(m); /* not paused after all: state and answer agree */
-    return ended ? -ESRCH : -ETIMEDOUT;
+    /* Every vCPU out of the guest, parked ones released to end. */
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (gate(m, i))
+            run_gate_stop(gate(m, i), (int)why);
 }
 
 int fv_machine_resume(struct fv_machine *m)
 {
     if (atomic_load(&m->end) != FV_RUNNING)
         return -ESRCH;
-    pthread_mutex_lock(&m->pause_lock);
-    atomic_store(&m->pause_req, false);
-    pthread_cond_broadcast(&m->pause_cond);
-    pthread_mutex_unlock(&m->pause_lock);
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (gate(m, i))
+            run_gate_resume(gate(m, i));
     return 0;
+}
+
+/* Asks every vCPU at once, then waits for each until one deadline. */
+int fv_machine_pause(struct fv_machine *m, int timeout_ms)
+{
+    struct timespec until = monotonic_timespec_in(timeout_ms);
+    for (unsigned i = 0; i < m->ncpus; i++)
+        if (gate(m, i))
+            run_gate_request_pause(gate(m, i)); /* out of KVM_RUN, halted or not */
+    int rc = 0;
+    for (unsigned i = 0; i < m->ncpus && rc == 0; i++)
+        if (gate(m, i))
+            rc = run_gate_wait_paused(gate(m, i), &until);
+    bool ended = atomic_load(&m->end) != FV_RUNNING;
+    if (rc == 0 && !ended)
+        return 0;
+    fv_machine_resume(m); /* not paused after all: state and answer agree */
+    return ended ? -ESRCH : rc;
 }
 
 bool fv_machine_paused(struct fv_machine *m)
 {
-    return atomic_load(&m->pause_req);
-}
-
-void fv_machine_park(struct fv_machine *m)
-{
-    pthread_mutex_lock(&m->pause_lock);
-    m->parked++;
-    pthread_cond_broadcast(&m->pause_cond);
-    while (atomic_load(&m->pause_req) && atomic_load(&m->end) == FV_RUNNING)
-        pthread_cond_wait(&m->pause_cond, &m->pause_lock);
-    m->parked--;
-    pthread_mutex_unlock(&m->pause_lock);
-}
-
-void fv_machine_vcpu_left(struct fv_machine *m)
-{
-    pthread_mutex_lock(&m->pause_lock);
-    m->running--;
-    pthread_cond_broadcast(&m->pause_cond); /* a pause waits for one fewer */
-    pthread_mutex_unlock(&m->pause_lock);
+    return gate(m, 0) && run_gate_pause_requested(gate(m, 0));
 }
 
 uint64_t fv_machine_run_ns(const struct fv_machine *m)
@@ -159,12 +126,6 @@ static void init_locks(struct fv_machine *m)
     pthread_mutex_init(&m->uart_lock, NULL);
     pthread_mutex_init(&m->rtc_lock, NULL);
     pthread_mutex_init(&m->kbd_lock, NULL);
-    pthread_mutex_init(&m->pause_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&m->pause_cond, &ca);
-    pthread_condattr_destroy(&ca);
 }
 
 static void create_devices(struct fv_machine *m, int in_fd, int out_fd)
@@ -307,8 +268,6 @@ void fv_machine_destroy(struct fv_machine *m)
     pthread_mutex_destroy(&m->uart_lock);
     pthread_mutex_destroy(&m->rtc_lock);
     pthread_mutex_destroy(&m->kbd_lock);
-    pthread_mutex_destroy(&m->pause_lock);
-    pthread_cond_destroy(&m->pause_cond);
     fv_console_destroy(&m->console);
 }
 
@@ -320,15 +279,9 @@ enum fv_end fv_machine_run(struct fv_machine *m, uint64_t deadline_ns, int sig_f
     if (fv_io_start(&io, m, sig_fd, deadline_ns, extra, err, sizeof err) < 0) {
         fv_machine_end(m, FV_END_CRASHED, err);
     } else {
-        for (unsigned i = 0; i < m->ncpus; i++) {
-            pthread_mutex_lock(&m->pause_lock); /* counted before it can park */
-            m->running++;
-            pthread_mutex_unlock(&m->pause_lock);
-            if (fv_vcpu_start(&m->vcpus[i]) < 0) {
-                fv_machine_vcpu_left(m);
+        for (unsigned i = 0; i < m->ncpus; i++)
+            if (fv_vcpu_start(&m->vcpus[i]) < 0)
                 fv_machine_end(m, FV_END_CRASHED, "cannot start a vCPU thread\n");
-            }
-        }
     }
     for (unsigned i = 0; i < m->ncpus; i++)
         fv_vcpu_join(&m->vcpus[i]);

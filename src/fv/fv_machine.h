@@ -21,6 +21,7 @@
 #include "hw/i8042.h"
 #include "hw/uart8250.h"
 #include "vmm/guest_mem.h"
+#include "vmm/run_gate.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -46,6 +47,8 @@ struct fv_vcpu {
     struct fv_machine *m;
     unsigned index;
     struct vcpu cpu;
+    struct run_gate gate; /* pause, park and the machine's end reach the thread here */
+    bool gate_ready;
     pthread_t thread;
     bool started;
 };
@@ -64,12 +67,6 @@ struct fv_machine {
     struct fv_virtio virtio;
     struct fv_console console;
     struct fv_stats stats;
-    /* Pause: vCPU threads park on the condition, using no CPU, while
-     * pause_req is set. `running` counts vCPU threads still in their loop. */
-    pthread_mutex_t pause_lock;
-    pthread_cond_t pause_cond;
-    atomic_bool pause_req;
-    unsigned parked, running;
     atomic_int end;          /* enum fv_end: the first reason wins */
     char report[2048];       /* for FV_END_CRASHED */
 };
@@ -94,10 +91,6 @@ enum fv_end fv_machine_run(struct fv_machine *m, uint64_t deadline_ns, int sig_f
 int fv_machine_pause(struct fv_machine *m, int timeout_ms);
 int fv_machine_resume(struct fv_machine *m);
 bool fv_machine_paused(struct fv_machine *m);
-/* For vCPU threads: park while a pause is requested. */
-void fv_machine_park(struct fv_machine *m);
-/* For vCPU threads: leaving the run loop (a pause no longer waits for it). */
-void fv_machine_vcpu_left(struct fv_machine *m);
 /* Guest time, summed over the vCPUs (relaxed reads). */
 uint64_t fv_machine_run_ns(const struct fv_machine *m);
 

@@ -61,10 +61,17 @@ static int wire_lapic(struct fv_vcpu *v, char *err, size_t errlen)
     return 0;
 }
 
+/* The gate's kick: a signal to the thread in KVM_RUN, and immediate_exit. */
+static void kick(void *ctx, const pthread_t *thread) { vcpu_kick_thread(ctx, thread); }
+
 int fv_vcpu_create(struct fv_machine *m, struct fv_vcpu *v, unsigned index, char *err, size_t errlen)
 {
     v->m = m;
     v->index = index;
+    int rc = run_gate_init(&v->gate, kick, &v->cpu);
+    if (rc != 0)
+        return errmsg(err, errlen, -1, "vCPU %u: run gate: %s", index, strerror(rc));
+    v->gate_ready = true;
     if (vcpu_create(&v->cpu, &m->vm, (int)index, err, errlen) < 0)
         return -1;
     if (set_cpuid(m, v, err, errlen) < 0 || wire_lapic(v, err, errlen) < 0)
@@ -76,6 +83,9 @@ void fv_vcpu_destroy(struct fv_vcpu *v)
 {
     if (v->cpu.run) /* created: vcpu_create leaves nothing behind on failure */
         vcpu_destroy(&v->cpu);
+    if (v->gate_ready)
+        run_gate_destroy(&v->gate);
+    v->gate_ready = false;
 }
 
 static void on_io(struct fv_machine *m, struct kvm_run *run)
@@ -155,11 +165,7 @@ static void *vcpu_main(void *arg)
 {
     struct fv_vcpu *v = arg;
     struct fv_machine *m = v->m;
-    while (atomic_load(&m->end) == FV_RUNNING) {
-        if (atomic_load(&m->pause_req)) {
-            fv_machine_park(m);
-            continue;
-        }
+    while (run_gate_enter(&v->gate)) {
         int rc = vcpu_enter(&v->cpu);
         atomic_fetch_add(&m->stats.exits, 1);
         if (rc == -EINTR || rc == -EAGAIN) {
@@ -172,7 +178,7 @@ static void *vcpu_main(void *arg)
         }
         handle_exit(v);
     }
-    fv_machine_vcpu_left(m);
+    run_gate_leave(&v->gate);
     return NULL;
 }
 

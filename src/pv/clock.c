@@ -3,21 +3,12 @@
 #include <cpuid.h>
 #include <linux/kvm.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <x86intrin.h>
 
 #include "pv/domain.h"
+#include "util/time.h"
 
 #define MSR_IA32_TSC 0x10
-
-static uint64_t clock_ns(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t pv_now_ns(void) { return clock_ns(CLOCK_MONOTONIC); }
 
 void pv_clock_scale(uint64_t tsc_khz, uint32_t *mul, int32_t *shift)
 {
@@ -80,8 +71,8 @@ void pv_clock_publish(struct pv_domain *d)
     uint32_t v = s->time_version;
     __atomic_store_n(&s->time_version, v | 1, __ATOMIC_SEQ_CST); /* odd: updating */
     s->tsc_stamp = __rdtsc() + d->tsc_offset;
-    s->monotonic_ns = clock_ns(CLOCK_MONOTONIC);
-    s->wall_ns = clock_ns(CLOCK_REALTIME);
+    s->monotonic_ns = monotonic_ns();
+    s->wall_ns = wall_ns();
     s->run_ns = d->cpu.run_ns;
     s->time_flags = d->tsc_khz ? MICA_TIME_TSC : 0;
     __atomic_store_n(&s->time_version, (v | 1) + 1, __ATOMIC_SEQ_CST);

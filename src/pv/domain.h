@@ -79,7 +79,4 @@ bool pv_domain_event_ready(const struct pv_domain *d);
 /* From any thread: takes the vCPU back (pv_domain_run returns PREEMPTED). */
 void pv_domain_kick(struct pv_domain *d);
 
-/* Host CLOCK_MONOTONIC in ns, the clock of deadlines. */
-uint64_t pv_now_ns(void);
-
 #endif

@@ -11,6 +11,7 @@
 #include "pv/domain.h"
 #include "pv/exits.h"
 #include "pv/guest_copy.h"
+#include "util/time.h"
 
 #define CONSOLE_WRITE_MAX 65536u
 #define CONSOLE_READ_MAX 4096u
@@ -60,7 +61,7 @@ static enum pv_outcome hc_block(struct pv_domain *d, struct kvm_regs *r, struct 
     d->wait_ports = r->rsi ? r->rsi : ~0ull;
     if (pv_domain_event_ready(d))
         return PV_RESUME;
-    if (r->rdi && r->rdi <= pv_now_ns()) {
+    if (r->rdi && r->rdi <= monotonic_ns()) {
         pv_domain_raise_event(d, MICA_EVT_TIMER);
         return PV_RESUME;
     }

@@ -32,8 +32,9 @@ static int pv_ctl_stats(void *ctx, struct vm_control_stats *out)
     out->hypercalls = __atomic_load_n(&d->stats.hypercalls, __ATOMIC_RELAXED);
     out->mem_bytes = d->ram.size;
     out->vcpus = 1;
-    out->blocked = atomic_load(&rc->ctl->blocked);
-    out->paused = atomic_load(&rc->ctl->parked) || atomic_load(&rc->ctl->pause);
+    const struct run_gate *g = &rc->ctl->gate;
+    out->blocked = run_gate_where(g) == RUN_GATE_BLOCKED;
+    out->paused = run_gate_pause_requested(g) || run_gate_where(g) == RUN_GATE_PARKED;
     return 0;
 }
 

@@ -4,21 +4,18 @@
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <stdatomic.h>
-#include <time.h>
+#include <stdio.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "ctl/vm_control.h"
 #include "pv/clock.h"
-#include "util/file.h"
 #include "util/log.h"
 #include "util/signals.h"
 
-#define RETRY_MS 10 /* input waiting for room in the guest's ring */
+#define RETRY_NS 10000000ull /* input waiting for room in the guest's ring */
 
 #define STOP_CHECK_MS 100
 #define WRITE_CHUNK 4096 /* after POLLOUT a pipe takes this much without blocking */
@@ -61,7 +58,7 @@ static void end_input(struct run_io *io)
 {
     io->in_done = true;
     if (io->in_pollable)
-        epoll_ctl(io->epfd, EPOLL_CTL_DEL, io->in_fd, NULL);
+        evloop_remove(&io->console, io->in_fd);
     pv_console_end_input(&io->dom->console);
     pv_domain_raise_event(io->dom, MICA_EVT_CONSOLE);
 }
@@ -71,14 +68,13 @@ static size_t input_room(struct run_io *io)
     return sizeof io->dom->console.pending - pv_console_pending_input(&io->dom->console);
 }
 
-/* While the guest does not read, stdin stays readable: stop watching it (or
- * epoll would spin) until there is room again. */
+/* While the guest does not read, stdin stays readable: mute it (or the
+ * loop would spin) until there is room again. */
 static void pause_input(struct run_io *io, bool pause)
 {
     if (!io->in_pollable || io->in_done || io->in_paused == pause)
         return;
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = io->in_fd};
-    epoll_ctl(io->epfd, pause ? EPOLL_CTL_DEL : EPOLL_CTL_ADD, io->in_fd, &ev);
+    evloop_modify(&io->console, io->in_fd, pause ? 0 : EPOLLIN);
     io->in_paused = pause;
 }
 
@@ -101,92 +97,120 @@ static void read_input(struct run_io *io)
     deliver_input(io);
 }
 
-static int next_timeout_ms(struct run_io *io)
-{
-    bool waiting = pv_console_pending_input(&io->dom->console) || (!io->in_pollable && !io->in_done);
-    return waiting ? RETRY_MS : -1;
-}
-
 static void request_stop(struct run_io *io, enum solo_stop_request why)
 {
     atomic_store(&stdout_abandoned, true); /* nobody must wait for a reader now */
     solo_request_stop(io->dom, io->ctl, why);
 }
 
-/* The stopper thread: signals and the --timeout deadline. */
+/* ---- the stopper loop: signals and the --timeout deadline --------------------- */
+
+static void on_signal(void *ctx, int fd, uint32_t events)
+{
+    (void)events;
+    struct signalfd_siginfo si;
+    if (read(fd, &si, sizeof si) == sizeof si)
+        request_stop(ctx, SOLO_STOP_INTERRUPT);
+}
+
+static void on_timeout(void *ctx) { request_stop(ctx, SOLO_STOP_TIMEOUT); }
+
+/* ---- the console loop ------------------------------------------------------------ */
+
+/* The one callback that may wait (for a slow stdout reader, see
+ * run_io_stdout_sink): why signals and the deadline have a loop of their own. */
+static void on_doorbell(void *ctx, int fd, uint32_t events)
+{
+    (void)events;
+    struct run_io *io = ctx;
+    uint64_t v;
+    (void)!read(fd, &v, sizeof v);
+    pv_console_drain(&io->dom->console);
+}
+
+static void on_stdin(void *ctx, int fd, uint32_t events)
+{
+    (void)fd, (void)events;
+    read_input(ctx);
+}
+
+static void on_control(void *ctx, int fd, uint32_t events)
+{
+    (void)fd, (void)events;
+    struct run_io *io = ctx;
+    vm_control_on_readable(io->control);
+}
+
+static void on_retry(void *ctx)
+{
+    (void)ctx; /* only a wake-up: after_wake() retries */
+}
+
+/* After every wake-up: input that cannot be polled is read on a timer, and
+ * pending input offered to the guest until its ring takes it. */
+static void after_wake(void *ctx)
+{
+    struct run_io *io = ctx;
+    bool unpolled = !io->in_pollable && !io->in_done;
+    if (unpolled)
+        read_input(io);
+    deliver_input(io);
+    if (io->in_paused && input_room(io))
+        pause_input(io, false);
+    bool waiting = pv_console_pending_input(&io->dom->console) || unpolled;
+    if (waiting && !io->retry.armed)
+        evloop_timer_after(&io->console, &io->retry, RETRY_NS);
+}
+
+/* A loop that cannot wait any more must not leave the guest running deaf. */
+static void run_loop(struct run_io *io, struct evloop *l, const char *what)
+{
+    if (evloop_run(l) < 0) {
+        mica_error("%s: %s", what, evloop_error(l));
+        request_stop(io, SOLO_STOP_INTERRUPT);
+    }
+}
+
+static void *console_main(void *arg)
+{
+    struct run_io *io = arg;
+    run_loop(io, &io->console, "console I/O");
+    return NULL;
+}
+
 static void *stopper_main(void *arg)
 {
     struct run_io *io = arg;
-    struct pollfd p[3] = {{.fd = io->quit_fd, .events = POLLIN},
-                          {.fd = io->sig_fd, .events = POLLIN},
-                          {.fd = io->timer_fd, .events = POLLIN}};
-    for (;;) {
-        if (poll(p, 3, -1) < 0)
-            continue;
-        if (p[0].revents)
-            return NULL;
-        struct signalfd_siginfo si;
-        if (p[1].revents && read(io->sig_fd, &si, sizeof si) == sizeof si)
-            request_stop(io, SOLO_STOP_INTERRUPT);
-        uint64_t ticks;
-        if (p[2].revents && read(io->timer_fd, &ticks, sizeof ticks) == sizeof ticks)
-            request_stop(io, SOLO_STOP_TIMEOUT);
-    }
+    run_loop(io, &io->stopper, "signal thread");
+    return NULL;
 }
 
-static void handle_ready(struct run_io *io, int fd)
+static int subscribe_stopper(struct run_io *io, uint64_t timeout_ns)
 {
-    if (fd == io->dom->doorbell_fd) {
-        uint64_t v;
-        (void)!read(fd, &v, sizeof v);
-        pv_console_drain(&io->dom->console);
-    } else if (fd == io->in_fd) {
-        read_input(io);
-    } else if (io->control && fd == vm_control_fd(io->control)) {
-        vm_control_on_readable(io->control);
-    }
+    int rc = evloop_init(&io->stopper);
+    io->stopper_ready = true;
+    if (rc == 0 && io->sig_fd >= 0)
+        rc = evloop_add(&io->stopper, io->sig_fd, EPOLLIN, on_signal, io);
+    evloop_timer_init(&io->timeout, on_timeout, io);
+    if (rc == 0 && timeout_ns)
+        rc = evloop_timer_after(&io->stopper, &io->timeout, timeout_ns);
+    return rc;
 }
 
-static void *io_main(void *arg)
+static int subscribe_console(struct run_io *io)
 {
-    struct run_io *io = arg;
-    for (;;) {
-        struct epoll_event ev[8];
-        int n = epoll_wait(io->epfd, ev, 8, next_timeout_ms(io));
-        for (int i = 0; i < n; i++) {
-            if (ev[i].data.fd == io->quit_fd)
-                return NULL;
-            handle_ready(io, ev[i].data.fd);
-        }
-        if (!io->in_pollable && !io->in_done)
-            read_input(io);
-        deliver_input(io);
-        if (io->in_paused && input_room(io))
-            pause_input(io, false);
-    }
-}
-
-static int watch(struct run_io *io, int fd)
-{
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
-    return epoll_ctl(io->epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
-static int watch_all(struct run_io *io)
-{
-    if (io->epfd < 0 || io->quit_fd < 0 || io->timer_fd < 0 || watch(io, io->quit_fd) < 0 ||
-        watch(io, io->dom->doorbell_fd) < 0)
-        return -1;
-    return io->control ? watch(io, vm_control_fd(io->control)) : 0;
-}
-
-static int arm_timeout(int timer_fd, uint64_t ns)
-{
-    if (!ns)
-        return 0;
-    struct itimerspec t = {.it_value = {.tv_sec = (time_t)(ns / 1000000000ull),
-                                        .tv_nsec = (long)(ns % 1000000000ull)}};
-    return timerfd_settime(timer_fd, 0, &t, NULL);
+    struct evloop *l = &io->console;
+    int rc = evloop_init(l);
+    io->console_ready = true;
+    if (rc == 0)
+        rc = evloop_add(l, io->dom->doorbell_fd, EPOLLIN, on_doorbell, io);
+    if (rc == 0 && io->control)
+        rc = evloop_add(l, vm_control_fd(io->control), EPOLLIN, on_control, io);
+    evloop_timer_init(&io->retry, on_retry, io);
+    if (rc == 0) /* a first wake-up at once: after_wake() reads what cannot be polled */
+        rc = evloop_timer_after(l, &io->retry, 0);
+    evloop_set_after_wake(l, after_wake, io);
+    return rc;
 }
 
 int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ctl,
@@ -198,21 +222,20 @@ int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ct
     io->control = cfg->control;
     io->in_fd = cfg->in_fd;
     io->sig_fd = cfg->sig_fd;
-    io->epfd = epoll_create1(EPOLL_CLOEXEC);
-    io->quit_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    io->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-    if (watch_all(io) < 0 || arm_timeout(io->timer_fd, cfg->timeout_ns) < 0)
-        return errmsg(err, errlen, -1, "console I/O setup: %s", strerror(errno));
-    if (io->in_fd >= 0)
-        io->in_pollable = watch(io, io->in_fd) == 0; /* regular files cannot be polled */
+    if (subscribe_stopper(io, cfg->timeout_ns) < 0)
+        return errmsg(err, errlen, -1, "signal thread setup: %s", evloop_error(&io->stopper));
+    if (subscribe_console(io) < 0)
+        return errmsg(err, errlen, -1, "console I/O setup: %s", evloop_error(&io->console));
+    if (io->in_fd >= 0) /* regular files cannot be polled */
+        io->in_pollable = evloop_add(&io->console, io->in_fd, EPOLLIN, on_stdin, io) == 0;
     else if (io->control)
         io->in_done = true; /* viewers type instead, and input never ends */
     else
         end_input(io);
-    if (pthread_create(&io->stopper, NULL, stopper_main, io) != 0)
+    if (pthread_create(&io->stopper_thread, NULL, stopper_main, io) != 0)
         return errmsg(err, errlen, -1, "cannot start the signal thread");
     io->stopper_started = true;
-    if (pthread_create(&io->thread, NULL, io_main, io) != 0)
+    if (pthread_create(&io->thread, NULL, console_main, io) != 0)
         return errmsg(err, errlen, -1, "cannot start the console thread");
     io->started = true;
     return 0;
@@ -220,13 +243,17 @@ int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ct
 
 void run_io_stop(struct run_io *io)
 {
-    uint64_t one = 1;
-    if (io->quit_fd >= 0) /* both threads see it: nobody reads it */
-        (void)!write(io->quit_fd, &one, sizeof one);
+    if (io->console_ready)
+        evloop_quit(&io->console);
+    if (io->stopper_ready)
+        evloop_quit(&io->stopper);
     if (io->started)
         pthread_join(io->thread, NULL);
     if (io->stopper_started)
-        pthread_join(io->stopper, NULL);
-    int fds[] = {io->epfd, io->quit_fd, io->timer_fd};
-    close_fds(fds, sizeof fds / sizeof fds[0]);
+        pthread_join(io->stopper_thread, NULL);
+    if (io->console_ready)
+        evloop_destroy(&io->console);
+    if (io->stopper_ready)
+        evloop_destroy(&io->stopper);
+    io->console_ready = io->stopper_ready = io->started = io->stopper_started = false;
 }

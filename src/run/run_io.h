@@ -2,9 +2,10 @@
  * What attaches a PV domain to the `mica run` process: the terminal (keys
  * in as console events, output out), signals (Ctrl-C, SIGTERM), the
  * --timeout deadline and the --control channel. Two threads besides the
- * vCPU's: one, driven by epoll, moves console bytes (and may block on a
- * stalled stdout); the other only turns signals and the deadline into stop
- * requests, so those work whatever the first one waits for.
+ * vCPU's, each running an event loop (util/evloop.h): the console loop
+ * moves console bytes (doorbell, stdin, control channel; it may block on a
+ * stalled stdout); the stopper loop only turns signals and the deadline
+ * into stop requests, so those work whatever the first one waits for.
  */
 #ifndef MICA_RUN_RUN_IO_H
 #define MICA_RUN_RUN_IO_H
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "sched/solo.h"
+#include "util/evloop.h"
 
 struct vm_control;
 
@@ -29,10 +31,12 @@ struct run_io {
     struct pv_domain *dom;
     struct solo_control *ctl;
     struct vm_control *control;
-    int in_fd;
+    int in_fd, sig_fd;
     bool in_pollable, in_done, in_paused;
-    int epfd, quit_fd, sig_fd, timer_fd;
-    pthread_t thread, stopper;
+    struct evloop console, stopper;   /* see above */
+    bool console_ready, stopper_ready; /* initialised: to be destroyed */
+    struct evloop_timer retry, timeout;
+    pthread_t thread, stopper_thread;
     bool started, stopper_started;
 };
 

@@ -1,42 +1,32 @@
 #include "sched/solo.h"
 
-#include <errno.h>
 #include <poll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "pv/clock.h"
-
-void solo_control_init(struct solo_control *ctl)
-{
-    atomic_init(&ctl->stop, SOLO_RUN);
-    atomic_init(&ctl->pause, 0);
-    atomic_init(&ctl->parked, 0);
-    atomic_init(&ctl->blocked, 0);
-    atomic_init(&ctl->done, 0);
-    pthread_mutex_init(&ctl->lock, NULL);
-    /* Pausers wait with a monotonic deadline: wall-clock steps must not
-     * stretch or cut it. */
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&ctl->changed, &attr);
-    pthread_condattr_destroy(&attr);
-}
-
-void solo_control_destroy(struct solo_control *ctl)
-{
-    pthread_cond_destroy(&ctl->changed);
-    pthread_mutex_destroy(&ctl->lock);
-}
-
-static bool stopping(struct solo_control *ctl) { return atomic_load(&ctl->stop) != SOLO_RUN; }
+#include "util/time.h"
 
 static void wake(struct pv_domain *d)
 {
     uint64_t one = 1;
     (void)!write(d->wake_fd, &one, sizeof one);
 }
+
+/* The gate's kick: out of KVM_RUN if it runs the guest, out of its sleep
+ * on the wake fd if it is blocked. */
+static void kick(void *ctx, const pthread_t *thread)
+{
+    struct pv_domain *d = ctx;
+    vcpu_kick_thread(&d->cpu, thread);
+    wake(d);
+}
+
+int solo_control_init(struct solo_control *ctl, struct pv_domain *d)
+{
+    return -run_gate_init(&ctl->gate, kick, d);
+}
+
+void solo_control_destroy(struct solo_control *ctl) { run_gate_destroy(&ctl->gate); }
 
 static void sleep_on_wake_fd(struct pv_domain *d, int timeout_ms)
 {
@@ -47,58 +37,27 @@ static void sleep_on_wake_fd(struct pv_domain *d, int timeout_ms)
     }
 }
 
-/* Sets a flag the pausers wait on, and tells them. */
-static void announce(struct solo_control *ctl, atomic_int *flag, int value)
-{
-    pthread_mutex_lock(&ctl->lock);
-    atomic_store(flag, value);
-    pthread_cond_broadcast(&ctl->changed);
-    pthread_mutex_unlock(&ctl->lock);
-}
-
-/* The guest does not run until it is resumed or stopped; the thread sleeps
- * on the wake fd meanwhile (resume and stop both write it), using no CPU. */
-static void park(struct pv_domain *d, struct solo_control *ctl)
-{
-    announce(ctl, &ctl->parked, 1);
-    while (atomic_load(&ctl->pause) && !stopping(ctl))
-        sleep_on_wake_fd(d, -1);
-    announce(ctl, &ctl->parked, 0);
-}
-
-static int ms_until(uint64_t deadline)
-{
-    uint64_t now = pv_now_ns();
-    if (now >= deadline)
-        return 0;
-    uint64_t ms = (deadline - now + 999999) / 1000000;
-    return ms > 60000 ? 60000 : (int)ms;
-}
-
 /* Sleeps until an event reaches the domain, its deadline passes or a stop
- * is requested (every path writes wake_fd). A pause meanwhile parks the
- * vCPU here, so that a resume goes back to waiting, not into the guest. */
+ * is requested (every path writes wake_fd). A pause needs nothing here:
+ * a blocked vCPU does not run the guest, and the gate parks it before it
+ * would, so a resume without an event goes back to waiting. */
 static void wait_blocked(struct pv_domain *d, struct solo_control *ctl, uint64_t deadline)
 {
-    atomic_store(&ctl->blocked, 1);
-    while (!stopping(ctl) && (atomic_load(&ctl->pause) || !pv_domain_event_ready(d))) {
-        if (atomic_load(&ctl->pause)) {
-            park(d, ctl);
-            continue;
-        }
-        if (deadline && ms_until(deadline) == 0) {
+    run_gate_block(&ctl->gate);
+    while (!run_gate_stopping(&ctl->gate) && !pv_domain_event_ready(d)) {
+        if (deadline && monotonic_ns() >= deadline) {
             pv_domain_raise_event(d, MICA_EVT_TIMER);
             break;
         }
-        sleep_on_wake_fd(d, deadline ? ms_until(deadline) : -1);
+        sleep_on_wake_fd(d, deadline ? ms_until(deadline, 60000) : -1);
     }
-    atomic_store(&ctl->blocked, 0);
+    run_gate_unblock(&ctl->gate);
     pv_clock_publish(d);
 }
 
 static enum solo_end stopped(struct solo_control *ctl)
 {
-    switch (atomic_load(&ctl->stop)) {
+    switch (run_gate_stop_reason(&ctl->gate)) {
     case SOLO_STOP_TIMEOUT:
         return SOLO_TIMED_OUT;
     case SOLO_STOP_SHUTDOWN:
@@ -111,12 +70,8 @@ static enum solo_end stopped(struct solo_control *ctl)
 static enum solo_end run_loop(struct pv_domain *d, struct solo_control *ctl)
 {
     for (;;) {
-        if (stopping(ctl))
+        if (!run_gate_enter(&ctl->gate))
             return stopped(ctl);
-        if (atomic_load(&ctl->pause)) {
-            park(d, ctl);
-            continue;
-        }
         uint64_t deadline;
         switch (pv_domain_run(d, &deadline)) {
         case PV_STOP_EXITED:
@@ -136,56 +91,24 @@ static enum solo_end run_loop(struct pv_domain *d, struct solo_control *ctl)
 enum solo_end solo_run(struct pv_domain *d, struct solo_control *ctl)
 {
     enum solo_end end = run_loop(d, ctl);
-    announce(ctl, &ctl->done, 1);
+    run_gate_leave(&ctl->gate);
     return end;
 }
 
 void solo_request_stop(struct pv_domain *d, struct solo_control *ctl, enum solo_stop_request why)
 {
-    int expected = SOLO_RUN;
-    atomic_compare_exchange_strong(&ctl->stop, &expected, (int)why);
-    pv_domain_kick(d);
-    wake(d);
-}
-
-static struct timespec deadline_in(int ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (long)(ms % 1000) * 1000000;
-    if (t.tv_nsec >= 1000000000) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000;
-    }
-    return t;
+    (void)d; /* the gate knows its domain */
+    run_gate_stop(&ctl->gate, (int)why);
 }
 
 int solo_pause(struct pv_domain *d, struct solo_control *ctl, int timeout_ms)
 {
-    atomic_store(&ctl->pause, 1);
-    pv_domain_kick(d); /* out of KVM_RUN if it is running the guest */
-    wake(d);           /* out of its sleep if it is blocked */
-    struct timespec until = deadline_in(timeout_ms);
-    pthread_mutex_lock(&ctl->lock);
-    int rc = 0;
-    while (!atomic_load(&ctl->parked) && !atomic_load(&ctl->done) && rc == 0)
-        rc = pthread_cond_timedwait(&ctl->changed, &ctl->lock, &until);
-    bool parked = atomic_load(&ctl->parked), done = atomic_load(&ctl->done);
-    pthread_mutex_unlock(&ctl->lock);
-    if (parked)
-        return 0;
-    /* Not paused after all: withdraw the request so state and answer agree. */
-    atomic_store(&ctl->pause, 0);
-    wake(d);
-    return done ? -ESRCH : -ETIMEDOUT;
+    (void)d;
+    return run_gate_pause(&ctl->gate, timeout_ms);
 }
 
 int solo_resume(struct pv_domain *d, struct solo_control *ctl)
 {
-    if (atomic_load(&ctl->done))
-        return -ESRCH;
-    atomic_store(&ctl->pause, 0);
-    wake(d);
-    return 0;
+    (void)d;
+    return run_gate_resume(&ctl->gate);
 }

@@ -1,17 +1,15 @@
 /*
  * The simplest dispatcher: one PV domain on the calling thread, from start
  * to its end, honouring stop and pause requests (Ctrl-C, a timeout, the
- * control channel) from other threads. A multi-domain dispatcher uses
- * pv_domain_run() the same way.
+ * control channel) from other threads through the vCPU's run gate
+ * (vmm/run_gate.h). A multi-domain dispatcher uses pv_domain_run() the same
+ * way.
  */
 #ifndef MICA_SCHED_SOLO_H
 #define MICA_SCHED_SOLO_H
 
-#include <pthread.h>
-#include <stdatomic.h>
-#include <stdbool.h>
-
 #include "pv/domain.h"
+#include "vmm/run_gate.h"
 
 enum solo_end {
     SOLO_EXITED,      /* d->exit_code */
@@ -21,7 +19,7 @@ enum solo_end {
     SOLO_SHUT_DOWN,   /* asked to end by its controller */
 };
 
-/* Stop requests: set one, then pv_domain_kick() and wake the domain. */
+/* Why a stop was asked for: the run gate's stop reason. */
 enum solo_stop_request {
     SOLO_RUN = 0,
     SOLO_STOP_TIMEOUT,
@@ -30,26 +28,23 @@ enum solo_stop_request {
 };
 
 struct solo_control {
-    atomic_int stop;    /* enum solo_stop_request */
-    atomic_int pause;   /* requested: the vCPU should park */
-    atomic_int parked;  /* the vCPU is parked (not running the guest) */
-    atomic_int blocked; /* the guest waits for an event */
-    atomic_int done;    /* solo_run() has returned */
-    pthread_mutex_t lock; /* with `changed`: pausers wait for the park */
-    pthread_cond_t changed;
+    struct run_gate gate; /* its kick takes d's vCPU out of the guest and
+                           * out of its event wait (wake_fd) */
 };
 
-void solo_control_init(struct solo_control *ctl);
+/* 0, or a negative errno. */
+int solo_control_init(struct solo_control *ctl, struct pv_domain *d);
 void solo_control_destroy(struct solo_control *ctl);
 
 enum solo_end solo_run(struct pv_domain *d, struct solo_control *ctl);
 
-/* Asks a solo_run() on another thread to stop. */
+/* Asks a solo_run() on another thread to stop; the first reason wins. */
 void solo_request_stop(struct pv_domain *d, struct solo_control *ctl, enum solo_stop_request why);
 
 /* From another thread: parks the vCPU and returns once it no longer runs
- * the guest (0), or -ESRCH when the domain has ended, -ETIMEDOUT when the
- * vCPU did not park within timeout_ms. A parked vCPU sleeps on the wake fd. */
+ * the guest (0; a vCPU blocked waiting for an event already does not, and
+ * parks before it would), or -ESRCH when the domain has ended, -ETIMEDOUT
+ * when the vCPU did not leave the guest within timeout_ms. */
 int solo_pause(struct pv_domain *d, struct solo_control *ctl, int timeout_ms);
 
 /* Lets a parked vCPU run again; 0, or -ESRCH when the domain has ended. */

@@ -2,13 +2,14 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/time.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 
@@ -53,23 +54,21 @@ void vcpu_destroy(struct vcpu *cpu)
     cpu->fd = -1;
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 int vcpu_enter(struct vcpu *cpu)
 {
-    if (!atomic_load(&cpu->thread_known)) {
-        cpu->thread = pthread_self();
+    /* Every entry: a vCPU may be run by another thread next time, and a
+     * kick must reach the one inside KVM_RUN. Stored (with its fence) only
+     * when it changed: an unchanged thread is found by any read. */
+    pthread_t self = pthread_self();
+    if (!atomic_load_explicit(&cpu->thread_known, memory_order_relaxed) ||
+        !pthread_equal(__atomic_load_n(&cpu->thread, __ATOMIC_RELAXED), self)) {
+        __atomic_store_n(&cpu->thread, self, __ATOMIC_SEQ_CST);
         atomic_store(&cpu->thread_known, 1);
     }
-    uint64_t t0 = now_ns();
+    uint64_t t0 = monotonic_ns();
     int rc = ioctl(cpu->fd, KVM_RUN, 0);
     int saved = errno;
-    cpu->run_ns += now_ns() - t0;
+    cpu->run_ns += monotonic_ns() - t0;
     cpu->exits++;
     if (rc < 0) {
         /* A kick is consumed here; the next entry runs the guest again. */
@@ -79,10 +78,21 @@ int vcpu_enter(struct vcpu *cpu)
     return 0;
 }
 
-void vcpu_kick(struct vcpu *cpu)
+void vcpu_kick_thread(struct vcpu *cpu, const pthread_t *thread)
 {
+    if (!cpu->run)
+        return; /* never created: nothing runs it */
     /* immediate_exit covers a kick that lands before KVM_RUN is entered. */
     __atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-    if (atomic_load(&cpu->thread_known))
-        pthread_kill(cpu->thread, VCPU_KICK_SIGNAL);
+    if (thread)
+        pthread_kill(*thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_kick(struct vcpu *cpu)
+{
+    pthread_t t;
+    bool known = atomic_load(&cpu->thread_known);
+    if (known)
+        t = __atomic_load_n(&cpu->thread, __ATOMIC_SEQ_CST);
+    vcpu_kick_thread(cpu, known ? &t : NULL);
 }

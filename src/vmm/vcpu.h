@@ -18,7 +18,7 @@ struct vcpu {
     struct kvm_run *run;
     size_t run_size;
     atomic_bool thread_known;
-    pthread_t thread;   /* the thread inside KVM_RUN, for kicks */
+    pthread_t thread;   /* the thread of the last KVM_RUN, for kicks (atomic accesses) */
     uint64_t run_ns;    /* time spent inside KVM_RUN           */
     uint64_t exits;     /* KVM_RUN returns                      */
 };
@@ -33,6 +33,9 @@ int vcpu_enter(struct vcpu *cpu);
 
 /* From any thread: makes the vCPU leave (or not enter) the guest soon. */
 void vcpu_kick(struct vcpu *cpu);
+/* The same for a caller that knows the thread running the vCPU (a run
+ * gate's, see vmm/run_gate.h); thread NULL: none has entered yet. */
+void vcpu_kick_thread(struct vcpu *cpu, const pthread_t *thread);
 
 /* Installs the no-op handler for the kick signal; once per process. */
 void vcpu_kick_signal_init(void);

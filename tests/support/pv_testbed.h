@@ -54,7 +54,7 @@ static struct pv_domain *testbed_domain(uint64_t mem_mib)
 /* The CPU state as the trampoline leaves it on an exception exit: rip just
  * past the vector's `out`, the error code (if the vector has one) and the
  * iret frame on the CPL0 stack. */
-static void testbed_exception(struct pv_domain *d, struct kvm_regs *r, unsigned vec, uint64_t err,
+static inline void testbed_exception(struct pv_domain *d, struct kvm_regs *r, unsigned vec, uint64_t err,
                               const struct pv_iret_frame *f)
 {
     bool has_err = pv_vector_has_error_code(vec);

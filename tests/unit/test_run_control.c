@@ -98,7 +98,8 @@ static int serve(void **state, const char *guest)
     vcpu_kick_signal_init();
     if (pv_domain_create(&s.d, &cfg, err, sizeof err) < 0)
         return -1;
-    solo_control_init(&s.ctl);
+    if (solo_control_init(&s.ctl, s.d) < 0)
+        return -1;
     s.rc.dom = s.d;
     s.rc.ctl = &s.ctl;
     struct run_io_config io = {.in_fd = -1, .sig_fd = -1,
@@ -220,7 +221,7 @@ static void spin_pause_parks_the_vcpu(void **state)
     struct served *s = served(state);
     sleep_ms(50);
     json_decref(ask(s, "pause"));
-    assert_int_equal(atomic_load(&s->ctl.parked), 1);
+    assert_int_equal(run_gate_where(&s->ctl.gate), RUN_GATE_PARKED);
     json_int_t run = stat_of(s, "run_ns");
     struct timespec c0, c1;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
