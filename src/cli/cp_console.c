@@ -2,7 +2,9 @@
 #include "cli/cp_client.h"
 #include "cli/cp_commands.h"
 
+#include "cp/log_tail.h"
 #include "ctl/vm_control_client.h"
+#include "util/parse.h"
 
 #include <poll.h>
 #include <stdbool.h>
@@ -103,15 +105,16 @@ int cmd_console(int argc, char **argv)
 int cmd_logs(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
-    long tail = 65536;
-    if (argc == 4 && strcmp(argv[2], "--tail") == 0)
-        tail = strtol(argv[3], NULL, 10);
-    else if (argc != 2) {
-        fprintf(stderr, "usage: mica logs NAME [--tail BYTES]\n");
+    uint64_t tail = 65536;
+    bool tail_ok = argc == 4 && strcmp(argv[2], "--tail") == 0 &&
+                   parse_u64(argv[3], 0, LOG_TAIL_MAX_BYTES, &tail) == 0;
+    if (!tail_ok && argc != 2) {
+        fprintf(stderr, "usage: mica logs NAME [--tail BYTES] (BYTES from 0 to %u)\n",
+                LOG_TAIL_MAX_BYTES);
         return 2;
     }
     char suffix[48];
-    snprintf(suffix, sizeof suffix, "/logs?tail=%ld", tail);
+    snprintf(suffix, sizeof suffix, "/logs?tail=%llu", (unsigned long long)tail);
     char *path = cp_vm_path(argv[1], suffix);
     if (!path)
         return 1;

@@ -1,8 +1,9 @@
-/* mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] */
+/* mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N] */
 #include "cli/cp_commands.h"
 
 #include "cp/cp_paths.h"
 #include "cp/daemon.h"
+#include "util/parse.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -25,8 +26,24 @@ static void default_vmm(char *out, size_t size)
         strcpy(slash + 5, "-cp");
 }
 
+#define USAGE                                                                                 \
+    "usage: mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N]\n"
+
+/* Each VM's log is capped at N MiB, plus one rotated file of as much. */
+static int parse_log_max(const char *arg, uint64_t *bytes)
+{
+    uint64_t mib;
+    if (parse_u64(arg, 1, 1024 * 1024, &mib) < 0) {
+        fprintf(stderr, "mica daemon: --log-max-mib must be a whole number from 1 to 1048576\n");
+        return -1;
+    }
+    *bytes = mib << 20;
+    return 0;
+}
+
 int cmd_daemon(int argc, char **argv)
 {
+    uint64_t log_max = 0;
     char socket_path[PATH_MAX], state_dir[PATH_MAX], vmm[PATH_MAX];
     cp_default_socket(socket_path, sizeof socket_path);
     cp_default_state_dir(state_dir, sizeof state_dir);
@@ -37,6 +54,11 @@ int cmd_daemon(int argc, char **argv)
         default_vmm(vmm, sizeof vmm);
     for (int i = 1; i < argc; i++) {
         char *target = NULL;
+        if (strcmp(argv[i], "--log-max-mib") == 0 && i + 1 < argc) {
+            if (parse_log_max(argv[++i], &log_max) < 0)
+                return 2;
+            continue;
+        }
         if (strcmp(argv[i], "--socket") == 0)
             target = socket_path;
         else if (strcmp(argv[i], "--state-dir") == 0)
@@ -44,11 +66,11 @@ int cmd_daemon(int argc, char **argv)
         else if (strcmp(argv[i], "--vmm") == 0)
             target = vmm;
         if (!target || i + 1 >= argc) {
-            fprintf(stderr, "usage: mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE]\n");
+            fputs(USAGE, stderr);
             return 2;
         }
         snprintf(target, PATH_MAX, "%s", argv[++i]);
     }
-    struct daemon_options opt = {socket_path, state_dir, vmm};
+    struct daemon_options opt = {socket_path, state_dir, vmm, log_max};
     return daemon_run(&opt);
 }

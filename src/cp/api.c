@@ -1,18 +1,27 @@
 #include "cp/api.h"
 
 #include "cp/cp_log.h"
+#include "cp/peer_quota.h"
 #include "ctl/peer_access.h"
+#include "util/parse.h"
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 struct api_server {
     struct MHD_Daemon *mhd;
     struct vm_manager *m;
     gid_t socket_gid;
+    struct peer_quota quota;
+    pthread_mutex_t refusal_lock;
+    time_t last_refusal_log;
+    unsigned refusals_unlogged;
 };
 
 /* One request in flight: its body as it arrives. */
@@ -33,11 +42,10 @@ static void log_request(const struct api_request *rq, const char *method, const 
            (unsigned)rq->who.gid, method, url, status);
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *c, struct api_request *rq, int status,
-                                 const char *type, const char *text, size_t len)
+/* Queues resp (consumed) with status. */
+static enum MHD_Result send_response(struct MHD_Connection *c, struct api_request *rq,
+                                     int status, const char *type, struct MHD_Response *resp)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", type);
@@ -45,6 +53,14 @@ static enum MHD_Result send_text(struct MHD_Connection *c, struct api_request *r
     MHD_destroy_response(resp);
     rq->answered = true;
     return r;
+}
+
+static enum MHD_Result send_text(struct MHD_Connection *c, struct api_request *rq, int status,
+                                 const char *type, const char *text, size_t len)
+{
+    return send_response(
+        c, rq, status, type,
+        MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY));
 }
 
 /* Sends j (consumed) with status. */
@@ -137,20 +153,48 @@ static enum MHD_Result route_vm(struct api_server *s, struct MHD_Connection *c,
     return send_error(c, rq, &err);
 }
 
+#define LOG_BLOCK_BYTES (64u * 1024u)
+
+static ssize_t read_log_block(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    ssize_t n = log_tail_read(cls, pos, buf, max);
+    return n < 0 ? (ssize_t)MHD_CONTENT_READER_END_WITH_ERROR : n;
+}
+
+static void free_log_tail(void *cls)
+{
+    log_tail_close(cls);
+    free(cls);
+}
+
+/* The tail is streamed from the files block by block: however much is
+ * asked, the daemon holds one block of it in memory. */
 static enum MHD_Result route_logs(struct api_server *s, struct MHD_Connection *c,
                                   struct api_request *rq, const char *name)
 {
     struct cp_error err = {0};
     struct cp_user who = client_of(rq);
     const char *tail_arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tail");
-    size_t tail = tail_arg ? strtoul(tail_arg, NULL, 10) : 65536;
-    size_t len;
-    char *text = vm_manager_log(s->m, name, &who, tail, &len, &err);
-    if (!text)
+    uint64_t tail = 65536;
+    if (tail_arg && parse_u64(tail_arg, 0, LOG_TAIL_MAX_BYTES, &tail) < 0) {
+        cp_fail(&err, 400, "tail must be a whole number of bytes from 0 to %u",
+                LOG_TAIL_MAX_BYTES);
         return send_error(c, rq, &err);
-    enum MHD_Result r = send_text(c, rq, 200, "text/plain", text, len);
-    free(text);
-    return r;
+    }
+    struct log_tail *t = malloc(sizeof *t);
+    if (!t) {
+        cp_fail(&err, 500, "out of memory");
+        return send_error(c, rq, &err);
+    }
+    if (vm_manager_log(s->m, name, &who, tail, t, &err) < 0) {
+        free(t);
+        return send_error(c, rq, &err);
+    }
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        log_tail_size(t), LOG_BLOCK_BYTES, read_log_block, t, free_log_tail);
+    if (!resp)
+        free_log_tail(t);
+    return send_response(c, rq, 200, "text/plain", resp);
 }
 
 static enum MHD_Result route_vm_sub(struct api_server *s, struct MHD_Connection *c,
@@ -279,6 +323,78 @@ static void request_completed(void *cls, struct MHD_Connection *c, void **con_cl
     *con_cls = NULL;
 }
 
+/* ---- connections: a share per client ------------------------------------ */
+
+/* One line per second at most: a client refused in a loop must not flood
+ * the daemon's log either. */
+static void log_refusal(struct api_server *s, const struct peer *who)
+{
+    time_t now = time(NULL);
+    pthread_mutex_lock(&s->refusal_lock);
+    unsigned others = s->refusals_unlogged;
+    bool log = now != s->last_refusal_log;
+    if (log) {
+        s->last_refusal_log = now;
+        s->refusals_unlogged = 0;
+    } else {
+        s->refusals_unlogged++;
+    }
+    pthread_mutex_unlock(&s->refusal_lock);
+    if (log)
+        cp_log("connection refused: pid=%d uid=%u holds its share of connections "
+               "(%u per process, %u per user; %u more refused before)",
+               (int)who->pid, (unsigned)who->uid, API_CONNS_PER_PID, API_CONNS_PER_UID, others);
+}
+
+/* Answers 429 and closes at once: the server stays free for others. */
+static void refuse_connection(int fd)
+{
+#define REFUSAL_BODY "{\"error\":\"too many connections from this client; close some\"}\n"
+    char reply[256];
+    int n = snprintf(reply, sizeof reply,
+                     "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+                     "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
+                     sizeof REFUSAL_BODY - 1, REFUSAL_BODY);
+    if (send(fd, reply, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
+        /* nothing to do: the client goes away all the same */
+    }
+    shutdown(fd, SHUT_RDWR); /* libmicrohttpd sees the end and closes it */
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode code)
+{
+    struct api_server *s = cls;
+    struct peer *who = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        if (who)
+            peer_quota_release(&s->quota, who);
+        free(who);
+        *socket_context = NULL;
+        return;
+    }
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    who = calloc(1, sizeof *who);
+    if (!info || !who || peer_identify(info->connect_fd, who) < 0 ||
+        !peer_quota_take(&s->quota, who)) {
+        if (who && info)
+            log_refusal(s, who);
+        free(who);
+        if (info)
+            refuse_connection(info->connect_fd);
+        return;
+    }
+    *socket_context = who;
+}
+
+static void api_server_free(struct api_server *s)
+{
+    peer_quota_destroy(&s->quota);
+    pthread_mutex_destroy(&s->refusal_lock);
+    free(s);
+}
+
 struct api_server *api_server_start(int listen_fd, gid_t socket_gid, struct vm_manager *m,
                                     char *err, size_t errlen)
 {
@@ -289,16 +405,23 @@ struct api_server *api_server_start(int listen_fd, gid_t socket_gid, struct vm_m
     }
     s->m = m;
     s->socket_gid = socket_gid;
+    peer_quota_init(&s->quota, API_CONNS_PER_PID, API_CONNS_PER_UID);
+    pthread_mutex_init(&s->refusal_lock, NULL);
+    /* A few threads, so that one slow request (a VM that is slow to answer
+     * its control socket) does not hold up everybody else's. */
     s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                                   MHD_USE_ERROR_LOG,
                               0, NULL, NULL, answer, s, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+                              MHD_OPTION_THREAD_POOL_SIZE, API_THREADS,
                               MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
-                              MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                              MHD_OPTION_NOTIFY_CONNECTION, notify_connection, s,
+                              MHD_OPTION_CONNECTION_LIMIT, API_MAX_CONNECTIONS,
+                              MHD_OPTION_CONNECTION_TIMEOUT, API_IDLE_TIMEOUT_S,
                               MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
                               MHD_OPTION_END);
     if (!s->mhd) {
         snprintf(err, errlen, "cannot start the HTTP server (libmicrohttpd)");
-        free(s);
+        api_server_free(s);
         return NULL;
     }
     return s;
@@ -309,5 +432,5 @@ void api_server_stop(struct api_server *s)
     if (!s)
         return;
     MHD_stop_daemon(s->mhd);
-    free(s);
+    api_server_free(s);
 }

@@ -12,6 +12,15 @@
 
 #define API_MAX_BODY (64u * 1024u)
 
+/* Connections: each client (by SO_PEERCRED) gets a share, so that one
+ * holding many idle connections cannot lock the others out; idle ones are
+ * closed after API_IDLE_TIMEOUT_S seconds (docs/security.md). */
+#define API_MAX_CONNECTIONS 1000u
+#define API_CONNS_PER_PID 16u
+#define API_CONNS_PER_UID 64u
+#define API_IDLE_TIMEOUT_S 10u
+#define API_THREADS 4u
+
 struct api_server;
 
 /* Serves on listen_fd (already bound and listening); socket_gid is the

@@ -61,6 +61,8 @@ static int open_state(struct daemon_parts *d, const struct daemon_options *opt)
         return -1;
     }
     d->backend = vm_backend_process_new(opt->vmm, opt->state_dir);
+    if (d->backend && opt->log_max_bytes)
+        vm_backend_process_limit_logs(d->backend, opt->log_max_bytes);
     d->manager = d->backend ? vm_manager_new(d->reg, d->backend) : NULL;
     return d->manager ? 0 : -1;
 }

@@ -2,10 +2,13 @@
 #ifndef MICA_CP_DAEMON_H
 #define MICA_CP_DAEMON_H
 
+#include <stdint.h>
+
 struct daemon_options {
     const char *socket_path;
     const char *state_dir;
     const char *vmm; /* the program run as `VMM run GUEST ...` for each VM */
+    uint64_t log_max_bytes; /* per VM log file (and as much in log.1); 0: default */
 };
 
 /* Serves until SIGTERM or SIGINT; running VMs are left running.

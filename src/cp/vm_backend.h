@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 /* How a VM ended, as found by probe(). */
 struct vm_end {
@@ -61,5 +62,9 @@ struct vm_backend {
  * --control SOCK -- ARGS` detached (its own session), with output in
  * STATE_DIR/vms/ID/log.  vmm is the mica binary (or a test stand-in). */
 struct vm_backend *vm_backend_process_new(const char *vmm, const char *state_dir);
+
+/* Caps each VM's log at bytes_per_file, plus one rotated file of as much
+ * (log.1); the default is LOG_ROTATE_DEFAULT_BYTES. */
+void vm_backend_process_limit_logs(struct vm_backend *b, uint64_t bytes_per_file);
 
 #endif

@@ -25,6 +25,7 @@
 #include "cp/vm_backend.h"
 #include "fv/fv_limits.h"
 
+#include "cp/log_rotate.h"
 #include "cp/proc_info.h"
 #include "cp/vm_inputs.h"
 #include "ctl/peer_access.h"
@@ -57,12 +58,14 @@ struct process_backend {
     struct vm_backend base; /* first: the interface */
     char *vmm;
     char *state_dir;
+    uint64_t log_max; /* bytes per log file (log_rotate.h) */
 };
 
 /* The files of one VM, all under STATE_DIR/vms/ID. */
 struct vm_files {
     char dir[PATH_MAX - 32];
-    char log[PATH_MAX], sock[PATH_MAX], exit[PATH_MAX], exit_tmp[PATH_MAX];
+    char log[PATH_MAX], log_old[PATH_MAX + 2], sock[PATH_MAX], exit[PATH_MAX];
+    char exit_tmp[PATH_MAX];
     char pids[PATH_MAX], pids_tmp[PATH_MAX], lock[PATH_MAX];
 };
 
@@ -75,6 +78,7 @@ static void vm_files_init(struct vm_backend *b, int64_t id, struct vm_files *f)
 {
     snprintf(f->dir, sizeof f->dir, "%s/vms/%lld", impl(b)->state_dir, (long long)id);
     snprintf(f->log, sizeof f->log, "%s/log", f->dir);
+    log_rotated_path(f->log, f->log_old, sizeof f->log_old);
     snprintf(f->sock, sizeof f->sock, "%s/control.sock", f->dir);
     snprintf(f->exit, sizeof f->exit, "%s/exit", f->dir);
     snprintf(f->exit_tmp, sizeof f->exit_tmp, "%s/exit.tmp", f->dir);
@@ -152,8 +156,19 @@ static void monitor_arrange_fds(const struct monitor_fds *fds)
     syscall(SYS_close_range, (unsigned)(VMM_FIRST_INPUT_FD + fds->n_inputs), ~0u, 0u);
 }
 
+static void pump_output(const struct vm_files *f, int out_r, pid_t vmm_pid, uint64_t log_max)
+{
+    struct log_writer w;
+    log_writer_init(&w, 1, f->log, f->log_old, log_max);
+    int ended = (int)syscall(SYS_pidfd_open, vmm_pid, 0);
+    log_writer_pump(&w, out_r, ended);
+    if (ended >= 0)
+        close(ended);
+    close(out_r);
+}
+
 static _Noreturn void monitor_main(const char *vmm, char *const argv[], const struct vm_files *f,
-                                   const struct monitor_fds *fds)
+                                   const struct monitor_fds *fds, uint64_t log_max)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -161,9 +176,19 @@ static _Noreturn void monitor_main(const char *vmm, char *const argv[], const st
     signal(SIGPIPE, SIG_IGN); /* a dead daemon must not kill the VM's monitor */
     setsid();
     monitor_arrange_fds(fds);
+    /* The VMM's stdout and stderr are a pipe the monitor copies into the
+     * log, so the log stays capped (log_rotate.h) whatever the guest
+     * prints.  Without a pipe the VMM writes to the log directly rather
+     * than not run. */
+    int out[2] = {-1, -1};
+    int out_r = pipe2(out, O_CLOEXEC) == 0 ? out[0] : -1;
     pid_t vmm_pid = fork();
     if (vmm_pid == 0) {
         close(3);
+        if (out_r >= 0) {
+            dup2(out[1], 1);
+            dup2(out[1], 2);
+        }
         signal(SIGPIPE, SIG_DFL);
         execv(vmm, argv);
         write_str(2, "mica: cannot execute the VMM ");
@@ -173,7 +198,12 @@ static _Noreturn void monitor_main(const char *vmm, char *const argv[], const st
     }
     if (vmm_pid < 0)
         _exit(1);
-    syscall(SYS_close_range, (unsigned)VMM_FIRST_INPUT_FD, ~0u, 0u); /* the VMM's now */
+    /* The VM's files are the VMM's now; the output pipe's read end, opened
+     * after them (so numbered above them), stays. */
+    if (out_r >= 0)
+        close(out[1]);
+    syscall(SYS_close_range, (unsigned)VMM_FIRST_INPUT_FD,
+            out_r >= 0 ? (unsigned)out_r - 1 : ~0u, 0u);
     write_numbers_atomically(f->pids_tmp, f->pids, (unsigned long)vmm_pid, getpid());
     /* Fails (EPIPE; SIGPIPE is ignored, as in the daemon) when the daemon
      * died meanwhile: the VM is still ours to watch, and the next daemon
@@ -181,6 +211,8 @@ static _Noreturn void monitor_main(const char *vmm, char *const argv[], const st
     if (write(3, &vmm_pid, sizeof vmm_pid) < 0)
         write_str(2, "mica: the control program went away while this VM started\n");
     close(3);
+    if (out_r >= 0)
+        pump_output(f, out_r, vmm_pid, log_max);
     int status;
     while (waitpid(vmm_pid, &status, 0) < 0)
         if (errno != EINTR)
@@ -441,7 +473,7 @@ static int fork_monitor(struct process_backend *pb, char **argv, const struct vm
     } else if (fds.log_fd < 0 || fds.null_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0) {
         cp_fail(err, 500, "cannot prepare %s: %s", f->log, strerror(errno));
     } else if ((fds.pipe_w = pipe_fds[1], *monitor_pid = fork()) == 0) {
-        monitor_main(pb->vmm, argv, f, &fds);
+        monitor_main(pb->vmm, argv, f, &fds, pb->log_max);
     } else if (*monitor_pid < 0) {
         cp_fail(err, 500, "fork: %s", strerror(errno));
     } else {
@@ -789,7 +821,7 @@ static void process_forget(struct vm_backend *b, const struct vm_record *vm)
 {
     struct vm_files f;
     vm_files_init(b, vm->id, &f);
-    const char *files[] = {f.log, f.sock, f.exit, f.exit_tmp, f.pids, f.pids_tmp, f.lock};
+    const char *files[] = {f.log, f.log_old, f.sock, f.exit, f.exit_tmp, f.pids, f.pids_tmp, f.lock};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         unlink(files[i]);
     rmdir(f.dir);
@@ -809,6 +841,7 @@ struct vm_backend *vm_backend_process_new(const char *vmm, const char *state_dir
         return NULL;
     pb->vmm = strdup(vmm);
     pb->state_dir = strdup(state_dir);
+    pb->log_max = LOG_ROTATE_DEFAULT_BYTES;
     char vms[PATH_MAX];
     snprintf(vms, sizeof vms, "%s/vms", state_dir);
     mkdir(vms, 0750);
@@ -828,4 +861,9 @@ struct vm_backend *vm_backend_process_new(const char *vmm, const char *state_dir
         .close = process_close,
     };
     return &pb->base;
+}
+
+void vm_backend_process_limit_logs(struct vm_backend *b, uint64_t bytes_per_file)
+{
+    impl(b)->log_max = bytes_per_file;
 }

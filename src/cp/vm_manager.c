@@ -3,7 +3,6 @@
 #include "cp/cp_log.h"
 #include "cp/vm_inputs.h"
 #include "cp/vm_spec.h"
-#include "util/file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -280,22 +279,62 @@ static unsigned allowed_from(enum vm_action a)
     return 0;
 }
 
+/* What a request that the VM answers itself (pause, resume, shutdown)
+ * leads to, once the VM has said yes. */
+static enum vm_state state_after(enum vm_action a, const char **event)
+{
+    switch (a) {
+    case VM_PAUSE: *event = "paused"; return VM_PAUSED;
+    case VM_RESUME: *event = "resumed"; return VM_RUNNING;
+    default: *event = "shutdown requested"; return VM_STOPPING;
+    }
+}
+
+static int ask_vm(struct vm_backend *b, const struct vm_record *vm, enum vm_action a,
+                  struct cp_error *err)
+{
+    switch (a) {
+    case VM_PAUSE: return b->pause(b, vm, err);
+    case VM_RESUME: return b->resume(b, vm, err);
+    default: return b->shutdown(b, vm, err);
+    }
+}
+
+/* Asks the VM over its control channel without holding the lock (called
+ * and returns with it held): a VM slow to answer must not stop every other
+ * request.  The state is recorded only if nobody changed the VM meanwhile. */
+static int act_via_control(struct vm_manager *m, struct vm_record *vm, enum vm_action a,
+                           struct cp_error *err)
+{
+    int64_t seen = vm->changed_ns;
+    enum vm_state seen_state = vm->state;
+    pthread_mutex_unlock(&m->lock);
+    int rc = ask_vm(m->backend, vm, a, err);
+    pthread_mutex_lock(&m->lock);
+    if (rc < 0)
+        return -1;
+    struct vm_record now;
+    if (registry_get(m->reg, vm->name, &now, err) < 0)
+        return -1;
+    bool unchanged = now.changed_ns == seen && now.state == seen_state;
+    vm_record_free(vm);
+    *vm = now;
+    if (!unchanged)
+        return cp_fail(err, 409, "VM '%s' changed while asked to %s: it is now %s", vm->name,
+                       action_name(a), vm_state_name(vm->state));
+    const char *event;
+    enum vm_state next = state_after(a, &event);
+    return record(m, vm, next, event, err);
+}
+
 static int perform(struct vm_manager *m, struct vm_record *vm, enum vm_action a,
                    struct cp_error *err)
 {
-    struct vm_backend *b = m->backend;
     switch (a) {
     case VM_START: return do_start(m, vm, err);
-    case VM_PAUSE:
-        return b->pause(b, vm, err) < 0 ? -1 : record(m, vm, VM_PAUSED, "paused", err);
-    case VM_RESUME:
-        return b->resume(b, vm, err) < 0 ? -1 : record(m, vm, VM_RUNNING, "resumed", err);
-    case VM_SHUTDOWN_REQ:
-        return b->shutdown(b, vm, err) < 0 ? -1
-                                           : record(m, vm, VM_STOPPING, "shutdown requested", err);
     case VM_DESTROY: return do_destroy(m, vm, err);
+    default: return act_via_control(m, vm, a, err);
     }
-    return -1;
 }
 
 json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_user *who,
@@ -355,25 +394,24 @@ json_t *vm_manager_console(struct vm_manager *m, const char *name, const struct 
     return endpoint;
 }
 
-char *vm_manager_log(struct vm_manager *m, const char *name, const struct cp_user *who,
-                     size_t tail, size_t *len, struct cp_error *err)
+int vm_manager_log(struct vm_manager *m, const char *name, const struct cp_user *who,
+                   uint64_t tail, struct log_tail *out, struct cp_error *err)
 {
     struct vm_record vm;
-    char *text = NULL;
-    *len = 0;
+    int rc = -1;
+    out->fd[0] = out->fd[1] = -1;
+    out->len[0] = out->len[1] = 0;
     pthread_mutex_lock(&m->lock);
     if (get_allowed(m, name, who, &vm, err) == 0) {
         char *path = m->backend->log_path(m->backend, &vm);
-        text = path ? read_file_tail(path, tail, len) : strdup("");
-        if (!text && errno == ENOENT)
-            text = strdup(""); /* no log yet */
-        if (!text)
-            cp_fail(err, 500, "cannot read the log of VM '%s': %s", name, strerror(errno));
+        rc = path ? log_tail_open(path, tail, out) : 0;
+        if (rc < 0)
+            cp_fail(err, 500, "cannot read the log of VM '%s': %s", name, strerror(-rc));
         free(path);
         vm_record_free(&vm);
     }
     pthread_mutex_unlock(&m->lock);
-    return text;
+    return rc;
 }
 
 /* ---- VMs that end on their own ------------------------------------------------ */

@@ -8,6 +8,7 @@
 #ifndef MICA_CP_VM_MANAGER_H
 #define MICA_CP_VM_MANAGER_H
 
+#include "cp/log_tail.h"
 #include "ctl/cp_error.h"
 #include "cp/registry.h"
 #include "cp/vm_access.h"
@@ -50,8 +51,9 @@ json_t *vm_manager_console(struct vm_manager *m, const char *name, const struct 
                            struct cp_error *err);
 int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,
                       struct cp_error *err);
-/* The last `tail` bytes of the VM's output log (malloc'd). */
-char *vm_manager_log(struct vm_manager *m, const char *name, const struct cp_user *who,
-                     size_t tail, size_t *len, struct cp_error *err);
+/* Opens the last `tail` bytes of the VM's output log, to be read with
+ * log_tail_read() and closed with log_tail_close(); 0, or -1 with err. */
+int vm_manager_log(struct vm_manager *m, const char *name, const struct cp_user *who,
+                   uint64_t tail, struct log_tail *out, struct cp_error *err);
 
 #endif

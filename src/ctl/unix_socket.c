@@ -18,13 +18,13 @@ static int fill_address(struct sockaddr_un *addr, const char *path)
     return 0;
 }
 
-int unix_connect(const char *path)
+static int connect_with(const char *path, int flags)
 {
     struct sockaddr_un addr;
     int rc = fill_address(&addr, path);
     if (rc < 0)
         return rc;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
     if (fd < 0)
         return -errno;
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
@@ -33,6 +33,16 @@ int unix_connect(const char *path)
         return rc;
     }
     return fd;
+}
+
+int unix_connect(const char *path)
+{
+    return connect_with(path, 0);
+}
+
+int unix_connect_nonblocking(const char *path)
+{
+    return connect_with(path, SOCK_NONBLOCK);
 }
 
 /* A socket file nobody answers on is left over from a process that died. */

@@ -12,4 +12,8 @@ int unix_listen(const char *path, char *err, size_t errlen);
 /* Connects to `path` (blocking, close-on-exec); fd or -errno. */
 int unix_connect(const char *path);
 
+/* The same, on a non-blocking socket: a server whose backlog is full (it
+ * does not accept) fails at once with -EAGAIN instead of blocking. */
+int unix_connect_nonblocking(const char *path);
+
 #endif

@@ -4,8 +4,10 @@
 #include "ctl/console_history.h"
 #include "ctl/peer_access.h"
 #include "ctl/unix_socket.h"
+#include "util/file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -15,12 +17,20 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 4096
+#define ACCEPTS_PER_WAKEUP 64
+#define ACCEPT_BACKOFF_MS 100
+
+/* epoll tags besides connections: the listening socket and the backoff timer */
+#define LISTEN_TAG NULL
+static char backoff_tag;
 
 struct vm_conn {
     int fd;
+    uid_t uid;
     bool viewer;
     size_t in_len;
     char in[LINE_MAX_BYTES];
@@ -30,6 +40,9 @@ struct vm_conn {
 struct vm_control {
     int listen_fd;
     int epoll_fd;
+    int reserve_fd; /* spent to shed a connection when out of descriptors */
+    int backoff_fd; /* a timerfd: listening again after a pause */
+    unsigned long refused;
     gid_t socket_gid;
     char *path;
     const struct vm_control_ops *ops;
@@ -188,31 +201,114 @@ static void on_conn_readable(struct vm_control *c, struct vm_conn *conn)
     }
 }
 
+/* Says why in one line (best effort) and closes. */
+static void refuse(struct vm_control *c, int fd, const char *why)
+{
+    send_json_line(fd, json_pack("{s:b,s:s}", "ok", 0, "error", why));
+    close(fd);
+    /* Logged at the 1st, 10th, 100th... refusal: a client refused in a loop
+     * must not flood the VM's log. */
+    unsigned long n = ++c->refused;
+    while (n % 10 == 0)
+        n /= 10;
+    if (n == 1)
+        fprintf(stderr, "mica: control: refused a connection (%s); %lu so far\n", why,
+                c->refused);
+}
+
+static void listen_for(struct vm_control *c, uint32_t events)
+{
+    struct epoll_event ev = {.events = events, .data.ptr = LISTEN_TAG};
+    epoll_ctl(c->epoll_fd, EPOLL_CTL_MOD, c->listen_fd, &ev);
+}
+
+/* Out of descriptors, a pending connection can be neither taken nor left
+ * pending: the listening socket would stay readable and the loop spin.
+ * The reserve descriptor makes room to accept it and close it; when even
+ * that fails, stop listening for ACCEPT_BACKOFF_MS. */
+static void shed_connection(struct vm_control *c)
+{
+    int fd = -1;
+    if (c->reserve_fd >= 0) {
+        close(c->reserve_fd);
+        fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd >= 0)
+            refuse(c, fd, "the VM process is out of file descriptors");
+        c->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    }
+    if (fd >= 0 && c->reserve_fd >= 0)
+        return;
+    struct itimerspec later = {.it_value = {.tv_nsec = ACCEPT_BACKOFF_MS * 1000000L}};
+    if (timerfd_settime(c->backoff_fd, 0, &later, NULL) == 0)
+        listen_for(c, 0);
+}
+
+static void on_backoff_over(struct vm_control *c)
+{
+    uint64_t expirations;
+    if (read(c->backoff_fd, &expirations, sizeof expirations) < 0) {
+        /* a spurious wake-up: listening again is right all the same */
+    }
+    if (c->reserve_fd < 0)
+        c->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    listen_for(c, EPOLLIN);
+}
+
+/* NULL when `who` may have one more connection, else why not. */
+static const char *over_limit(struct vm_control *c, const struct peer *who)
+{
+    unsigned total = 0, same_user = 0;
+    pthread_mutex_lock(&c->lock);
+    for (struct vm_conn *conn = c->conns; conn; conn = conn->next) {
+        total++;
+        same_user += conn->uid == who->uid;
+    }
+    pthread_mutex_unlock(&c->lock);
+    if (total >= VM_CONTROL_MAX_CONNS)
+        return "too many control connections to this VM";
+    if (same_user >= VM_CONTROL_CONNS_PER_UID)
+        return "too many control connections to this VM from this user";
+    return NULL;
+}
+
+static void add_conn(struct vm_control *c, int fd, const struct peer *who)
+{
+    struct vm_conn *conn = calloc(1, sizeof *conn);
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = conn};
+    if (!conn || epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+        free(conn);
+        close(fd);
+        return;
+    }
+    conn->fd = fd;
+    conn->uid = who->uid;
+    pthread_mutex_lock(&c->lock);
+    conn->next = c->conns;
+    c->conns = conn;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* Takes what is pending, a bounded number per wake-up. */
 static void accept_clients(struct vm_control *c)
 {
-    for (;;) {
+    for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
         int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-        if (fd < 0)
+        if (fd < 0) {
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+                shed_connection(c);
             return;
+        }
         struct peer who;
+        const char *why;
         if (peer_identify(fd, &who) < 0 || !peer_allowed(&who, c->socket_gid)) {
             fprintf(stderr, "mica: control: refused connection from pid %d uid %u\n",
                     (int)who.pid, (unsigned)who.uid);
             close(fd);
-            continue;
+        } else if ((why = over_limit(c, &who))) {
+            refuse(c, fd, why);
+        } else {
+            add_conn(c, fd, &who);
         }
-        struct vm_conn *conn = calloc(1, sizeof *conn);
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = conn};
-        if (!conn || epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-            free(conn);
-            close(fd);
-            continue;
-        }
-        conn->fd = fd;
-        pthread_mutex_lock(&c->lock);
-        conn->next = c->conns;
-        c->conns = conn;
-        pthread_mutex_unlock(&c->lock);
     }
 }
 
@@ -221,8 +317,10 @@ void vm_control_on_readable(struct vm_control *c)
     struct epoll_event events[32];
     int n = epoll_wait(c->epoll_fd, events, 32, 0);
     for (int i = 0; i < n; i++) {
-        if (events[i].data.ptr == NULL)
+        if (events[i].data.ptr == LISTEN_TAG)
             accept_clients(c);
+        else if (events[i].data.ptr == &backoff_tag)
+            on_backoff_over(c);
         else
             on_conn_readable(c, events[i].data.ptr);
     }
@@ -242,11 +340,15 @@ struct vm_control *vm_control_open(const char *path, const struct vm_control_ops
     c->ctx = ctx;
     c->path = strdup(path);
     c->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    c->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    c->backoff_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
     c->listen_fd = unix_listen(path, err, errlen);
     struct stat st;
-    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-    if (c->listen_fd < 0 || c->epoll_fd < 0 || !c->path || stat(path, &st) < 0 ||
-        epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->listen_fd, &ev) < 0) {
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = LISTEN_TAG};
+    struct epoll_event backoff = {.events = EPOLLIN, .data.ptr = &backoff_tag};
+    if (c->listen_fd < 0 || c->epoll_fd < 0 || c->backoff_fd < 0 || !c->path ||
+        stat(path, &st) < 0 || epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->listen_fd, &ev) < 0 ||
+        epoll_ctl(c->epoll_fd, EPOLL_CTL_ADD, c->backoff_fd, &backoff) < 0) {
         if (c->listen_fd >= 0)
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
         vm_control_close(c);
@@ -291,8 +393,8 @@ void vm_control_close(struct vm_control *c)
         close(c->listen_fd);
         unlink(c->path);
     }
-    if (c->epoll_fd >= 0)
-        close(c->epoll_fd);
+    int fds[] = {c->epoll_fd, c->reserve_fd, c->backoff_fd};
+    close_fds(fds, sizeof fds / sizeof fds[0]);
     console_history_free(&c->history);
     pthread_mutex_destroy(&c->lock);
     free(c->path);

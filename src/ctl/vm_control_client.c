@@ -7,18 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Reads one reply line byte by byte, so nothing after it (console history)
- * is consumed. */
+ * is consumed.  timeout_ms bounds the whole line, however it trickles in. */
 static int read_line(int fd, char *buf, size_t size, int timeout_ms)
 {
     size_t len = 0;
+    int64_t deadline = now_ms() + timeout_ms;
     while (len + 1 < size) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
-        if (poll(&p, 1, timeout_ms) <= 0)
+        int64_t left = deadline - now_ms();
+        if (left <= 0 || poll(&p, 1, (int)left) <= 0)
             return -ETIMEDOUT;
         ssize_t n = read(fd, buf + len, 1);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            continue;
         if (n <= 0)
             return n == 0 ? -ECONNRESET : -errno;
         if (buf[len] == '\n') {
@@ -54,7 +66,8 @@ static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply,
 int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
                   struct cp_error *err)
 {
-    int fd = unix_connect(socket_path);
+    /* Non-blocking: a VM that does not accept must not hold the daemon. */
+    int fd = unix_connect_nonblocking(socket_path);
     if (fd < 0)
         return cp_fail(err, 500, "cannot reach the VM's control socket %s: %s", socket_path,
                        strerror(-fd));
