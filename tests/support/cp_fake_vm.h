@@ -5,6 +5,8 @@
  * with fake ops, and behaves as its guest ARGS say:
  *   exit=N   print a line and exit with status N after 100 ms
  *   crash    print a crash report on stderr and exit 139
+ *   flood=M  print M MiB at once, then "flood done", then run until shutdown
+ *   fdhog    use up every file descriptor it may open, then run until shutdown
  *   (other)  run until shutdown, echoing console input as "echo: ..."
  * Header-only (static functions) because every .c file in tests/support is linked into
  * every test binary, including ones without the mica library.
@@ -14,7 +16,10 @@
 
 #include "ctl/vm_control.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +82,28 @@ static void fake_vm_say(struct fake_vm *vm, const char *text)
     vm_control_console_output(vm->control, text, strlen(text));
 }
 
+/* A guest flooding its console: the log must stay capped however much. */
+static void fake_vm_flood(unsigned mib)
+{
+    static char block[64 * 1024];
+    memset(block, 'x', sizeof block);
+    block[sizeof block - 1] = '\n';
+    for (unsigned i = 0; i < mib * 16; i++)
+        if (fwrite(block, 1, sizeof block, stdout) != sizeof block)
+            break;
+    fputs("flood done\n", stdout);
+    fflush(stdout);
+}
+
+/* Leaves the process no descriptor to accept a connection with. */
+static void fake_vm_hog_descriptors(void)
+{
+    struct rlimit few = {64, 64};
+    setrlimit(RLIMIT_NOFILE, &few); /* so that taking them all is quick */
+    while (open("/dev/null", O_RDONLY) >= 0 || errno == EINTR)
+        ;
+}
+
 /* Runs the fake VM; returns its exit status. */
 static __attribute__((unused)) int fake_vm_main(int argc, char **argv)
 {
@@ -104,6 +131,7 @@ static __attribute__((unused)) int fake_vm_main(int argc, char **argv)
     snprintf(banner, sizeof banner, "fake VM %s booted\n", name);
     fake_vm_say(&vm, banner);
     int status = 0;
+    bool acted = false;
     for (int tick = 0; !vm.stopping; tick++) {
         struct pollfd p = {.fd = vm_control_fd(vm.control), .events = POLLIN};
         if (poll(&p, 1, 10) > 0)
@@ -113,6 +141,13 @@ static __attribute__((unused)) int fake_vm_main(int argc, char **argv)
             status = atoi(mode + 5);
             break;
         }
+        /* Once the daemon saw it answer (its first stats), so the start succeeds. */
+        bool just_started = vm.exits > 0 && !acted;
+        acted = acted || just_started;
+        if (strncmp(mode, "flood=", 6) == 0 && just_started)
+            fake_vm_flood((unsigned)atoi(mode + 6));
+        if (strcmp(mode, "fdhog") == 0 && acted)
+            fake_vm_hog_descriptors(); /* again: whatever was freed is taken */
         if (strcmp(mode, "crash") == 0 && tick == 10) {
             fprintf(stderr, "mica: guest crashed: vector 14 (page fault) error 0x4 at 0xdead\n");
             status = 139;

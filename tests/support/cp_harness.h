@@ -34,6 +34,7 @@ struct cp_harness {
     char daemon_log[200];
     char self[200];
     pid_t daemon;
+    const char *daemon_args[8]; /* more options for the daemon, NULL-terminated */
 };
 
 /* `TEST run ...` is a fake VM, `TEST daemon ...` the daemon, `TEST cli CMD
@@ -97,8 +98,11 @@ static CP_UNUSED void cp_harness_start_daemon(struct cp_harness *h)
     if (h->daemon == 0) {
         int log = open(h->daemon_log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(log, 2);
-        execl(h->self, h->self, "daemon", "--socket", h->socket, "--state-dir", h->state,
-              "--vmm", h->self, (char *)NULL);
+        const char *argv[20] = {h->self,  "daemon", "--socket", h->socket, "--state-dir",
+                                h->state, "--vmm",  h->self};
+        for (int i = 0, n = 8; i < 8 && h->daemon_args[i]; i++)
+            argv[n++] = h->daemon_args[i];
+        execv(h->self, (char **)argv);
         _exit(127);
     }
     cp_harness_wait_daemon(h);
