@@ -15,6 +15,7 @@
 
 #include "cp/log_rotate.h"
 #include "cp/log_tail.h"
+#include "cp/peer_quota.h"
 #include "cp/unix_socket.h"
 #include "cp/vm_control.h"
 
@@ -114,15 +115,34 @@ static bool wait_flood_done(struct cp_harness *h, const char *name)
     return false;
 }
 
-static int setup_small_logs(void **state)
+/* A daemon whose VM logs are capped at `mib` MiB per file. */
+static int setup_with_log_cap(void **state, const char *mib)
 {
     static struct cp_harness h;
     cp_harness_init(&h);
     h.daemon_args[0] = "--log-max-mib";
-    h.daemon_args[1] = "1";
+    h.daemon_args[1] = mib;
     cp_harness_start_daemon(&h);
     *state = &h;
     return 0;
+}
+
+static int setup_small_logs(void **state)
+{
+    return setup_with_log_cap(state, "1");
+}
+
+static int setup_big_logs(void **state)
+{
+    return setup_with_log_cap(state, "24");
+}
+
+/* A VM whose guest prints `mode` (flood=MIB), once it has printed it all. */
+static void start_flooding_vm(struct cp_harness *h, const char *name, const char *mode)
+{
+    assert_int_equal(cp_create_vm(h, name, mode), 201);
+    assert_int_equal(cp_vm_action(h, name, "start"), 200);
+    assert_true(wait_flood_done(h, name));
 }
 
 /* Finding 5: a guest printing 48 MiB leaves at most 2 x 1 MiB on disk, and
@@ -130,9 +150,7 @@ static int setup_small_logs(void **state)
 static void test_flooding_guest_cannot_grow_its_log_past_the_cap(void **state)
 {
     struct cp_harness *h = *state;
-    assert_int_equal(cp_create_vm(h, "flood", "flood=48"), 201);
-    assert_int_equal(cp_vm_action(h, "flood", "start"), 200);
-    assert_true(wait_flood_done(h, "flood"));
+    start_flooding_vm(h, "flood", "flood=48");
     char dir[PATH_MAX], log[PATH_MAX + 8], old[PATH_MAX + 8];
     only_vm_dir(h, dir, sizeof dir);
     snprintf(log, sizeof log, "%s/log", dir);
@@ -218,24 +236,11 @@ static long vm_hwm_kib(pid_t pid)
     return kib;
 }
 
-static int setup_big_logs(void **state)
-{
-    static struct cp_harness h;
-    cp_harness_init(&h);
-    h.daemon_args[0] = "--log-max-mib";
-    h.daemon_args[1] = "24";
-    cp_harness_start_daemon(&h);
-    *state = &h;
-    return 0;
-}
-
 /* Finding 5: a ~46 MiB tail is streamed, not read into memory (twice). */
 static void test_huge_tail_is_served_in_bounded_memory(void **state)
 {
     struct cp_harness *h = *state;
-    assert_int_equal(cp_create_vm(h, "big", "flood=70"), 201);
-    assert_int_equal(cp_vm_action(h, "big", "start"), 200);
-    assert_true(wait_flood_done(h, "big"));
+    start_flooding_vm(h, "big", "flood=70");
     long before = vm_hwm_kib(h->daemon);
     struct counted body;
     assert_int_equal(timed_get(h, "/v1/vms/big/logs?tail=67108864", 60000, &body), 200);
@@ -464,6 +469,25 @@ static void test_idle_connections_do_not_lock_out_others(void **state)
     assert_true(refusals >= 1 && refusals <= 5);
 }
 
+/* The shares themselves: per process, per user, and given back. */
+static void test_peer_quota_shares(void **state)
+{
+    (void)state;
+    static struct peer_quota q;
+    peer_quota_init(&q, 2, 3);
+    struct peer a1 = {.pid = 100, .uid = 1000}, a2 = {.pid = 101, .uid = 1000},
+                b = {.pid = 200, .uid = 2000};
+    assert_true(peer_quota_take(&q, &a1));
+    assert_true(peer_quota_take(&q, &a1));
+    assert_false(peer_quota_take(&q, &a1)); /* its process's share */
+    assert_true(peer_quota_take(&q, &a2));
+    assert_false(peer_quota_take(&q, &a2)); /* its user's share */
+    assert_true(peer_quota_take(&q, &b));   /* another user is not affected */
+    peer_quota_release(&q, &a1);
+    assert_true(peer_quota_take(&q, &a2));
+    peer_quota_destroy(&q);
+}
+
 int main(int argc, char **argv)
 {
     int status;
@@ -480,6 +504,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_control_connections_are_limited),
         CP_TEST(test_daemon_answers_for_a_vm_out_of_descriptors),
         CP_TEST(test_idle_connections_do_not_lock_out_others),
+        cmocka_unit_test(test_peer_quota_shares),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
