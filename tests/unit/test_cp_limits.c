@@ -16,8 +16,9 @@
 #include "cp/log_rotate.h"
 #include "cp/log_tail.h"
 #include "cp/peer_quota.h"
-#include "cp/unix_socket.h"
-#include "cp/vm_control.h"
+#include "ctl/unix_socket.h"
+#include "ctl/vm_control.h"
+#include "util/file.h"
 
 #include <poll.h>
 #include <sys/resource.h>
@@ -188,7 +189,7 @@ static void test_log_writer_rotates(void **state)
     }
     assert_true(file_size(path) <= LOG_ROTATE_MIN_BYTES);
     assert_true(file_size(rotated) <= LOG_ROTATE_MIN_BYTES);
-    char *tail = log_tail_text(path, 9);
+    char *tail = read_file_tail(path, 9, NULL);
     assert_string_equal(tail, "line 999\n");
     free(tail);
     close(w.fd);
