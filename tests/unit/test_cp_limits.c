@@ -287,15 +287,44 @@ static void serve_for(struct vm_control *c, int ms)
     }
 }
 
+/* A control server of our own, in a scratch directory. */
+struct scratch_control {
+    char dir[32], path[64];
+    struct vm_control *c;
+};
+
+static void scratch_control_open(struct scratch_control *s)
+{
+    static const struct vm_control_ops ops = {nop, nop, nop, nop_stats, NULL};
+    char err[256];
+    snprintf(s->dir, sizeof s->dir, "/tmp/mica-ctl-XXXXXX");
+    assert_non_null(mkdtemp(s->dir));
+    snprintf(s->path, sizeof s->path, "%s/control.sock", s->dir);
+    s->c = vm_control_open(s->path, &ops, NULL, err, sizeof err);
+    assert_non_null(s->c);
+}
+
+static void scratch_control_close(struct scratch_control *s)
+{
+    vm_control_close(s->c);
+    rmdir(s->dir);
+}
+
+/* What the server has sent on fd so far (NUL-terminated), without waiting. */
+static void received(int fd, char *buf, size_t size)
+{
+    ssize_t n = recv(fd, buf, size - 1, MSG_DONTWAIT);
+    assert_true(n > 0);
+    buf[n] = '\0';
+}
+
 static void test_control_server_out_of_descriptors_does_not_spin(void **state)
 {
     (void)state;
-    static const struct vm_control_ops ops = {nop, nop, nop, nop_stats, NULL};
-    char dir[] = "/tmp/mica-ctl-XXXXXX", path[64], err[256];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/control.sock", dir);
-    struct vm_control *c = vm_control_open(path, &ops, NULL, err, sizeof err);
-    assert_non_null(c);
+    struct scratch_control sc;
+    scratch_control_open(&sc);
+    struct vm_control *c = sc.c;
+    const char *path = sc.path;
     /* Clients waiting in the backlog, then no descriptor left to accept them. */
     int clients[20];
     for (int i = 0; i < 20; i++)
@@ -321,9 +350,7 @@ static void test_control_server_out_of_descriptors_does_not_spin(void **state)
     /* Each waiting client was told why and closed, not left hanging. */
     for (int i = 0; i < 20; i++) {
         char reply[256];
-        ssize_t n = recv(clients[i], reply, sizeof reply - 1, MSG_DONTWAIT);
-        assert_true(n > 0);
-        reply[n] = '\0';
+        received(clients[i], reply, sizeof reply);
         assert_contains(reply, "out of file descriptors");
         close(clients[i]);
     }
@@ -333,13 +360,10 @@ static void test_control_server_out_of_descriptors_does_not_spin(void **state)
     assert_int_equal(send(fd, "{\"cmd\":\"stats\"}\n", 16, 0), 16);
     serve_for(c, 100);
     char reply[512];
-    ssize_t n = recv(fd, reply, sizeof reply - 1, MSG_DONTWAIT);
-    assert_true(n > 0);
-    reply[n] = '\0';
+    received(fd, reply, sizeof reply);
     assert_contains(reply, "\"ok\":true");
     close(fd);
-    vm_control_close(c);
-    rmdir(dir);
+    scratch_control_close(&sc);
 }
 
 /* A VM process keeps at most VM_CONTROL_CONNS_PER_UID connections of one
@@ -347,27 +371,22 @@ static void test_control_server_out_of_descriptors_does_not_spin(void **state)
 static void test_control_connections_are_limited(void **state)
 {
     (void)state;
-    static const struct vm_control_ops ops = {nop, nop, nop, nop_stats, NULL};
-    char dir[] = "/tmp/mica-ctl-XXXXXX", path[64], err[256];
-    assert_non_null(mkdtemp(dir));
-    snprintf(path, sizeof path, "%s/control.sock", dir);
-    struct vm_control *c = vm_control_open(path, &ops, NULL, err, sizeof err);
-    assert_non_null(c);
+    struct scratch_control sc;
+    scratch_control_open(&sc);
+    struct vm_control *c = sc.c;
+    const char *path = sc.path;
     int clients[VM_CONTROL_CONNS_PER_UID + 1];
     for (unsigned i = 0; i <= VM_CONTROL_CONNS_PER_UID; i++) {
         assert_true((clients[i] = unix_connect(path)) >= 0);
         serve_for(c, 5);
     }
     char reply[256];
-    ssize_t n = recv(clients[VM_CONTROL_CONNS_PER_UID], reply, sizeof reply - 1, MSG_DONTWAIT);
-    assert_true(n > 0);
-    reply[n] = '\0';
+    received(clients[VM_CONTROL_CONNS_PER_UID], reply, sizeof reply);
     assert_contains(reply, "too many control connections");
     assert_int_equal(recv(clients[0], reply, sizeof reply, MSG_DONTWAIT), -1); /* kept */
     for (unsigned i = 0; i <= VM_CONTROL_CONNS_PER_UID; i++)
         close(clients[i]);
-    vm_control_close(c);
-    rmdir(dir);
+    scratch_control_close(&sc);
 }
 
 static pid_t only_vm_pid(struct cp_harness *h)
