@@ -254,20 +254,28 @@ static void on_backoff_over(struct vm_control *c)
     listen_for(c, EPOLLIN);
 }
 
-/* NULL when `who` may have one more connection, else why not. */
+/* The daemon's side (root, or the user the VM process runs as): others,
+ * however many, cannot take its connections. */
+static bool privileged(uid_t uid)
+{
+    return uid == 0 || uid == geteuid();
+}
+
+/* NULL when `who` may have one more connection, else why not.  The total
+ * counts other users only, so the daemon always has its own share. */
 static const char *over_limit(struct vm_control *c, const struct peer *who)
 {
-    unsigned total = 0, same_user = 0;
+    unsigned others = 0, same_user = 0;
     pthread_mutex_lock(&c->lock);
     for (struct vm_conn *conn = c->conns; conn; conn = conn->next) {
-        total++;
+        others += !privileged(conn->uid);
         same_user += conn->uid == who->uid;
     }
     pthread_mutex_unlock(&c->lock);
-    if (total >= VM_CONTROL_MAX_CONNS)
-        return "too many control connections to this VM";
     if (same_user >= VM_CONTROL_CONNS_PER_UID)
         return "too many control connections to this VM from this user";
+    if (!privileged(who->uid) && others >= VM_CONTROL_MAX_CONNS)
+        return "too many control connections to this VM";
     return NULL;
 }
 

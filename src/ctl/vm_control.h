@@ -47,10 +47,11 @@ struct vm_control_ops {
 
 #define VM_CONTROL_HISTORY_BYTES (64u * 1024u)
 
-/* Connections one VM process serves at once, and per user; more are
- * answered with an error and closed.  Out of descriptors, a pending
- * connection is accepted on a reserve descriptor and closed, so the VM
- * neither spins nor leaves the daemon waiting. */
+/* Connections one VM process serves at once: per user, and from users
+ * other than root and its own (the daemon's side keeps its share however
+ * many others connect); more are answered with an error and closed.  Out
+ * of descriptors, a pending connection is accepted on a reserve descriptor
+ * and closed, so the VM neither spins nor leaves the daemon waiting. */
 #define VM_CONTROL_MAX_CONNS 64u
 #define VM_CONTROL_CONNS_PER_UID 32u
 

@@ -20,6 +20,7 @@
 #include "ctl/vm_control.h"
 #include "util/file.h"
 
+#include <grp.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -389,6 +390,74 @@ static void test_control_connections_are_limited(void **state)
     scratch_control_close(&sc);
 }
 
+/* A child acting as user `uid` (in group 0, the scratch socket's group):
+ * it opens n connections, says so on `to_parent`, waits for a byte on
+ * `from_parent` (the server has run meanwhile), then reports how many of
+ * its connections were refused (an error line waiting) and exits. */
+static pid_t connect_as(const char *path, uid_t uid, int n, int to_parent, int from_parent)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    if (setgroups(0, NULL) < 0 || setgid(0) < 0 || setuid(uid) < 0)
+        _exit(1);
+    int fds[64], refused = 0;
+    for (int i = 0; i < n; i++)
+        fds[i] = unix_connect(path);
+    char go;
+    if (write(to_parent, &n, sizeof n) < 0 || read(from_parent, &go, 1) != 1)
+        _exit(1);
+    for (int i = 0; i < n; i++) {
+        char line[256];
+        refused += fds[i] < 0 || recv(fds[i], line, sizeof line, MSG_DONTWAIT) > 0;
+    }
+    if (write(to_parent, &refused, sizeof refused) < 0)
+        _exit(1);
+    _exit(0);
+}
+
+/* Other users together cannot take the daemon's share of a VM's control
+ * connections: three users fill theirs, root still gets in. */
+static void test_control_keeps_a_share_for_the_daemon(void **state)
+{
+    (void)state;
+    if (geteuid() != 0) {
+        print_message("skipped: acting as other users needs root\n");
+        skip();
+    }
+    struct scratch_control sc;
+    scratch_control_open(&sc);
+    chmod(sc.dir, 0755); /* so the other users can reach the socket */
+    int up[2], down[2];
+    assert_int_equal(pipe(up), 0);
+    assert_int_equal(pipe(down), 0);
+    const uid_t users[] = {65532, 65533, 65534};
+    pid_t kids[3];
+    int refused[3], opened;
+    for (int i = 0; i < 3; i++) {
+        kids[i] = connect_as(sc.path, users[i], VM_CONTROL_CONNS_PER_UID, up[1], down[0]);
+        assert_int_equal(read(up[0], &opened, sizeof opened), sizeof opened);
+        serve_for(sc.c, 100); /* accepts (or refuses) this user's connections */
+    }
+    int mine = unix_connect(sc.path);
+    assert_true(mine >= 0);
+    serve_for(sc.c, 100);
+    char line[256];
+    assert_int_equal(recv(mine, line, sizeof line, MSG_DONTWAIT), -1); /* root is served */
+    assert_int_equal(write(down[1], "ggg", 3), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(read(up[0], &refused[i], sizeof refused[i]), sizeof refused[i]);
+        waitpid(kids[i], NULL, 0);
+    }
+    /* 64 from other users in all: the third user's were refused. */
+    assert_int_equal(refused[0] + refused[1] + refused[2],
+                     3 * (int)VM_CONTROL_CONNS_PER_UID - (int)VM_CONTROL_MAX_CONNS);
+    close(mine);
+    int pipes[] = {up[0], up[1], down[0], down[1]};
+    close_fds(pipes, 4);
+    scratch_control_close(&sc);
+}
+
 static pid_t only_vm_pid(struct cp_harness *h)
 {
     char dir[PATH_MAX], pids[PATH_MAX + 8];
@@ -522,6 +591,7 @@ int main(int argc, char **argv)
                                         setup_big_logs, cp_harness_teardown),
         cmocka_unit_test(test_control_server_out_of_descriptors_does_not_spin),
         cmocka_unit_test(test_control_connections_are_limited),
+        cmocka_unit_test(test_control_keeps_a_share_for_the_daemon),
         CP_TEST(test_daemon_answers_for_a_vm_out_of_descriptors),
         CP_TEST(test_idle_connections_do_not_lock_out_others),
         cmocka_unit_test(test_peer_quota_shares),
