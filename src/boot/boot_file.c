@@ -7,19 +7,19 @@
 
 #include "boot/linux_boot.h"
 #include "util/errmsg.h"
+#include "util/file.h"
 
 int boot_file_map(const char *path, const char *what, const uint8_t **data, size_t *len,
                   char *err, size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errmsg(err, errlen, -errno, "%s %s: %s", what, path, strerror(errno));
     struct stat st;
+    char why[128];
+    int fd = open_regular_file(path, O_RDONLY, &st, why, sizeof why);
+    if (fd < 0)
+        return errmsg(err, errlen, fd, "%s %s: %s", what, path, why);
     int rc = 0;
-    if (fstat(fd, &st) < 0)
-        rc = errmsg(err, errlen, -errno, "%s %s: %s", what, path, strerror(errno));
-    else if (!S_ISREG(st.st_mode) || st.st_size == 0)
-        rc = errmsg(err, errlen, -EINVAL, "%s %s: not a regular, non-empty file", what, path);
+    if (st.st_size == 0)
+        rc = errmsg(err, errlen, -EINVAL, "%s %s: an empty file", what, path);
     if (!rc) {
         void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED)

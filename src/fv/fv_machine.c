@@ -211,7 +211,7 @@ static int create_memory(struct fv_machine *m, char *err, size_t errlen)
     return vm_add_memory(&m->vm, &m->mem, err, errlen);
 }
 
-/* The files first: a missing or malformed kernel or initrd is the user's
+/* The files first: a missing or malformed kernel, initrd or disk is the user's
  * error to hear about, before anything depends on this host's KVM. */
 static int check_files(const struct fv_options *o, char *err, size_t errlen)
 {
@@ -226,6 +226,11 @@ static int check_files(const struct fv_options *o, char *err, size_t errlen)
         rc = boot_file_map(o->initrd, "initrd", &data, &len, err, errlen);
         if (rc == 0)
             boot_file_unmap(data, len);
+    }
+    for (unsigned i = 0; rc == 0 && i < o->ndisks; i++) {
+        struct virtio_blk disk;
+        rc = virtio_blk_open(&disk, o->disk[i].path, o->disk[i].read_only, err, errlen);
+        virtio_blk_close(&disk);
     }
     return rc < 0 ? -1 : 0;
 }

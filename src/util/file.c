@@ -23,17 +23,45 @@ static int read_all(int fd, uint8_t *buf, size_t size)
     return 0;
 }
 
+int open_no_wait(const char *path, int flags, struct stat *st)
+{
+    /* O_NONBLOCK: opening a FIFO (or some devices) for reading would wait
+     * for a writer, with signals already routed to a signalfd nobody reads
+     * yet. O_NOCTTY: a terminal given as a file must not become ours. */
+    int fd = open(path, flags | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    /* The type of what was opened, not of what the path named a moment
+     * before (a symlink swapped in between). */
+    int fl = fstat(fd, st) == 0 ? fcntl(fd, F_GETFL) : -1;
+    if (fl < 0 || (!(flags & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    return fd;
+}
+
+int open_regular_file(const char *path, int flags, struct stat *st, char *err, size_t errlen)
+{
+    int fd = open_no_wait(path, flags, st);
+    if (fd < 0)
+        return errmsg(err, errlen, fd, "%s", strerror(-fd));
+    if (!S_ISREG(st->st_mode)) {
+        close(fd);
+        return errmsg(err, errlen, -EINVAL, "not a regular file");
+    }
+    return fd;
+}
+
 int read_whole_file(const char *path, size_t max, uint8_t **data, size_t *size, char *err,
                     size_t errlen)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return errmsg(err, errlen, -1, "%s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return errmsg(err, errlen, -1, "%s: not a regular file", path);
-    }
+    char why[128];
+    int fd = open_regular_file(path, O_RDONLY, &st, why, sizeof why);
+    if (fd < 0)
+        return errmsg(err, errlen, -1, "%s: %s", path, why);
     if ((uint64_t)st.st_size > max) {
         close(fd);
         return errmsg(err, errlen, -1, "%s: %lld bytes is larger than the limit of %zu", path,

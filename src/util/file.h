@@ -3,6 +3,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
+
+/* Opens a file given by a user (guest image, kernel, initrd, disk) without
+ * blocking: a FIFO or device must not stall open() itself. flags are
+ * open(2)'s (O_RDONLY, O_RDWR; add O_NONBLOCK to keep the descriptor
+ * non-blocking); *st describes the opened file. fd or -errno. */
+int open_no_wait(const char *path, int flags, struct stat *st);
+/* The same, refusing what is not a regular file (-EINVAL, "not a regular
+ * file"). fd, or -errno with the reason (not the path) in err. */
+int open_regular_file(const char *path, int flags, struct stat *st, char *err, size_t errlen);
 
 /* Reads a whole regular file of at most max bytes into a malloc'd buffer.
  * Returns 0, or -1 with one line in err naming the file and the reason. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "util/errmsg.h"
+#include "util/file.h"
 
 #define BLK_HDR_BYTES 16u /* type, reserved, sector */
 #define BLK_SEG_MAX 126u  /* what we tell the driver (seg_max) */
@@ -20,14 +21,12 @@ static const struct virtio_backend_ops blk_ops_template;
 int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only, char *err, size_t errlen)
 {
     memset(blk, 0, sizeof(*blk));
-    blk->fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-    if (blk->fd < 0)
-        return errmsg(err, errlen, -errno, "disk image %s: %s", path, strerror(errno));
     struct stat st;
+    blk->fd = open_no_wait(path, read_only ? O_RDONLY : O_RDWR, &st);
+    if (blk->fd < 0)
+        return errmsg(err, errlen, blk->fd, "disk image %s: %s", path, strerror(-blk->fd));
     int rc = 0;
-    if (fstat(blk->fd, &st) < 0)
-        rc = errmsg(err, errlen, -errno, "disk image %s: %s", path, strerror(errno));
-    else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
         rc = errmsg(err, errlen, -EINVAL, "disk image %s: not a regular file or block device", path);
     else if (S_ISREG(st.st_mode) && (st.st_size == 0 || st.st_size % VIRTIO_BLK_SECTOR))
         rc = errmsg(err, errlen, -EINVAL, "disk image %s: size %lld is not a non-zero multiple of 512 bytes",
