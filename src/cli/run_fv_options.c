@@ -12,7 +12,7 @@ const char fv_usage[] =
     "usage: mica run --kernel bzImage|vmlinux [--initrd FILE] [--cmdline \"...\"] [--cpus N]\n"
     "                [--mem MIB] [--disk FILE[,ro]]... [--rng] [--cpu-template NAME]\n"
     "                [--console serial|virtio] [--reboot] [--timeout SECONDS] [--stats]\n"
-    "                [--control SOCKET] [--name NAME]\n"
+    "                [--control SOCKET] [--name NAME] [--raw-console]\n"
     "  Boots a Linux kernel on a virtual PC with the serial console (ttyS0) on this\n"
     "  terminal. Defaults: --mem " "256" ", --cpus 1, --cpu-template " FV_DEFAULT_TEMPLATE ",\n"
     "  --cmdline \"" FV_DEFAULT_CMDLINE "\".\n"
@@ -22,6 +22,9 @@ const char fv_usage[] =
     "  --control SOCKET serves the per-VM control channel there (pause, resume,\n"
     "  shutdown, stats, console viewers; see docs/control-program.md) instead of\n"
     "  using the terminal: stdin is not read, output still goes to stdout.\n"
+    "  On a terminal, escape sequences and control characters in the guest's output\n"
+    "  are dropped (colours pass) so that it cannot rewrite the screen or the title;\n"
+    "  --raw-console passes every byte as the guest sent it.\n"
     "  The guest resetting or powering off ends mica with status 0 (--reboot restarts\n"
     "  it instead); 124 means --timeout expired, 125 a mica error or bad input,\n"
     "  130 interrupted, 139 the guest stopped on an instruction mica cannot complete.\n";
@@ -68,6 +71,7 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
     case 'r': o->rng = true; return 0;
     case 'R': o->reboot = true; return 0;
     case 's': o->stats = true; return 0;
+    case 'W': o->raw_console = true; return 0;
     case 'h': o->help = true; return 0;
     case 'd': return parse_disk(o, optarg, err, errlen);
     case 'C': return parse_console(o, optarg, err, errlen);
@@ -102,7 +106,7 @@ int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, siz
         {"reboot", no_argument, NULL, 'R'},        {"timeout", required_argument, NULL, 't'},
         {"stats", no_argument, NULL, 's'},         {"help", no_argument, NULL, 'h'},
         {"console", required_argument, NULL, 'C'}, {"control", required_argument, NULL, 'S'},
-        {"name", required_argument, NULL, 'n'},
+        {"name", required_argument, NULL, 'n'},     {"raw-console", no_argument, NULL, 'W'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);

@@ -3,20 +3,43 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-void fv_console_init(struct fv_console *c, int in_fd, int out_fd)
+#include "util/log.h"
+
+#define WRITE_CHUNK 4096
+
+static void *writer_main(void *arg);
+
+int fv_console_init(struct fv_console *c, int in_fd, int out_fd, char *err, size_t errlen)
 {
     memset(c, 0, sizeof *c);
     c->in_fd = in_fd;
     c->out_fd = out_fd;
     c->in_done = in_fd < 0;
     pthread_mutex_init(&c->out_lock, NULL);
+    pthread_cond_init(&c->out_cond, NULL);
+    console_filter_init(&c->filter, true);
+    if (out_fd >= 0 && pthread_create(&c->writer, NULL, writer_main, c) != 0)
+        return errmsg(err, errlen, -1, "cannot start the console output thread");
+    c->writer_started = out_fd >= 0;
+    return 0;
 }
 
-void fv_console_destroy(struct fv_console *c)
+void fv_console_set_filter(struct fv_console *c, bool on)
 {
-    pthread_mutex_destroy(&c->out_lock);
+    pthread_mutex_lock(&c->out_lock);
+    c->filtering = on;
+    pthread_mutex_unlock(&c->out_lock);
+}
+
+void fv_console_set_room(struct fv_console *c, void (*room)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&c->out_lock);
+    c->room = room;
+    c->room_ctx = ctx;
+    pthread_mutex_unlock(&c->out_lock);
 }
 
 void fv_console_set_sink(struct fv_console *c, fv_console_sink sink, void *ctx)
@@ -31,7 +54,22 @@ void fv_console_set_tee(struct fv_console *c, fv_console_tee tee, void *ctx)
     c->tee_ctx = ctx;
 }
 
-static void write_all(int fd, const uint8_t *buf, size_t len)
+void fv_console_abandon(struct fv_console *c)
+{
+    atomic_store(&c->out_abandoned, true);
+    pthread_mutex_lock(&c->out_lock);
+    c->out_len = 0;
+    bool room = c->out_refused && c->room;
+    c->out_refused = false;
+    pthread_cond_broadcast(&c->out_cond);
+    pthread_mutex_unlock(&c->out_lock);
+    if (room) /* what waits for room takes everything now */
+        c->room(c->room_ctx);
+}
+
+/* Blocking writes are this thread's alone to wait for. false: stdout is
+ * gone (closed pipe, error): the guest runs on, its output is lost. */
+static bool write_all(int fd, const uint8_t *buf, size_t len)
 {
     while (len) {
         ssize_t n = write(fd, buf, len);
@@ -40,20 +78,153 @@ static void write_all(int fd, const uint8_t *buf, size_t len)
             len -= (size_t)n;
         } else if (n < 0 && errno == EINTR) {
             continue;
-        } else if (n < 0 && errno == EAGAIN) {
+        } else if (n < 0 && errno == EAGAIN) { /* someone made stdout non-blocking */
             struct pollfd p = {.fd = fd, .events = POLLOUT};
             poll(&p, 1, 100);
         } else {
-            return; /* stdout closed: the guest runs on, its output is lost */
+            return false;
         }
     }
+    return true;
+}
+
+/* Takes the next contiguous piece of the buffer (lock held). */
+static size_t take_chunk(struct fv_console *c, uint8_t *chunk)
+{
+    size_t n = FV_CONSOLE_OUTBUF - c->out_head;
+    if (n > c->out_len)
+        n = c->out_len;
+    if (n > WRITE_CHUNK)
+        n = WRITE_CHUNK;
+    memcpy(chunk, c->out + c->out_head, n);
+    c->out_head = (c->out_head + n) % FV_CONSOLE_OUTBUF;
+    c->out_len -= n;
+    return n;
+}
+
+/* Writes outside the lock; cancellable only inside write() (see destroy). */
+static void write_out(struct fv_console *c, const uint8_t *buf, size_t len)
+{
+    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+    bool ok = write_all(c->out_fd, buf, len);
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    if (!ok)
+        c->out_broken = true; /* only this thread reads it */
+}
+
+static void *writer_main(void *arg)
+{
+    struct fv_console *c = arg;
+    uint8_t chunk[WRITE_CHUNK], cooked[WRITE_CHUNK + CONSOLE_FILTER_SLACK];
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+    pthread_mutex_lock(&c->out_lock);
+    for (;;) {
+        while (!c->out_len && !c->out_quit)
+            pthread_cond_wait(&c->out_cond, &c->out_lock);
+        if (!c->out_len)
+            break;
+        size_t n = take_chunk(c, chunk);
+        bool filtering = c->filtering, room = c->out_refused && c->room;
+        c->out_refused = false;
+        pthread_mutex_unlock(&c->out_lock);
+        if (room)
+            c->room(c->room_ctx);
+        const uint8_t *out = filtering ? cooked : chunk;
+        if (filtering)
+            n = console_filter_run(&c->filter, chunk, n, cooked);
+        if (!c->out_broken && !atomic_load(&c->out_abandoned))
+            write_out(c, out, n);
+        pthread_mutex_lock(&c->out_lock);
+        c->out_written += n;
+        pthread_cond_broadcast(&c->out_cond);
+    }
+    bool filtering = c->filtering;
+    pthread_mutex_unlock(&c->out_lock);
+    size_t n = filtering ? console_filter_finish(&c->filter, cooked) : 0;
+    if (n && !c->out_broken && !atomic_load(&c->out_abandoned))
+        write_out(c, cooked, n);
+    return NULL;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec t = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* Waits while the writer has output and makes progress (lock held). */
+static void wait_for_flush(struct fv_console *c)
+{
+    int idle_ms = 0;
+    uint64_t seen = c->out_written;
+    while (c->out_len && idle_ms < FV_CONSOLE_FLUSH_MS && !atomic_load(&c->out_abandoned)) {
+        pthread_mutex_unlock(&c->out_lock);
+        sleep_ms(10);
+        pthread_mutex_lock(&c->out_lock);
+        idle_ms = c->out_written == seen ? idle_ms + 10 : 0;
+        seen = c->out_written;
+    }
+}
+
+void fv_console_destroy(struct fv_console *c)
+{
+    if (c->writer_started) {
+        pthread_mutex_lock(&c->out_lock);
+        wait_for_flush(c);
+        bool stuck = c->out_len != 0;
+        c->out_quit = true;
+        pthread_cond_broadcast(&c->out_cond);
+        pthread_mutex_unlock(&c->out_lock);
+        /* A reader that stopped reading leaves the writer in write()
+         * forever: end it there (the only place it can be cancelled). */
+        if (stuck || atomic_load(&c->out_abandoned)) {
+            fv_console_abandon(c);
+            pthread_cancel(c->writer);
+        }
+        pthread_join(c->writer, NULL);
+        c->writer_started = false;
+    }
+    if (c->dropped)
+        mica_warn("console: %llu bytes of serial output were dropped: stdout did not keep up",
+                  (unsigned long long)c->dropped);
+    pthread_cond_destroy(&c->out_cond);
+    pthread_mutex_destroy(&c->out_lock);
+}
+
+/* Copies what fits into the buffer (lock held); returns how much. */
+static size_t buffer_output(struct fv_console *c, const uint8_t *buf, size_t len)
+{
+    if (!c->writer_started || atomic_load(&c->out_abandoned))
+        return len; /* nobody to wait for: taken, and dropped */
+    size_t n = FV_CONSOLE_OUTBUF - c->out_len < len ? FV_CONSOLE_OUTBUF - c->out_len : len;
+    for (size_t done = 0; done < n;) {
+        size_t tail = (c->out_head + c->out_len) % FV_CONSOLE_OUTBUF;
+        size_t run = FV_CONSOLE_OUTBUF - tail < n - done ? FV_CONSOLE_OUTBUF - tail : n - done;
+        memcpy(c->out + tail, buf + done, run);
+        c->out_len += run;
+        done += run;
+    }
+    if (n)
+        pthread_cond_broadcast(&c->out_cond);
+    return n;
+}
+
+size_t fv_console_offer(struct fv_console *c, const uint8_t *buf, size_t len)
+{
+    pthread_mutex_lock(&c->out_lock);
+    size_t n = buffer_output(c, buf, len);
+    if (n < len)
+        c->out_refused = true;
+    if (c->tee && n)
+        c->tee(c->tee_ctx, buf, n);
+    pthread_mutex_unlock(&c->out_lock);
+    return n;
 }
 
 void fv_console_write(struct fv_console *c, const uint8_t *buf, size_t len)
 {
     pthread_mutex_lock(&c->out_lock);
-    if (c->out_fd >= 0)
-        write_all(c->out_fd, buf, len);
+    c->dropped += len - buffer_output(c, buf, len);
     if (c->tee)
         c->tee(c->tee_ctx, buf, len);
     pthread_mutex_unlock(&c->out_lock);
@@ -62,7 +233,7 @@ void fv_console_write(struct fv_console *c, const uint8_t *buf, size_t len)
 void fv_console_output(void *ctx, uint8_t byte)
 {
     /* One byte per guest write: the UART exit costs far more than this
-     * write(2), and buffering would hold back prompts without a newline. */
+     * copy, and buffering would hold back prompts without a newline. */
     fv_console_write(ctx, &byte, 1);
 }
 

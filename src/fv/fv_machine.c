@@ -39,6 +39,8 @@ void fv_machine_end(struct fv_machine *m, enum fv_end why, const char *report)
     int expected = FV_RUNNING;
     if (atomic_compare_exchange_strong(&m->end, &expected, (int)why) && report)
         snprintf(m->report, sizeof m->report, "%s", report);
+    if (why == FV_END_TIMEOUT || why == FV_END_INTERRUPTED)
+        fv_console_abandon(&m->console); /* a stop never waits for a reader */
     /* Every vCPU out of the guest, parked ones released to end. */
     for (unsigned i = 0; i < m->ncpus; i++)
         if (gate(m, i))
@@ -116,9 +118,16 @@ static size_t uart_input(void *ctx, const uint8_t *buf, size_t len)
     return n;
 }
 
-static void virtio_console_output(void *ctx, const uint8_t *buf, size_t len)
+static size_t virtio_console_output(void *ctx, const uint8_t *buf, size_t len)
 {
-    fv_console_write(ctx, buf, len);
+    return fv_console_offer(ctx, buf, len);
+}
+
+/* stdout has room again: serve the transmit queue that waited for it. */
+static void virtio_console_room(void *ctx)
+{
+    struct fv_machine *m = ctx;
+    virtio_mmio_kick(m->virtio.con_dev, VIRTIO_CONSOLE_TXQ);
 }
 
 static void init_locks(struct fv_machine *m)
@@ -128,14 +137,18 @@ static void init_locks(struct fv_machine *m)
     pthread_mutex_init(&m->kbd_lock, NULL);
 }
 
-static void create_devices(struct fv_machine *m, int in_fd, int out_fd)
+static int create_devices(struct fv_machine *m, int in_fd, int out_fd, char *err, size_t errlen)
 {
     init_locks(m);
-    fv_console_init(&m->console, in_fd, out_fd);
+    if (fv_console_init(&m->console, in_fd, out_fd, err, errlen) < 0)
+        return -1;
+    /* Guest bytes must not drive the operator's terminal (util/console_filter.h). */
+    fv_console_set_filter(&m->console, !m->opt->raw_console && out_fd >= 0 && isatty(out_fd));
     fv_console_set_sink(&m->console, uart_input, m);
     uart8250_init(&m->uart, UART_COM1_IRQ, fv_machine_set_irq, m, fv_console_output, &m->console);
     cmos_rtc_init(&m->rtc, NULL, NULL);
     i8042_init(&m->kbd, fv_machine_set_irq, m, on_reset, m);
+    return 0;
 }
 
 static int build_cmdline(const struct fv_options *o, char *cmd, size_t cap, char *err, size_t errlen)
@@ -242,9 +255,9 @@ int fv_machine_create(struct fv_machine *m, const struct fv_options *o, int in_f
     m->opt = o;
     m->ncpus = o->cpus;
     m->vm.fd = -1;
-    create_devices(m, in_fd, out_fd);
     char cmdline[FV_CMDLINE_CAP];
-    if (check_files(o, err, errlen) < 0 || build_cmdline(o, cmdline, sizeof cmdline, err, errlen) < 0)
+    if (create_devices(m, in_fd, out_fd, err, errlen) < 0 || check_files(o, err, errlen) < 0 ||
+        build_cmdline(o, cmdline, sizeof cmdline, err, errlen) < 0)
         return -1;
     if (vm_create(&m->vm, err, errlen) < 0 || check_cpus(m, err, errlen) < 0 ||
         create_irqchip(m, err, errlen) < 0 || create_memory(m, err, errlen) < 0)
@@ -254,6 +267,7 @@ int fv_machine_create(struct fv_machine *m, const struct fv_options *o, int in_f
     if (m->virtio.con_dev) {
         m->virtio.con.output = virtio_console_output;
         m->virtio.con.output_ctx = &m->console;
+        fv_console_set_room(&m->console, virtio_console_room, m);
         fv_console_set_sink(&m->console, fv_virtio_console_input, &m->virtio);
     }
     if (create_vcpus(m, err, errlen) < 0)
@@ -263,6 +277,7 @@ int fv_machine_create(struct fv_machine *m, const struct fv_options *o, int in_f
 
 void fv_machine_destroy(struct fv_machine *m)
 {
+    fv_console_destroy(&m->console); /* first: its writer may still kick virtio-console */
     for (unsigned i = 0; m->vcpus && i < m->ncpus; i++)
         fv_vcpu_destroy(&m->vcpus[i]);
     free(m->vcpus);
@@ -273,7 +288,6 @@ void fv_machine_destroy(struct fv_machine *m)
     pthread_mutex_destroy(&m->uart_lock);
     pthread_mutex_destroy(&m->rtc_lock);
     pthread_mutex_destroy(&m->kbd_lock);
-    fv_console_destroy(&m->console);
 }
 
 enum fv_end fv_machine_run(struct fv_machine *m, uint64_t deadline_ns, int sig_fd,

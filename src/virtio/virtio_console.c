@@ -4,12 +4,34 @@
 #include <linux/virtio_ids.h>
 #include <string.h>
 
+/* Output of the transmit chain at the head of the queue. The sink takes
+ * what it has room for and never blocks: when it is full the chain stays in
+ * the ring (the guest's driver waits, as for a slow line) and the sink's
+ * owner kicks the queue when room appears. con->tx_done remembers how much
+ * of the head chain is out already. */
 static uint32_t tx_handle(void *opaque, const struct virtq_chain *c)
 {
     struct virtio_console *con = opaque;
-    for (unsigned i = 0; i < c->n_readable; i++)
-        if (con->output && c->seg[i].len)
-            con->output(con->output_ctx, c->seg[i].host, c->seg[i].len);
+    uint64_t budget = VIRTIO_SERVE_MAX_BYTES, skip = con->tx_done;
+    for (unsigned i = 0; con->output && i < c->n_readable; i++) {
+        const struct virtq_seg *s = &c->seg[i];
+        if (skip >= s->len) {
+            skip -= s->len;
+            continue;
+        }
+        size_t left = s->len - skip, want = left < budget ? left : (size_t)budget;
+        if (!want)
+            return VIRTIO_CHAIN_AGAIN; /* this turn's budget is spent */
+        size_t took = con->output(con->output_ctx, s->host + skip, want);
+        con->tx_done += took;
+        budget -= took;
+        if (took < want)
+            return VIRTIO_CHAIN_WAIT; /* the sink is full: it kicks us */
+        if (took < left)
+            return VIRTIO_CHAIN_AGAIN;
+        skip = 0;
+    }
+    con->tx_done = 0;
     return 0;
 }
 
@@ -21,7 +43,11 @@ static void deliver_input(struct virtio_console *con, struct virtio_mmio_dev *de
         return;
     char why[160];
     bool pushed = false;
-    while (con->in_len) {
+    for (unsigned chains = 0; con->in_len; chains++) {
+        if (chains == VIRTIO_SERVE_MAX_CHAINS) { /* empty buffers, posted as fast as taken */
+            virtio_mmio_kick(dev, VIRTIO_CONSOLE_RXQ);
+            break;
+        }
         int rc = virtq_pop(vq, &dev->chain, why, sizeof(why));
         if (rc < 0)
             virtio_mmio_queue_error(dev, VIRTIO_CONSOLE_RXQ, why);
@@ -68,6 +94,12 @@ static void console_notify(void *opaque, struct virtio_mmio_dev *dev, unsigned q
         deliver_input(opaque, dev); /* new receive buffers */
 }
 
+static void console_reset(void *opaque)
+{
+    struct virtio_console *con = opaque;
+    con->tx_done = 0;
+}
+
 static void console_driver_ok(void *opaque, struct virtio_mmio_dev *dev)
 {
     deliver_input(opaque, dev);
@@ -88,5 +120,6 @@ const struct virtio_backend_ops virtio_console_ops = {
     .config_size = sizeof(struct virtio_console_config),
     .config_read = console_config_read,
     .queue_notify = console_notify,
+    .reset = console_reset,
     .driver_ok = console_driver_ok,
 };

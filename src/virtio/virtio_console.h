@@ -1,5 +1,6 @@
 /* virtio-console (virtio 1.1, 5.3), a single port: output goes to a
- * callback, input is buffered here until the driver posts receive buffers. */
+ * callback with backpressure, input is buffered here until the driver posts
+ * receive buffers. */
 #ifndef MICA_VIRTIO_VIRTIO_CONSOLE_H
 #define MICA_VIRTIO_VIRTIO_CONSOLE_H
 
@@ -13,8 +14,12 @@
 #define VIRTIO_CONSOLE_INBUF 4096
 
 struct virtio_console {
-    void (*output)(void *ctx, const uint8_t *buf, size_t len);
+    /* Takes what it has room for now and returns how much; when that is
+     * less than offered, it calls virtio_mmio_kick() on the transmit queue
+     * once it has room again. Never blocks. */
+    size_t (*output)(void *ctx, const uint8_t *buf, size_t len);
     void *output_ctx;
+    uint64_t tx_done;                 /* bytes of the head transmit chain already output */
     uint8_t in[VIRTIO_CONSOLE_INBUF]; /* ring buffer of pending input */
     size_t in_head, in_len;
 };

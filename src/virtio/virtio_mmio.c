@@ -315,18 +315,50 @@ void virtio_mmio_config_changed(struct virtio_mmio_dev *dev)
     raise_irq(dev, VIRTIO_INT_CONFIG_CHANGE);
 }
 
-void virtio_mmio_serve_queue(struct virtio_mmio_dev *dev, unsigned q, virtio_chain_handler handle)
+void virtio_mmio_kick(struct virtio_mmio_dev *dev, unsigned q)
+{
+    uint64_t one = 1;
+    if (q < VIRTIO_MMIO_MAX_QUEUES && dev->q[q].notify_fd >= 0)
+        (void)!write(dev->q[q].notify_fd, &one, sizeof one);
+}
+
+/* Serves chains until the queue is empty, the handler asks to stop, or this
+ * turn's budget is spent. True when work was left for a later turn. */
+static bool serve_some(struct virtio_mmio_dev *dev, unsigned q, virtio_chain_handler handle)
 {
     struct virtq *vq = &dev->q[q].vq;
     char why[160];
-    int rc;
+    unsigned chains = 0;
+    uint64_t bytes = 0;
     do {
-        while ((rc = virtq_pop(vq, &dev->chain, why, sizeof(why))) == 1)
-            virtq_push(vq, dev->chain.head, handle(dev->be, &dev->chain));
-        if (rc < 0) {
-            virtio_mmio_queue_error(dev, q, why);
-            break;
+        for (;;) {
+            if (chains >= VIRTIO_SERVE_MAX_CHAINS || bytes >= VIRTIO_SERVE_MAX_BYTES) {
+                virtio_mmio_kick(dev, q); /* the rest on the loop's next turn */
+                return true;
+            }
+            int rc = virtq_pop(vq, &dev->chain, why, sizeof(why));
+            if (rc < 0)
+                virtio_mmio_queue_error(dev, q, why);
+            if (rc <= 0)
+                break;
+            uint32_t written = handle(dev->be, &dev->chain);
+            if (written == VIRTIO_CHAIN_WAIT || written == VIRTIO_CHAIN_AGAIN) {
+                virtq_unpop(vq); /* still the driver's: served again later */
+                if (written == VIRTIO_CHAIN_AGAIN)
+                    virtio_mmio_kick(dev, q);
+                return true;
+            }
+            virtq_push(vq, dev->chain.head, written);
+            chains++;
+            bytes += dev->chain.readable_len + dev->chain.writable_len;
         }
     } while (virtq_rearm(vq));
+    return false;
+}
+
+bool virtio_mmio_serve_queue(struct virtio_mmio_dev *dev, unsigned q, virtio_chain_handler handle)
+{
+    bool more = serve_some(dev, q, handle);
     virtio_mmio_signal_used(dev, q);
+    return more;
 }

@@ -102,10 +102,28 @@ void virtio_mmio_queue_error(struct virtio_mmio_dev *dev, unsigned q, const char
 /* For backends (lock held): config space changed. */
 void virtio_mmio_config_changed(struct virtio_mmio_dev *dev);
 
-/* Serves every available chain on queue q with `handle` (which returns the
+/* Serves the available chains on queue q with `handle` (which returns the
  * bytes it wrote into the chain), re-arming notifications, then interrupts
- * if the driver wants it. For backends (lock held). */
+ * if the driver wants it. For backends (lock held).
+ *
+ * A hostile driver can keep a queue full forever, and the thread that
+ * serves it also watches --timeout and signals: one call serves at most
+ * VIRTIO_SERVE_MAX_CHAINS chains or VIRTIO_SERVE_MAX_BYTES bytes, then
+ * kicks the queue's notify eventfd so the rest is served on the I/O loop's
+ * next turn, without a new kick from the guest. A handler may leave a chain
+ * in the ring: VIRTIO_CHAIN_WAIT (it cannot take it now and will call
+ * virtio_mmio_kick() when it can) or VIRTIO_CHAIN_AGAIN (it took part of
+ * it and wants the rest next turn). Returns true when work was left. */
+#define VIRTIO_SERVE_MAX_CHAINS 64u
+#define VIRTIO_SERVE_MAX_BYTES  (1ull << 20)
+#define VIRTIO_CHAIN_WAIT  UINT32_MAX
+#define VIRTIO_CHAIN_AGAIN (UINT32_MAX - 1)
 typedef uint32_t (*virtio_chain_handler)(void *be, const struct virtq_chain *c);
-void virtio_mmio_serve_queue(struct virtio_mmio_dev *dev, unsigned q, virtio_chain_handler handle);
+bool virtio_mmio_serve_queue(struct virtio_mmio_dev *dev, unsigned q, virtio_chain_handler handle);
+
+/* Makes queue q's notify eventfd readable, as a guest kick would: the I/O
+ * loop serves the queue on its next turn. No-op without eventfds. Any
+ * thread, no lock needed. */
+void virtio_mmio_kick(struct virtio_mmio_dev *dev, unsigned q);
 
 #endif

@@ -200,6 +200,11 @@ int virtq_pop(struct virtq *q, struct virtq_chain *c, char *err, size_t errlen)
     return 1;
 }
 
+void virtq_unpop(struct virtq *q)
+{
+    q->last_avail--;
+}
+
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written)
 {
     if (!q->ready)

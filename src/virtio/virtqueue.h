@@ -64,6 +64,10 @@ void virtq_reset(struct virtq *q);
  * -EINVAL: the driver broke a rule (queue now broken, reason in err). */
 int virtq_pop(struct virtq *q, struct virtq_chain *c, char *err, size_t errlen);
 
+/* Gives back the chain the last virtq_pop() took, unserved: the next pop
+ * reads it again (from guest memory: the driver may have changed it). */
+void virtq_unpop(struct virtq *q);
+
 /* Returns a chain to the driver with `written` bytes written into it. */
 void virtq_push(struct virtq *q, uint16_t head, uint32_t written);
 
