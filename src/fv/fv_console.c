@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "vmm/vcpu.h"
 
 #define WRITE_CHUNK 4096
 
@@ -21,6 +22,7 @@ int fv_console_init(struct fv_console *c, int in_fd, int out_fd, char *err, size
     pthread_mutex_init(&c->out_lock, NULL);
     pthread_cond_init(&c->out_cond, NULL);
     console_filter_init(&c->filter, true);
+    vcpu_kick_signal_init(); /* interrupts a write to a stdout nobody reads */
     if (out_fd >= 0 && pthread_create(&c->writer, NULL, writer_main, c) != 0)
         return errmsg(err, errlen, -1, "cannot start the console output thread");
     c->writer_started = out_fd >= 0;
@@ -67,11 +69,13 @@ void fv_console_abandon(struct fv_console *c)
         c->room(c->room_ctx);
 }
 
-/* Blocking writes are this thread's alone to wait for. false: stdout is
- * gone (closed pipe, error): the guest runs on, its output is lost. */
-static bool write_all(int fd, const uint8_t *buf, size_t len)
+/* Blocking writes are this thread's alone to wait for; destroy interrupts
+ * one with the kick signal. false: stdout is gone (closed pipe, error: the
+ * guest runs on, its output is lost) or output was abandoned. */
+static bool write_all(struct fv_console *c, const uint8_t *buf, size_t len)
 {
-    while (len) {
+    int fd = c->out_fd;
+    while (len && !atomic_load(&c->out_abandoned)) {
         ssize_t n = write(fd, buf, len);
         if (n > 0) {
             buf += n;
@@ -102,13 +106,9 @@ static size_t take_chunk(struct fv_console *c, uint8_t *chunk)
     return n;
 }
 
-/* Writes outside the lock; cancellable only inside write() (see destroy). */
 static void write_out(struct fv_console *c, const uint8_t *buf, size_t len)
 {
-    pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
-    bool ok = write_all(c->out_fd, buf, len);
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
-    if (!ok)
+    if (!c->out_broken && !write_all(c, buf, len))
         c->out_broken = true; /* only this thread reads it */
 }
 
@@ -116,7 +116,6 @@ static void *writer_main(void *arg)
 {
     struct fv_console *c = arg;
     uint8_t chunk[WRITE_CHUNK], cooked[WRITE_CHUNK + CONSOLE_FILTER_SLACK];
-    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
     pthread_mutex_lock(&c->out_lock);
     for (;;) {
         while (!c->out_len && !c->out_quit)
@@ -132,8 +131,7 @@ static void *writer_main(void *arg)
         const uint8_t *out = filtering ? cooked : chunk;
         if (filtering)
             n = console_filter_run(&c->filter, chunk, n, cooked);
-        if (!c->out_broken && !atomic_load(&c->out_abandoned))
-            write_out(c, out, n);
+        write_out(c, out, n);
         pthread_mutex_lock(&c->out_lock);
         c->out_written += n;
         pthread_cond_broadcast(&c->out_cond);
@@ -141,8 +139,9 @@ static void *writer_main(void *arg)
     bool filtering = c->filtering;
     pthread_mutex_unlock(&c->out_lock);
     size_t n = filtering ? console_filter_finish(&c->filter, cooked) : 0;
-    if (n && !c->out_broken && !atomic_load(&c->out_abandoned))
+    if (n)
         write_out(c, cooked, n);
+    atomic_store(&c->writer_done, true);
     return NULL;
 }
 
@@ -176,10 +175,13 @@ void fv_console_destroy(struct fv_console *c)
         pthread_cond_broadcast(&c->out_cond);
         pthread_mutex_unlock(&c->out_lock);
         /* A reader that stopped reading leaves the writer in write()
-         * forever: end it there (the only place it can be cancelled). */
-        if (stuck || atomic_load(&c->out_abandoned)) {
+         * forever: abandon the output and interrupt the write (again, in
+         * case the signal came just before it). */
+        if (stuck)
             fv_console_abandon(c);
-            pthread_cancel(c->writer);
+        while (!atomic_load(&c->writer_done)) {
+            vcpu_signal_thread(c->writer);
+            sleep_ms(10);
         }
         pthread_join(c->writer, NULL);
         c->writer_started = false;

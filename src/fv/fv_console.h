@@ -47,6 +47,7 @@ struct fv_console {
     uint64_t dropped;            /* UART bytes that found the buffer full */
     bool out_refused;            /* an offer was cut short: call room() */
     bool out_quit, out_broken, writer_started;
+    atomic_bool writer_done;
     atomic_bool out_abandoned;   /* a stop was requested: nobody waits for a reader */
     pthread_t writer;
     void (*room)(void *ctx);     /* there is room again (writer thread) */

@@ -332,20 +332,17 @@ static bool serve_some(struct virtio_mmio_dev *dev, unsigned q, virtio_chain_han
     uint64_t bytes = 0;
     do {
         for (;;) {
-            if (chains >= VIRTIO_SERVE_MAX_CHAINS || bytes >= VIRTIO_SERVE_MAX_BYTES) {
-                virtio_mmio_kick(dev, q); /* the rest on the loop's next turn */
-                return true;
-            }
             int rc = virtq_pop(vq, &dev->chain, why, sizeof(why));
             if (rc < 0)
                 virtio_mmio_queue_error(dev, q, why);
             if (rc <= 0)
                 break;
-            uint32_t written = handle(dev->be, &dev->chain);
+            bool spent = chains >= VIRTIO_SERVE_MAX_CHAINS || bytes >= VIRTIO_SERVE_MAX_BYTES;
+            uint32_t written = spent ? VIRTIO_CHAIN_AGAIN : handle(dev->be, &dev->chain);
             if (written == VIRTIO_CHAIN_WAIT || written == VIRTIO_CHAIN_AGAIN) {
                 virtq_unpop(vq); /* still the driver's: served again later */
                 if (written == VIRTIO_CHAIN_AGAIN)
-                    virtio_mmio_kick(dev, q);
+                    virtio_mmio_kick(dev, q); /* on the I/O loop's next turn */
                 return true;
             }
             virtq_push(vq, dev->chain.head, written);

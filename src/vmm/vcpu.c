@@ -18,6 +18,11 @@ static void on_kick(int sig)
     (void)sig; /* only here to interrupt KVM_RUN with EINTR */
 }
 
+void vcpu_signal_thread(pthread_t thread)
+{
+    pthread_kill(thread, VCPU_KICK_SIGNAL);
+}
+
 void vcpu_kick_signal_init(void)
 {
     struct sigaction sa = {.sa_handler = on_kick};
@@ -85,7 +90,7 @@ void vcpu_kick_thread(struct vcpu *cpu, const pthread_t *thread)
     /* immediate_exit covers a kick that lands before KVM_RUN is entered. */
     __atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
     if (thread)
-        pthread_kill(*thread, VCPU_KICK_SIGNAL);
+        vcpu_signal_thread(*thread);
 }
 
 void vcpu_kick(struct vcpu *cpu)

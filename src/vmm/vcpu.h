@@ -39,5 +39,8 @@ void vcpu_kick_thread(struct vcpu *cpu, const pthread_t *thread);
 
 /* Installs the no-op handler for the kick signal; once per process. */
 void vcpu_kick_signal_init(void);
+/* Sends the kick signal to any thread: a blocking system call there
+ * returns EINTR (the handler has no SA_RESTART). */
+void vcpu_signal_thread(pthread_t thread);
 
 #endif

@@ -34,8 +34,8 @@ static uint32_t r32(struct virtio_mmio_dev *d, uint64_t off)
     return v;
 }
 
-/* The driver's side of initialisation (virtio 1.1, 3.1.1). */
-static void driver_init(struct virtio_mmio_dev *d, unsigned nq)
+/* The driver's side of initialisation (virtio 1.1, 3.1.1), queues of qsize. */
+static void driver_init_sized(struct virtio_mmio_dev *d, unsigned nq, uint32_t qsize)
 {
     w32(d, 0x70, 0);
     w32(d, 0x70, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
@@ -46,7 +46,7 @@ static void driver_init(struct virtio_mmio_dev *d, unsigned nq)
     for (unsigned q = 0; q < nq; q++) { /* each queue gets its own 0x4000 slice */
         w32(d, 0x30, q);
         assert_int_equal(r32(d, 0x34), VIRTQ_MAX_SIZE);
-        w32(d, 0x38, 8);
+        w32(d, 0x38, qsize);
         w32(d, 0x80, (uint32_t)(FX_DESC + q * 0x4000));
         w32(d, 0x90, (uint32_t)(FX_AVAIL + q * 0x4000));
         w32(d, 0xa0, (uint32_t)(FX_USED + q * 0x4000));
@@ -55,6 +55,11 @@ static void driver_init(struct virtio_mmio_dev *d, unsigned nq)
     }
     w32(d, 0x70, 0xf & ~VIRTIO_CONFIG_S_FAILED);
     assert_true(r32(d, 0x70) & VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+static void driver_init(struct virtio_mmio_dev *d, unsigned nq)
+{
+    driver_init_sized(d, nq, 8);
 }
 
 struct fixture {
@@ -269,11 +274,12 @@ static void test_rng_fills_buffers(void **state)
 
 static char console_out[64];
 static size_t console_len;
-static void console_sink(void *ctx, const uint8_t *b, size_t n)
+static size_t console_sink(void *ctx, const uint8_t *b, size_t n)
 {
     (void)ctx;
     memcpy(console_out + console_len, b, n);
     console_len += n;
+    return n;
 }
 
 static void test_console_output_and_input(void **state)
@@ -307,6 +313,160 @@ static void test_console_output_and_input(void **state)
     assert_memory_equal(fx_buf(&f->ring, FX_BUF + 0x200, 3), "ls\n", 3);
 }
 
+/* ---- bounded work per notification (a guest that keeps queues full) ---- */
+
+/* A console sink that takes at most `room` more bytes, like a stdout whose
+ * reader stopped; it counts and keeps the first bytes. */
+static size_t sink_room;
+static uint64_t sink_total;
+static uint8_t sink_copy[4096];
+static size_t bounded_sink(void *ctx, const uint8_t *b, size_t n)
+{
+    (void)ctx;
+    if (n > sink_room)
+        n = sink_room;
+    for (size_t i = 0; i < n && sink_total + i < sizeof sink_copy; i++)
+        sink_copy[sink_total + i] = b[i];
+    sink_room -= n;
+    sink_total += n;
+    return n;
+}
+
+static bool kicked(int fd)
+{
+    uint64_t v;
+    return read(fd, &v, sizeof v) == sizeof v && v > 0;
+}
+
+/* The transmit ring lives at queue 1's slice (+0x4000). */
+static void console_up(struct fixture *f, struct virtio_console *con, struct fx_ring *tx, uint16_t qsize)
+{
+    assert_int_equal(virtio_mmio_init(&f->dev, &f->mem, 0xd0002000, 7, &virtio_console_ops, con, true,
+                                      f->err, sizeof(f->err)), 0);
+    f->dev.irq_raise = on_irq;
+    driver_init_sized(&f->dev, 2, qsize);
+    *tx = (struct fx_ring){&f->mem, qsize, 0};
+}
+
+static uint16_t tx_used(struct fx_ring *tx)
+{
+    return *(uint16_t *)fx_buf(tx, FX_USED + 0x4000 + 2, 2);
+}
+
+/* fx_* helpers address queue 0; shift them to queue 1 by offsetting gpa. */
+static void tx_post_q1(struct fx_ring *tx, uint16_t i, uint64_t gpa, uint32_t len)
+{
+    struct vring_desc d = {gpa, len, 0, 0};
+    memcpy(fx_buf(tx, FX_DESC + 0x4000 + 16ull * i, 16), &d, 16);
+    uint16_t *ring = fx_buf(tx, FX_AVAIL + 0x4000 + 4, 2ull * tx->size);
+    ring[tx->avail_idx % tx->size] = i;
+    tx->avail_idx++;
+    __atomic_store_n((uint16_t *)fx_buf(tx, FX_AVAIL + 0x4000 + 2, 2), tx->avail_idx, __ATOMIC_RELEASE);
+}
+
+static void test_tx_queue_full_of_large_buffers_is_served_in_bounded_turns(void **state)
+{
+    struct fixture *f = *state;
+    struct virtio_console con = {.output = bounded_sink};
+    struct fx_ring tx;
+    console_up(f, &con, &tx, 8);
+    sink_room = SIZE_MAX, sink_total = 0;
+    /* 8 chains of 256 KiB (all naming the same guest buffer): 2 MiB queued. */
+    for (uint16_t i = 0; i < 8; i++)
+        tx_post_q1(&tx, i, 0x40000, 256 << 10);
+    int notify = f->dev.q[VIRTIO_CONSOLE_TXQ].notify_fd;
+    virtio_mmio_process(&f->dev, VIRTIO_CONSOLE_TXQ);
+    assert_int_equal(sink_total, VIRTIO_SERVE_MAX_BYTES); /* one turn's budget, no more */
+    assert_int_equal(tx_used(&tx), VIRTIO_SERVE_MAX_BYTES / (256 << 10));
+    assert_true(kicked(notify)); /* the rest is picked up without a guest kick */
+    virtio_mmio_process(&f->dev, VIRTIO_CONSOLE_TXQ);
+    assert_int_equal(sink_total, 2u << 20);
+    assert_int_equal(tx_used(&tx), 8);
+    assert_false(kicked(notify)); /* nothing left: no busy loop */
+}
+
+static void test_one_huge_tx_buffer_is_split_across_turns(void **state)
+{
+    struct fixture *f = *state;
+    struct virtio_console con = {.output = bounded_sink};
+    struct fx_ring tx;
+    console_up(f, &con, &tx, 8);
+    sink_room = SIZE_MAX, sink_total = 0;
+    /* One chain of 3 segments of 768 KiB each (indirect is not needed:
+     * descriptors chained in the ring). */
+    for (uint16_t i = 0; i < 3; i++) {
+        struct vring_desc d = {0x10000, 768 << 10, (uint16_t)(i < 2 ? VRING_DESC_F_NEXT : 0), (uint16_t)(i + 1)};
+        memcpy(fx_buf(&tx, FX_DESC + 0x4000 + 16ull * i, 16), &d, 16);
+    }
+    uint16_t *ring = fx_buf(&tx, FX_AVAIL + 0x4000 + 4, 2);
+    ring[0] = 0;
+    __atomic_store_n((uint16_t *)fx_buf(&tx, FX_AVAIL + 0x4000 + 2, 2), 1, __ATOMIC_RELEASE);
+    int notify = f->dev.q[VIRTIO_CONSOLE_TXQ].notify_fd;
+    unsigned turns = 0;
+    while (tx_used(&tx) == 0 && turns < 10) {
+        virtio_mmio_process(&f->dev, VIRTIO_CONSOLE_TXQ);
+        turns++;
+        assert_true(sink_total <= (uint64_t)turns * VIRTIO_SERVE_MAX_BYTES);
+        if (tx_used(&tx) == 0)
+            assert_true(kicked(notify));
+    }
+    assert_int_equal(turns, 3); /* 2.25 MiB at 1 MiB a turn */
+    assert_int_equal(sink_total, 3 * (768 << 10));
+}
+
+static void test_console_sink_that_would_block_leaves_descriptors(void **state)
+{
+    struct fixture *f = *state;
+    struct virtio_console con = {.output = bounded_sink};
+    struct fx_ring tx;
+    console_up(f, &con, &tx, 8);
+    for (unsigned i = 0; i < 300; i++)
+        *(uint8_t *)fx_buf(&tx, FX_BUF + i, 1) = (uint8_t)i;
+    tx_post_q1(&tx, 0, FX_BUF, 100);
+    tx_post_q1(&tx, 1, FX_BUF + 100, 100);
+    tx_post_q1(&tx, 2, FX_BUF + 200, 100);
+    sink_room = 150, sink_total = 0; /* stdout takes 150 bytes, then is full */
+    int notify = f->dev.q[VIRTIO_CONSOLE_TXQ].notify_fd;
+    virtio_mmio_process(&f->dev, VIRTIO_CONSOLE_TXQ);
+    assert_int_equal(sink_total, 150);
+    assert_int_equal(tx_used(&tx), 1); /* the second chain is still the driver's */
+    assert_false(kicked(notify));      /* waiting for the sink, not spinning */
+    virtio_mmio_process(&f->dev, VIRTIO_CONSOLE_TXQ); /* a kick while still full */
+    assert_int_equal(sink_total, 150);
+    assert_int_equal(tx_used(&tx), 1);
+    sink_room = SIZE_MAX; /* room again: the sink's owner kicks the queue */
+    virtio_mmio_process(&f->dev, VIRTIO_CONSOLE_TXQ);
+    assert_int_equal(tx_used(&tx), 3);
+    assert_int_equal(sink_total, 300); /* every byte once, in order */
+    for (unsigned i = 0; i < 300; i++)
+        assert_int_equal(sink_copy[i], (uint8_t)i);
+}
+
+static void test_rng_queue_of_many_chains_is_served_in_bounded_turns(void **state)
+{
+    struct fixture *f = *state;
+    struct virtio_rng rng = {0};
+    assert_int_equal(virtio_mmio_init(&f->dev, &f->mem, 0xd0001000, 6, &virtio_rng_ops, &rng, true,
+                                      f->err, sizeof(f->err)), 0);
+    driver_init_sized(&f->dev, 1, VIRTQ_MAX_SIZE);
+    f->ring.size = VIRTQ_MAX_SIZE;
+    for (uint16_t i = 0; i < VIRTQ_MAX_SIZE; i++) {
+        fx_desc(&f->ring, i, FX_BUF + 16ull * i, 16, VRING_DESC_F_WRITE, 0);
+        fx_post(&f->ring, i);
+    }
+    int notify = f->dev.q[0].notify_fd;
+    unsigned turns = 0;
+    do {
+        uint16_t before = fx_used_idx(&f->ring);
+        virtio_mmio_process(&f->dev, 0);
+        assert_true((uint16_t)(fx_used_idx(&f->ring) - before) <= VIRTIO_SERVE_MAX_CHAINS);
+        turns++;
+    } while (kicked(notify) && turns < 100);
+    assert_int_equal(fx_used_idx(&f->ring), VIRTQ_MAX_SIZE);
+    assert_int_equal(turns, VIRTQ_MAX_SIZE / VIRTIO_SERVE_MAX_CHAINS);
+    assert_int_equal(rng.bytes, 16 * VIRTQ_MAX_SIZE);
+}
+
 static void test_cmdline_fragment(void **state)
 {
     (void)state;
@@ -327,6 +487,10 @@ int main(void)
         T(test_features_without_version_1_are_refused), T(test_broken_queue_needs_reset),
         T(test_queue_outside_ram_is_not_enabled), T(test_rng_fills_buffers),
         T(test_console_output_and_input), T(test_cmdline_fragment),
+        T(test_tx_queue_full_of_large_buffers_is_served_in_bounded_turns),
+        T(test_one_huge_tx_buffer_is_split_across_turns),
+        T(test_console_sink_that_would_block_leaves_descriptors),
+        T(test_rng_queue_of_many_chains_is_served_in_bounded_turns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
