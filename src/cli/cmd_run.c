@@ -17,6 +17,7 @@
 #include "run/supervisor.h"
 #include "run/terminal.h"
 #include "sched/solo.h"
+#include "util/console_filter.h"
 #include "util/log.h"
 
 static char **guest_argv(const struct run_options *o, const char *argv0)
@@ -114,6 +115,31 @@ static bool wants_linux(int argc, char **argv)
     return false;
 }
 
+/* Guest output on a terminal goes through the filter (util/console_filter.h)
+ * unless --raw-console; one domain per process, one thread at a time. */
+static struct console_filter terminal_filter;
+
+static void filtered_stdout_sink(void *ctx, const char *buf, size_t len)
+{
+    console_filter_pass(&terminal_filter, buf, len, run_io_stdout_sink, ctx);
+}
+
+static pv_console_sink stdout_sink(const struct run_options *o)
+{
+    if (o->raw_console || !isatty(STDOUT_FILENO))
+        return run_io_stdout_sink;
+    console_filter_init(&terminal_filter, true);
+    return filtered_stdout_sink;
+}
+
+static void finish_stdout(void)
+{
+    char reset[CONSOLE_FILTER_FINISH_MAX];
+    size_t n = console_filter_finish(&terminal_filter, (uint8_t *)reset);
+    if (n)
+        run_io_stdout_sink(NULL, reset, n); /* colours the guest left set */
+}
+
 /* The VM process (see supervisor.h): builds the domain, runs it, reports
  * the status, then tears the domain down. */
 static int run_pv_guest(void *ctx, struct supervisor *sup)
@@ -129,7 +155,7 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
     struct pv_domain_config cfg = {
         .name = name, .image_path = o->guest, .mem_mib = o->mem_mib,
         .argc = o->guest_argc + 1, .argv = gargv,
-        .console_sink = o->control ? pv_control_sink : run_io_stdout_sink, .console_ctx = &rc,
+        .console_sink = o->control ? pv_control_sink : stdout_sink(o), .console_ctx = &rc,
     };
     struct pv_domain *d = NULL;
     int status;
@@ -139,6 +165,7 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
     } else {
         status = run_domain(d, o, sig_fd, &rc);
     }
+    finish_stdout();
     supervisor_report(sup, status);
     pv_domain_destroy(d);
     free(gargv);

@@ -4,6 +4,7 @@
 
 #include "cp/log_tail.h"
 #include "ctl/vm_control_client.h"
+#include "util/console_filter.h"
 #include "util/parse.h"
 
 #include <poll.h>
@@ -40,8 +41,15 @@ static bool forward_input(int sock)
     return write_all(sock, buf, len) && !esc;
 }
 
-/* Relays until detach (escape, end of input) or the VM ends; 0 or 1. */
-static int relay(int sock)
+static void write_stdout(void *ctx, const char *buf, size_t len)
+{
+    (void)ctx;
+    write_all(STDOUT_FILENO, buf, len);
+}
+
+/* Relays until detach (escape, end of input) or the VM ends; 0 or 1.
+ * filter: NULL for raw output (util/console_filter.h). */
+static int relay(int sock, struct console_filter *filter)
 {
     struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
     char buf[4096];
@@ -54,14 +62,17 @@ static int relay(int sock)
                 fprintf(stderr, "\r\nmica: console closed: the VM has ended\r\n");
                 return 0;
             }
-            write_all(STDOUT_FILENO, buf, (size_t)n);
+            if (filter)
+                console_filter_pass(filter, buf, (size_t)n, write_stdout, NULL);
+            else
+                write_all(STDOUT_FILENO, buf, (size_t)n);
         }
         if (fds[0].revents && !forward_input(sock))
             return 0;
     }
 }
 
-static int attach(const char *name, const char *socket_path)
+static int attach(const char *name, const char *socket_path, bool raw_output)
 {
     struct cp_error err;
     int sock = vmctl_attach_console(socket_path, &err);
@@ -77,7 +88,14 @@ static int attach(const char *name, const char *socket_path)
         tcsetattr(STDIN_FILENO, TCSANOW, &raw);
     }
     fprintf(stderr, "Connected to %s (escape character is ^])\r\n", name);
-    int rc = relay(sock);
+    /* The guest's bytes must not drive this terminal unless asked for. */
+    struct console_filter filter;
+    bool filtering = !raw_output && isatty(STDOUT_FILENO);
+    console_filter_init(&filter, true);
+    int rc = relay(sock, filtering ? &filter : NULL);
+    char reset[CONSOLE_FILTER_FINISH_MAX];
+    size_t n = filtering ? console_filter_finish(&filter, (uint8_t *)reset) : 0;
+    write_all(STDOUT_FILENO, reset, n);
     if (tty)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
     fprintf(stderr, "\nDetached from %s\n", name);
@@ -88,8 +106,9 @@ static int attach(const char *name, const char *socket_path)
 int cmd_console(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
-    if (argc != 2) {
-        fprintf(stderr, "usage: mica console NAME\n");
+    bool raw = argc == 3 && strcmp(argv[2], "--raw-console") == 0;
+    if (argc != 2 && !raw) {
+        fprintf(stderr, "usage: mica console NAME [--raw-console]\n");
         return 2;
     }
     json_t *endpoint;
@@ -97,7 +116,7 @@ int cmd_console(int argc, char **argv)
     if (rc)
         return rc;
     const char *socket_path = json_string_value(json_object_get(endpoint, "socket"));
-    rc = socket_path ? attach(argv[1], socket_path) : 1;
+    rc = socket_path ? attach(argv[1], socket_path, raw) : 1;
     json_decref(endpoint);
     return rc;
 }

@@ -15,6 +15,7 @@ struct run_options {
     int guest_argc;         /* after "--" */
     char **guest_argv;
     int help;
+    int raw_console;        /* guest output to a terminal unfiltered */
 };
 
 #define RUN_DEFAULT_MEM_MIB 32

@@ -112,10 +112,15 @@ static void write_out(struct fv_console *c, const uint8_t *buf, size_t len)
         c->out_broken = true; /* only this thread reads it */
 }
 
+static void emit_out(void *ctx, const char *buf, size_t len)
+{
+    write_out(ctx, (const uint8_t *)buf, len);
+}
+
 static void *writer_main(void *arg)
 {
     struct fv_console *c = arg;
-    uint8_t chunk[WRITE_CHUNK], cooked[WRITE_CHUNK + CONSOLE_FILTER_SLACK];
+    uint8_t chunk[WRITE_CHUNK];
     pthread_mutex_lock(&c->out_lock);
     for (;;) {
         while (!c->out_len && !c->out_quit)
@@ -128,19 +133,17 @@ static void *writer_main(void *arg)
         pthread_mutex_unlock(&c->out_lock);
         if (room)
             c->room(c->room_ctx);
-        const uint8_t *out = filtering ? cooked : chunk;
-        if (filtering)
-            n = console_filter_run(&c->filter, chunk, n, cooked);
-        write_out(c, out, n);
+        if (filtering) /* the filter's state is this thread's alone */
+            console_filter_pass(&c->filter, chunk, n, emit_out, c);
+        else
+            write_out(c, chunk, n);
         pthread_mutex_lock(&c->out_lock);
         c->out_written += n;
         pthread_cond_broadcast(&c->out_cond);
     }
-    bool filtering = c->filtering;
     pthread_mutex_unlock(&c->out_lock);
-    size_t n = filtering ? console_filter_finish(&c->filter, cooked) : 0;
-    if (n)
-        write_out(c, cooked, n);
+    uint8_t reset[CONSOLE_FILTER_FINISH_MAX];
+    write_out(c, reset, console_filter_finish(&c->filter, reset));
     atomic_store(&c->writer_done, true);
     return NULL;
 }

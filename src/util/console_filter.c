@@ -201,3 +201,17 @@ size_t console_filter_finish(struct console_filter *f, uint8_t *out)
     console_filter_init(f, f->keep_sgr);
     return reset ? emit(out, (const uint8_t *)"\033[0m", 4) : 0;
 }
+
+void console_filter_pass(struct console_filter *f, const void *in, size_t len,
+                         console_filter_emit emit, void *ctx)
+{
+    enum { PIECE = 4096 };
+    uint8_t out[PIECE + CONSOLE_FILTER_SLACK];
+    for (size_t done = 0; done < len;) {
+        size_t take = len - done < PIECE ? len - done : PIECE;
+        size_t n = console_filter_run(f, (const uint8_t *)in + done, take, out);
+        if (n)
+            emit(ctx, (const char *)out, n);
+        done += take;
+    }
+}

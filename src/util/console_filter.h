@@ -37,4 +37,9 @@ size_t console_filter_run(struct console_filter *f, const uint8_t *in, size_t le
  * CONSOLE_FILTER_FINISH_MAX bytes into out); returns the bytes written. */
 size_t console_filter_finish(struct console_filter *f, uint8_t *out);
 
+/* Filters len bytes and hands the result to emit in pieces (any size). */
+typedef void (*console_filter_emit)(void *ctx, const char *buf, size_t len);
+void console_filter_pass(struct console_filter *f, const void *in, size_t len,
+                         console_filter_emit emit, void *ctx);
+
 #endif

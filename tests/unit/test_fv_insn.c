@@ -262,6 +262,9 @@ static void parses_options(void **state)
     assert_true(o.rng && o.reboot);
     assert_int_equal(o.timeout_ns, 1500000000ull);
     assert_string_equal(o.cpu_template, "safe");
+    assert_false(o.raw_console);
+    assert_int_equal(PARSE(&o, err, "--kernel", "k", "--raw-console"), 0);
+    assert_true(o.raw_console);
 }
 
 static void refuses_bad_options(void **state)

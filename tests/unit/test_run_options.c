@@ -42,6 +42,9 @@ static void defaults_and_guest_args(void **state)
     assert_int_equal(o.guest_argc, 0);
     assert_int_equal(PARSE("--mem=8", "x.elf"), 0);
     assert_int_equal(o.mem_mib, 8);
+    assert_false(o.raw_console); /* guest output on a terminal is filtered by default */
+    assert_int_equal(PARSE("--raw-console", "x.elf"), 0);
+    assert_true(o.raw_console);
 }
 
 static void rejects_bad_values(void **state)
