@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "unit/virtio_fixtures.h"
@@ -206,6 +207,11 @@ static void test_blk_open_errors(void **state)
     close(fd);
     assert_int_equal(virtio_blk_open(&f->blk, path, false, f->err, sizeof(f->err)), -EINVAL);
     assert_non_null(strstr(f->err, "multiple of 512"));
+    unlink(path);
+    /* A FIFO must be refused, not waited on in open() for a writer. */
+    assert_int_equal(mkfifo(path, 0600), 0);
+    assert_int_equal(virtio_blk_open(&f->blk, path, true, f->err, sizeof(f->err)), -EINVAL);
+    assert_non_null(strstr(f->err, "not a regular file"));
     unlink(path);
 }
 
