@@ -168,6 +168,13 @@ static void wait_for_flush(struct fv_console *c)
     }
 }
 
+void fv_console_flush(struct fv_console *c)
+{
+    pthread_mutex_lock(&c->out_lock);
+    wait_for_flush(c);
+    pthread_mutex_unlock(&c->out_lock);
+}
+
 void fv_console_destroy(struct fv_console *c)
 {
     if (c->writer_started) {

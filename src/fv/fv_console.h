@@ -64,6 +64,8 @@ int fv_console_init(struct fv_console *c, int in_fd, int out_fd, char *err, size
  * FV_CONSOLE_FLUSH_MS, unless abandoned), stops the writer, and says on
  * stderr how many bytes were dropped, if any. */
 void fv_console_destroy(struct fv_console *c);
+/* The same flush without stopping: before mica's own last words on stderr. */
+void fv_console_flush(struct fv_console *c);
 /* Before output starts: filter what reaches stdout (util/console_filter.h). */
 void fv_console_set_filter(struct fv_console *c, bool on);
 /* Called from the writer thread after an offer was refused, once there is

@@ -305,5 +305,6 @@ enum fv_end fv_machine_run(struct fv_machine *m, uint64_t deadline_ns, int sig_f
     for (unsigned i = 0; i < m->ncpus; i++)
         fv_vcpu_join(&m->vcpus[i]);
     fv_io_stop(&io);
+    fv_console_flush(&m->console); /* the guest's last words before mica's */
     return (enum fv_end)atomic_load(&m->end);
 }
