@@ -71,8 +71,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *rooms = data + 2;
     data += 8, size -= 8;
     memset(mem.host, 0, 0x10000);
-    /* The input lays out desc (0x4000), avail (0x5000) and buffers after. */
-    memcpy(mem.host + TXQ_DESC, data, size < 0x8000 ? size : 0x8000);
+    /* The input is the avail ring (0x5000), then the descriptor table
+     * (0x4000), then buffer bytes (0x7000 on). */
+    size_t avail = 6 + 2 * qsize, desc = 16 * qsize, n;
+    n = size < avail ? size : avail;
+    memcpy(mem.host + TXQ_AVAIL, data, n);
+    data += n, size -= n;
+    n = size < desc ? size : desc;
+    memcpy(mem.host + TXQ_DESC, data, n);
+    data += n, size -= n;
+    memcpy(mem.host + 0x7000, data, size < 0x9000 ? size : 0x9000);
     static struct virtio_mmio_dev dev;
     struct virtio_console con = {.output = sink};
     char err[256];

@@ -16,4 +16,7 @@ long process_cpu_ticks(pid_t pid);
 
 void sleep_ms(int ms);
 
+/* CLOCK_MONOTONIC in seconds, for timing what a test runs. */
+double monotonic_s(void);
+
 #endif

@@ -12,18 +12,11 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fv/fv_console.h"
+#include "support/test_text.h"
 #include "hw/uart8250.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static struct fv_console con;
 static int pipe_fd[2];
@@ -67,10 +60,10 @@ static void uart_with_stalled_stdout_never_blocks(void **state)
     (void)state;
     struct uart8250 u;
     uart8250_init(&u, 4, NULL, NULL, fv_console_output, &con);
-    double t0 = now_s();
+    double t0 = monotonic_s();
     for (unsigned i = 0; i < (4u << 20); i++) /* 4 MiB into a 64 KiB pipe nobody reads */
         uart_put(&u, 'x');
-    assert_true(now_s() - t0 < 10); /* ~1 s under ASan; a blocking write never returns */
+    assert_true(monotonic_s() - t0 < 10); /* ~1 s under ASan; a blocking write never returns */
     pthread_mutex_lock(&con.out_lock);
     assert_true(con.out_len <= FV_CONSOLE_OUTBUF);
     assert_true(con.dropped >= (4u << 20) - FV_CONSOLE_OUTBUF - (1u << 20)); /* pipe + buffer */
@@ -79,9 +72,9 @@ static void uart_with_stalled_stdout_never_blocks(void **state)
     uint8_t lsr;
     uart8250_read(&u, 5, &lsr, 1);
     assert_int_equal(lsr & 0x60, 0x60);
-    t0 = now_s();
+    t0 = monotonic_s();
     fv_console_destroy(&con); /* gives up on the reader after FV_CONSOLE_FLUSH_MS */
-    assert_true(now_s() - t0 < FV_CONSOLE_FLUSH_MS / 1000.0 + 3);
+    assert_true(monotonic_s() - t0 < FV_CONSOLE_FLUSH_MS / 1000.0 + 3);
 }
 
 static void stop_request_drops_output_at_once(void **state)
@@ -93,9 +86,9 @@ static void stop_request_drops_output_at_once(void **state)
         fv_console_write(&con, block, sizeof block);
     fv_console_abandon(&con);
     assert_int_equal(fv_console_offer(&con, block, sizeof block), sizeof block); /* taken, dropped */
-    double t0 = now_s();
+    double t0 = monotonic_s();
     fv_console_destroy(&con);
-    assert_true(now_s() - t0 < 1);
+    assert_true(monotonic_s() - t0 < 1);
 }
 
 static atomic_int rooms;
@@ -121,14 +114,14 @@ static void offers_are_cut_short_and_resumed_when_the_reader_returns(void **stat
     assert_int_equal(atomic_load(&rooms), 0);
     /* The reader comes back: the writer drains and says there is room. */
     size_t got = 0;
-    double t0 = now_s();
-    while (atomic_load(&rooms) == 0 && now_s() - t0 < 5)
+    double t0 = monotonic_s();
+    while (atomic_load(&rooms) == 0 && monotonic_s() - t0 < 5)
         got += drain_pipe();
     assert_true(atomic_load(&rooms) > 0);
     assert_true(fv_console_offer(&con, block, 1) == 1);
     offered += 1;
-    t0 = now_s();
-    while (got < offered && now_s() - t0 < 5)
+    t0 = monotonic_s();
+    while (got < offered && monotonic_s() - t0 < 5)
         got += drain_pipe();
     assert_int_equal(got, offered); /* nothing offered and taken was lost */
     fv_console_destroy(&con);
