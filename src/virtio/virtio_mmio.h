@@ -107,8 +107,11 @@ void virtio_mmio_config_changed(struct virtio_mmio_dev *dev);
  * if the driver wants it. For backends (lock held).
  *
  * A hostile driver can keep a queue full forever, and the thread that
- * serves it also watches --timeout and signals: one call serves at most
- * VIRTIO_SERVE_MAX_CHAINS chains or VIRTIO_SERVE_MAX_BYTES bytes, then
+ * serves it also watches --timeout and signals: one call stops serving
+ * after VIRTIO_SERVE_MAX_CHAINS chains or VIRTIO_SERVE_MAX_BYTES bytes (a
+ * handler bounds one chain's work itself: virtio-console outputs at most
+ * VIRTIO_SERVE_MAX_BYTES of it per call, virtio-rng 64 KiB; a virtio-blk
+ * request is one preadv/pwritev, bounded by guest RAM), then
  * kicks the queue's notify eventfd so the rest is served on the I/O loop's
  * next turn, without a new kick from the guest. A handler may leave a chain
  * in the ring: VIRTIO_CHAIN_WAIT (it cannot take it now and will call
