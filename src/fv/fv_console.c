@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/time.h"
 #include "vmm/vcpu.h"
 
 #define WRITE_CHUNK 4096
@@ -20,7 +21,7 @@ int fv_console_init(struct fv_console *c, int in_fd, int out_fd, char *err, size
     c->out_fd = out_fd;
     c->in_done = in_fd < 0;
     pthread_mutex_init(&c->out_lock, NULL);
-    pthread_cond_init(&c->out_cond, NULL);
+    monotonic_cond_init(&c->out_cond);
     console_filter_init(&c->filter, true);
     vcpu_kick_signal_init(); /* interrupts a write to a stdout nobody reads */
     if (out_fd >= 0 && pthread_create(&c->writer, NULL, writer_main, c) != 0)
@@ -128,6 +129,7 @@ static void *writer_main(void *arg)
         if (!c->out_len)
             break;
         size_t n = take_chunk(c, chunk);
+        c->out_busy = true;
         bool filtering = c->filtering, room = c->out_refused && c->room;
         c->out_refused = false;
         pthread_mutex_unlock(&c->out_lock);
@@ -138,6 +140,7 @@ static void *writer_main(void *arg)
         else
             write_out(c, chunk, n);
         pthread_mutex_lock(&c->out_lock);
+        c->out_busy = false;
         c->out_written += n;
         pthread_cond_broadcast(&c->out_cond);
     }
@@ -157,14 +160,15 @@ static void sleep_ms(int ms)
 /* Waits while the writer has output and makes progress (lock held). */
 static void wait_for_flush(struct fv_console *c)
 {
-    int idle_ms = 0;
-    uint64_t seen = c->out_written;
-    while (c->out_len && idle_ms < FV_CONSOLE_FLUSH_MS && !atomic_load(&c->out_abandoned)) {
-        pthread_mutex_unlock(&c->out_lock);
-        sleep_ms(10);
-        pthread_mutex_lock(&c->out_lock);
-        idle_ms = c->out_written == seen ? idle_ms + 10 : 0;
-        seen = c->out_written;
+    while ((c->out_len || c->out_busy) && !atomic_load(&c->out_abandoned)) {
+        uint64_t seen = c->out_written;
+        struct timespec until = monotonic_timespec_in(FV_CONSOLE_FLUSH_MS);
+        int rc = 0;
+        while (rc == 0 && (c->out_len || c->out_busy) && c->out_written == seen &&
+               !atomic_load(&c->out_abandoned))
+            rc = pthread_cond_timedwait(&c->out_cond, &c->out_lock, &until);
+        if (rc == ETIMEDOUT)
+            return; /* no progress for FV_CONSOLE_FLUSH_MS: nobody reads */
     }
 }
 
@@ -180,7 +184,7 @@ void fv_console_destroy(struct fv_console *c)
     if (c->writer_started) {
         pthread_mutex_lock(&c->out_lock);
         wait_for_flush(c);
-        bool stuck = c->out_len != 0;
+        bool stuck = c->out_len || c->out_busy;
         c->out_quit = true;
         pthread_cond_broadcast(&c->out_cond);
         pthread_mutex_unlock(&c->out_lock);
@@ -189,8 +193,11 @@ void fv_console_destroy(struct fv_console *c)
          * case the signal came just before it). */
         if (stuck)
             fv_console_abandon(c);
-        while (!atomic_load(&c->writer_done)) {
-            vcpu_signal_thread(c->writer);
+        for (int waited_ms = 0; !atomic_load(&c->writer_done); waited_ms += 10) {
+            if (waited_ms == FV_CONSOLE_FLUSH_MS) /* its last colour reset, unread */
+                fv_console_abandon(c);
+            if (atomic_load(&c->out_abandoned))
+                vcpu_signal_thread(c->writer);
             sleep_ms(10);
         }
         pthread_join(c->writer, NULL);

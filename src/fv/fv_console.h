@@ -44,6 +44,7 @@ struct fv_console {
     uint8_t out[FV_CONSOLE_OUTBUF];
     size_t out_head, out_len;
     uint64_t out_written;        /* progress, for the final flush */
+    bool out_busy;               /* the writer is writing a piece it took */
     uint64_t dropped;            /* UART bytes that found the buffer full */
     bool out_refused;            /* an offer was cut short: call room() */
     bool out_quit, out_broken, writer_started;

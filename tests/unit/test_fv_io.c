@@ -55,7 +55,7 @@ static void machine(int in_fd, unsigned ncpus)
     ntaken = 0;
     atomic_store(&room, sizeof taken);
     m.ncpus = ncpus;
-    fv_console_init(&m.console, in_fd, -1);
+    fv_console_init(&m.console, in_fd, -1, NULL, 0);
     fv_console_set_sink(&m.console, sink, NULL);
 }
 
