@@ -131,7 +131,7 @@ timeout --foreground -k 10 "${KVMRIG_TIMEOUT:-3600}" \
     -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off kvmrig.amd=${KVMRIG_KVM_AMD_PARAMS:-nested=1}" \
     -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
     -virtfs local,path="$OUT",mount_tag=out,security_model=none \
-    < /dev/null | tr -d '\r'
+    < /dev/null | stdbuf -oL tr -d '\r'
 qrc=${PIPESTATUS[0]}
 if [ "$qrc" -eq 124 ]; then
     echo "kvm-in-qemu: timed out after ${KVMRIG_TIMEOUT:-3600} s" >&2
