@@ -60,7 +60,7 @@ INITRD=$RIG/initrd.gz
 if [ ! -f "$INITRD" ] || [ "$0" -nt "$INITRD" ] || [ "$KDIR/ok" -nt "$INITRD" ]; then
     echo "kvm-in-qemu: building $INITRD" >&2
     depmod -b "$KDIR/root" "$KVER" || die "depmod failed"
-    IR=$RIG/initrd.d
+    IR=$RIG/initrd-root
     rm -rf "$IR" && mkdir -p "$IR"/{bin,dev,proc,sys,host,out,newroot,upper,mods} || die "mkdir $IR"
     cp "$BUSYBOX" "$IR/bin/busybox"
     # Module load order, dependencies first (modprobe prints insmod lines).
