@@ -77,12 +77,20 @@ test: $(BUILD)/test/mica guests $(UNIT_BIN) $(INTEG_BIN)
 	MICA=$(BUILD)/test/mica GUESTS=$(BUILD)/guests tests/run-tests.sh tests/layers/check-layers.sh \
 		$(UNIT_BIN) $(INTEG_BIN)
 
-# libFuzzer targets: every tests/fuzz/fuzz_*.c links the library objects.
+# libFuzzer targets: every tests/fuzz/fuzz_*.c links the library objects,
+# which are compiled once with clang's fuzzer instrumentation (not per target).
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-FUZZ_LIB_SRC := $(LIB_SRC)
 FUZZ_SECONDS ?= 30
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+FUZZ_CFLAGS := $(CFLAGS_COMMON) -Wno-unused-command-line-argument -O1 -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_OBJ := $(patsubst %,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
+$(BUILD)/fuzz/obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_COMMON) -Wno-unused-command-line-argument -O1 -fsanitize=fuzzer,address,undefined $^ -o $@ $(HOST_LIBS)
 fuzz: $(FUZZ_BIN)
