@@ -1,7 +1,7 @@
 /* The guest side of the console ring: output batched into the shared ring
  * with a doorbell kick only when the host asked for one; input taken from
  * the ring, waiting on the console event when it is empty. */
-#include "mica/byte_ring.h"
+#include "mica/ring.h"
 #include "mica/mica.h"
 
 static struct mica_console_ring *ring(void)

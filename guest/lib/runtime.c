@@ -52,7 +52,7 @@ void mica_exit(int code)
 
 long mica_yield(void) { return mica_hypercall(MICA_HC_YIELD, 0, 0, 0); }
 
-long mica_mmu_update(uint64_t va, uint64_t frame, unsigned flags)
+long mica_mmu_update(mica_gva_t va, uint64_t frame, unsigned flags)
 {
     return mica_hypercall(MICA_HC_MMU_UPDATE, va, frame, flags);
 }

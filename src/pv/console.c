@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#include "mica/byte_ring.h"
+#include "mica/ring.h"
 #include "util/log.h"
 
 void pv_console_init(struct pv_console *c, struct mica_console_ring *ring, pv_console_sink sink,

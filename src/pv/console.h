@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mica/abi.h"
+#include "mica/io/console.h"
 
 /* Where console output goes; a later control channel adds its own sink. */
 typedef void (*pv_console_sink)(void *ctx, const char *buf, size_t len);

@@ -206,9 +206,9 @@ bool pv_domain_event_ready(const struct pv_domain *d)
             ~__atomic_load_n(&d->shared->evt_mask, __ATOMIC_ACQUIRE) & d->wait_ports) != 0;
 }
 
-void pv_domain_raise_event(struct pv_domain *d, unsigned port)
+void pv_domain_raise_event(struct pv_domain *d, mica_port_t port)
 {
-    __atomic_fetch_or(&d->shared->evt_pending, 1ull << (port % MICA_EVENT_PORTS), __ATOMIC_SEQ_CST);
+    __atomic_fetch_or(&d->shared->evt_pending, MICA_PORT_BIT(port), __ATOMIC_SEQ_CST);
     uint64_t one = 1;
     if (write(d->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
         mica_warn("guest %s: cannot wake it: %s", d->name, strerror(errno));

@@ -71,7 +71,7 @@ void pv_domain_destroy(struct pv_domain *d);
 enum pv_stop pv_domain_run(struct pv_domain *d, uint64_t *deadline_ns);
 
 /* From any thread: sets an event pending and wakes the domain if blocked. */
-void pv_domain_raise_event(struct pv_domain *d, unsigned port);
+void pv_domain_raise_event(struct pv_domain *d, mica_port_t port);
 
 /* Whether an unmasked event the domain waits for is pending. */
 bool pv_domain_event_ready(const struct pv_domain *d);

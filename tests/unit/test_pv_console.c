@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "mica/byte_ring.h"
+#include "mica/ring.h"
 #include "pv/console.h"
 
 static struct mica_console_ring ring;

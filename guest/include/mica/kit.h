@@ -59,6 +59,6 @@ __attribute__((noreturn)) void mica_trap_resume(struct mica_trap_frame *frame);
 /* ---- memory ---- */
 /* Maps frame `frame` of this guest's RAM at va with MICA_MMU_* flags (no
  * MICA_MMU_PRESENT unmaps); 0 or -MICA_E*. */
-long mica_mmu_update(uint64_t va, uint64_t frame, unsigned flags);
+long mica_mmu_update(mica_gva_t va, uint64_t frame, unsigned flags);
 
 #endif

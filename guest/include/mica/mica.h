@@ -8,6 +8,7 @@
 
 #include "mica/abi.h"
 #include "mica/format.h"
+#include "mica/io/console.h"
 #include "mica/kit.h"
 #include "mica/malloc.h"
 #include "mica/stdio.h"
