@@ -16,6 +16,11 @@ extern const uint8_t pv_tramp_hc_stub[], pv_tramp_hc_stub_end[];
 
 static uint64_t tramp_va(const uint8_t *label) { return TRAMP_VA + (uint64_t)(label - pv_tramp_start); }
 
+#define USER_RFLAGS_MASK 0x40cd5ull /* CF PF AF ZF SF DF OF AC */
+#define RFLAGS_FIXED 0x202ull       /* reserved bit 1, IF     */
+
+uint64_t pv_user_rflags(uint64_t wanted) { return (wanted & USER_RFLAGS_MASK) | RFLAGS_FIXED; }
+
 mica_gva_t pv_tramp_va_pte_write(void) { return tramp_va(pv_tramp_pte_write); }
 mica_gva_t pv_tramp_va_iret(void) { return tramp_va(pv_tramp_iret); }
 mica_gva_t pv_tramp_va_syscall(void) { return tramp_va(pv_tramp_syscall); }

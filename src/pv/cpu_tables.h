@@ -42,6 +42,10 @@ struct pv_msr {
 };
 void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS]);
 
+/* The rflags a guest may set: arithmetic flags, DF and AC; IF always on,
+ * IOPL 0, no trap flag. */
+uint64_t pv_user_rflags(uint64_t wanted);
+
 /* Offset of the iret frame on the CPL0 stack when the trampoline exits. */
 mica_gva_t pv_stack0_top_va(void);
 

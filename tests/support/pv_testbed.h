@@ -13,7 +13,8 @@
 
 #include "pv/cpu_tables.h"
 #include "pv/domain.h"
-#include "pv/exits.h"
+#include "pv/hypercall.h"
+#include "pv/trap.h"
 
 static char testbed_output[1 << 17];
 static size_t testbed_output_len;
@@ -32,8 +33,7 @@ static struct pv_domain *testbed_domain(uint64_t mem_mib)
     struct pv_domain *d = calloc(1, sizeof *d);
     if (!d)
         abort();
-    d->vm.fd = d->cpu.fd = d->doorbell_fd = -1;
-    d->wait_ports = ~0ull;
+    d->vm.fd = d->doorbell_fd = -1;
     strcpy(d->name, "testbed");
     pv_layout_init(&d->layout, mem_mib << 20);
     if (guest_mem_alloc(&d->ram, 0, d->layout.ram_bytes) < 0 ||
@@ -46,7 +46,9 @@ static struct pv_domain *testbed_domain(uint64_t mem_mib)
     d->shared = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_SHARED_INFO), PV_PAGE);
     pv_console_init(&d->console, guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_CONSOLE), 2 * PV_PAGE),
                     testbed_sink, NULL);
-    d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    d->vcpu_count = 1;
+    if (pv_vcpu_init(&d->vcpus[0], d, 0, NULL, 0) < 0)
+        abort();
     testbed_output_len = 0;
     return d;
 }

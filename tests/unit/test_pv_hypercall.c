@@ -34,7 +34,7 @@ static int teardown(void **state)
 static enum pv_outcome hc(int nr, uint64_t a, uint64_t b, uint64_t c)
 {
     r.rdi = a, r.rsi = b, r.rdx = c;
-    return pv_hypercall(d, nr, &r, &f, &deadline);
+    return pv_hypercall(&d->vcpus[0], nr, &r, &f, &deadline);
 }
 
 static int64_t rax(void) { return (int64_t)r.rax; }
@@ -111,13 +111,13 @@ static void trap_table_and_return(void **state)
     table[14] = PV_HV_VA; /* a handler in the hypervisor: refused */
     hc(MICA_HC_SET_TRAP_TABLE, 0x200000, 0, 0);
     assert_int_equal(rax(), -MICA_EINVAL);
-    assert_int_equal(d->trap_table[14], 0);
+    assert_int_equal(d->vcpus[0].trap_table[14], 0);
     hc(MICA_HC_SET_TRAP_TABLE, 0x10, 0, 0);
     assert_int_equal(rax(), -MICA_EFAULT);
     table[14] = 0x100400;
     hc(MICA_HC_SET_TRAP_TABLE, 0x200000, 0, 0);
     assert_int_equal(rax(), 0);
-    assert_int_equal(d->trap_table[14], 0x100400);
+    assert_int_equal(d->vcpus[0].trap_table[14], 0x100400);
 
     struct mica_trap_frame *t = (struct mica_trap_frame *)(d->ram.host + 0x210000);
     memset(t, 0, sizeof *t);
@@ -156,13 +156,13 @@ static void exceptions_bounce_or_crash(void **state)
     (void)state;
     testbed_exception(d, &r, 13, 0x42, &f);
     r.rbx = 0xb0b;
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "general protection"));
     assert_non_null(strstr(d->crash_report, "rbx 0000000000000b0b"));
 
-    d->trap_table[13] = 0x100400;
+    d->vcpus[0].trap_table[13] = 0x100400;
     testbed_exception(d, &r, 13, 0x42, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_RESUME);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_RESUME);
     struct pv_iret_frame *nf = (struct pv_iret_frame *)pv_stack0_at(d, r.rsp + 8, 5);
     assert_int_equal(nf->rip, 0x100400);
     struct mica_trap_frame *t = (struct mica_trap_frame *)(d->ram.host + r.rdi);
@@ -174,20 +174,20 @@ static void exceptions_bounce_or_crash(void **state)
 
     f.rsp = 0x800; /* a stack running into the unmapped page 0 */
     testbed_exception(d, &r, 13, 0, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "not writable"));
 
     f.cs = PV_SEL_KCODE; /* a fault inside the trampoline itself */
     testbed_exception(d, &r, 14, 0, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "trampoline"));
 
     testbed_exception(d, &r, 13, 0, &f);
     r.rsp = 0x1234; /* not on the CPL0 stack at all */
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     testbed_exception(d, &r, 13, 0, &f);
     r.rip += 1; /* not right after a stub's `out` */
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
 }
 
 static void ud2_in_the_hypercall_page_is_a_hypercall(void **state)
@@ -196,11 +196,11 @@ static void ud2_in_the_hypercall_page_is_a_hypercall(void **state)
     f.rip = pv_special_va(PV_PG_HYPERCALL) + MICA_HC_EXIT * MICA_HC_STUB_SIZE + 5;
     r.rdi = 9;
     testbed_exception(d, &r, 6, 0, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_EXIT);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_EXIT);
     assert_int_equal(d->exit_code, 9);
     f.rip = pv_special_va(PV_PG_HYPERCALL) + 4; /* not at a ud2: a real #UD */
     testbed_exception(d, &r, 6, 0, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "invalid opcode"));
 }
 
