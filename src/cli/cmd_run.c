@@ -76,7 +76,7 @@ static int attach(struct run_io *io, struct pv_control *rc, const struct run_opt
 static void detach(struct run_io *io, struct pv_control *rc)
 {
     run_io_stop(io);
-    pv_console_drain(&rc->dom->console); /* the last output, to viewers too */
+    pvio_console_drain(&rc->dom->console); /* the last output, to viewers too */
     pv_control_close(rc);
     terminal_restore();
 }

@@ -105,8 +105,11 @@ int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg
     if (pv_start_info_fill(d->start_info, &d->layout, img, d->name, d->id, cfg->argc, cfg->argv,
                            err, errlen) < 0)
         return -1;
-    struct mica_console_ring *ring = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_CONSOLE), 2 * PV_PAGE);
-    pv_console_init(&d->console, ring, cfg->console_sink, cfg->console_ctx);
+    pvio_console_init(&d->console, cfg->console_sink, cfg->console_ctx);
+    if (pv_domain_attach(d, &d->console.base, PV_PG_CONSOLE, 2, MICA_EVT_CONSOLE, err, errlen) < 0) {
+        pvio_detach(&d->console.base);
+        return -1;
+    }
     d->vcpu_count = 1;
     for (unsigned i = 0; i < d->vcpu_count; i++)
         if (pv_vcpu_init(&d->vcpus[i], d, i, err, errlen) < 0)
@@ -171,8 +174,8 @@ void pv_domain_destroy(struct pv_domain *d)
 {
     if (!d)
         return;
-    if (d->console.ring)
-        pv_console_destroy(&d->console);
+    while (d->backend_count)
+        pvio_detach(d->backends[--d->backend_count]);
     for (unsigned i = 0; i < PV_VCPUS_MAX; i++)
         pv_vcpu_destroy(&d->vcpus[i]);
     if (d->doorbell_fd >= 0)
@@ -182,6 +185,29 @@ void pv_domain_destroy(struct pv_domain *d)
     guest_mem_free(&d->hv);
     pv_domain_table_remove(&pv_domains, d->id);
     free(d);
+}
+
+int pv_domain_attach(struct pv_domain *d, struct pvio_backend *b, enum pv_hv_page first,
+                     unsigned pages, mica_port_t port, char *err, size_t errlen)
+{
+    if (d->backend_count == PV_BACKENDS_MAX)
+        return errmsg(err, errlen, -1, "guest %s: more than %u devices", d->name, PV_BACKENDS_MAX);
+    struct pvio_attach at = {
+        .domain_name = d->name,
+        .shared = guest_mem_ptr(&d->hv, pv_hv_gpa(first), pages * PV_PAGE),
+        .shared_len = pages * PV_PAGE,
+        .port = port,
+    };
+    if (pvio_attach(b, &at, err, errlen) < 0)
+        return -1;
+    d->backends[d->backend_count++] = b;
+    return 0;
+}
+
+void pv_domain_notify(struct pv_domain *d)
+{
+    for (unsigned i = 0; i < d->backend_count; i++)
+        pvio_notify(d->backends[i]);
 }
 
 void pv_domain_raise_event(struct pv_domain *d, mica_port_t port)

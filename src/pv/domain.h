@@ -13,14 +13,16 @@
 
 #include "mica/abi.h"
 #include "pv/clock.h"
-#include "pv/console.h"
 #include "pv/elf_loader.h"
 #include "pv/layout.h"
 #include "pv/pagetable.h"
 #include "pv/vcpu.h"
+#include "pvio/console/console.h"
+#include "pvio/pvio.h"
 #include "vmm/vm.h"
 
 #define PV_VCPUS_MAX 1
+#define PV_BACKENDS_MAX 8
 
 struct pv_domain_config {
     const char *name;
@@ -28,7 +30,7 @@ struct pv_domain_config {
     uint64_t mem_mib;
     int argc;           /* arguments for the guest, argv[0] included */
     char **argv;
-    pv_console_sink console_sink;
+    pvio_console_sink console_sink;
     void *console_ctx;
 };
 
@@ -42,8 +44,10 @@ struct pv_domain {
     struct mica_start_info *start_info;
     struct mica_shared_info *shared;
     struct pv_clock clock;
-    struct pv_console console;
+    struct pvio_console console; /* the first back end, always attached  */
     int doorbell_fd;     /* device kicks (ioeventfd)                   */
+    unsigned backend_count;
+    struct pvio_backend *backends[PV_BACKENDS_MAX]; /* attached, in order */
     unsigned vcpu_count;
     struct pv_vcpu vcpus[PV_VCPUS_MAX];
     int exit_code;
@@ -68,6 +72,16 @@ static inline struct pv_vcpu *pv_domain_vcpu(struct pv_domain *d, unsigned i)
 {
     return &d->vcpus[i];
 }
+
+/* Attaches a device back end to the shared pages [first, first + pages)
+ * of the hypervisor area and its event port; the domain detaches it when
+ * it is destroyed. */
+int pv_domain_attach(struct pv_domain *d, struct pvio_backend *b, enum pv_hv_page first,
+                     unsigned pages, mica_port_t port, char *err, size_t errlen);
+
+/* A doorbell kick (or a stop of a vCPU): every attached back end looks at
+ * its rings. From the vCPU's or the I/O thread. */
+void pv_domain_notify(struct pv_domain *d);
 
 /* From any thread: sets an event pending and wakes the domain's vCPUs. */
 void pv_domain_raise_event(struct pv_domain *d, mica_port_t port);

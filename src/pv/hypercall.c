@@ -37,7 +37,7 @@ static enum pv_outcome hc_console_write(struct pv_vcpu *v, struct kvm_regs *r, s
         r->rax = (uint64_t)-MICA_EFAULT;
         return PV_RESUME;
     }
-    pv_console_write_direct(&d->console, buf, len);
+    pvio_console_write_direct(&d->console, buf, len);
     r->rax = len;
     return PV_RESUME;
 }
@@ -52,7 +52,7 @@ static enum pv_outcome hc_console_read(struct pv_vcpu *v, struct kvm_regs *r, st
         r->rax = (uint64_t)-MICA_EFAULT;
         return PV_RESUME;
     }
-    long n = pv_console_take_input(&d->console, buf, len);
+    long n = pvio_console_take_input(&d->console, buf, len);
     if (n > 0)
         pv_copy_to_guest(&d->mmu, r->rdi, buf, (size_t)n);
     r->rax = (uint64_t)n;

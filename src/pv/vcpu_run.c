@@ -18,7 +18,7 @@ static enum pv_outcome handle_mmio(struct pv_vcpu *v, struct kvm_run *run)
         /* A kick of a size the ioeventfd does not match, or a read. */
         if (!run->mmio.is_write)
             memset(run->mmio.data, 0, sizeof run->mmio.data);
-        pv_console_drain(&d->console);
+        pv_domain_notify(d);
         return PV_RESUME;
     }
     return pv_crash(v, &run->s.regs.regs, NULL, "access to unbacked guest-physical address %#llx",
@@ -76,7 +76,7 @@ enum pv_stop pv_vcpu_run(struct pv_vcpu *v, uint64_t *deadline_ns)
         enum pv_outcome o = handle_exit(v, v->cpu.run, deadline_ns);
         if (o == PV_RESUME)
             continue;
-        pv_console_drain(&v->dom->console);
+        pv_domain_notify(v->dom);
         pv_domain_publish_clock(v->dom);
         return stop_for(o);
     }

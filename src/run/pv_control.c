@@ -47,8 +47,8 @@ static void pv_ctl_console_input(void *ctx, const void *buf, size_t len)
 {
     struct pv_control *rc = ctx;
     struct pv_domain *d = rc->dom;
-    pv_console_queue_input(&d->console, buf, len);
-    if (pv_console_flush_input(&d->console))
+    pvio_console_queue_input(&d->console, buf, len);
+    if (pvio_console_flush_input(&d->console))
         pv_domain_raise_event(d, MICA_EVT_CONSOLE);
 }
 

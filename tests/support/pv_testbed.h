@@ -44,8 +44,9 @@ static struct pv_domain *testbed_domain(uint64_t mem_mib)
     pv_cpu_tables_write(&d->hv);
     d->start_info = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_START_INFO), PV_PAGE);
     d->shared = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_SHARED_INFO), PV_PAGE);
-    pv_console_init(&d->console, guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_CONSOLE), 2 * PV_PAGE),
-                    testbed_sink, NULL);
+    pvio_console_init(&d->console, testbed_sink, NULL);
+    if (pv_domain_attach(d, &d->console.base, PV_PG_CONSOLE, 2, MICA_EVT_CONSOLE, NULL, 0) < 0)
+        abort();
     d->vcpu_count = 1;
     if (pv_vcpu_init(&d->vcpus[0], d, 0, NULL, 0) < 0)
         abort();

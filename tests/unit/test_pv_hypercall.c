@@ -61,8 +61,8 @@ static void console_write_checks_buffers(void **state)
 static void console_read_needs_writable_buffer(void **state)
 {
     (void)state;
-    pv_console_queue_input(&d->console, "abc", 3);
-    pv_console_flush_input(&d->console);
+    pvio_console_queue_input(&d->console, "abc", 3);
+    pvio_console_flush_input(&d->console);
     hc(MICA_HC_CONSOLE_READ, pv_special_va(PV_PG_START_INFO), 3, 0); /* read-only */
     assert_int_equal(rax(), -MICA_EFAULT);
     hc(MICA_HC_CONSOLE_READ, 0x300000, 2, 0);
