@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "mica/abi.h"
+#include "mica/console.h"
 #include "mica/format.h"
 #include "mica/io/console.h"
 #include "mica/kit.h"
