@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pv/domain_table.h"
 #include "support/pv_testbed.h"
 #include "util/time.h"
 
@@ -204,9 +205,32 @@ static void ud2_in_the_hypercall_page_is_a_hypercall(void **state)
     assert_non_null(strstr(d->crash_report, "invalid opcode"));
 }
 
+/* The testbed is the real construction minus KVM: what start_info names is
+ * where the domain put it, the console is attached, the id is registered. */
+static void testbed_is_the_real_construction(void **state)
+{
+    (void)state;
+    const struct mica_start_info *si = d->start_info;
+    assert_true(si->magic == MICA_START_MAGIC);
+    assert_int_equal(si->abi_version, MICA_ABI_VERSION);
+    assert_int_equal(si->vcpus, d->vcpu_count);
+    assert_int_equal(si->vm_id, d->id);
+    assert_ptr_equal(pv_domain_table_get(&pv_domains, d->id), d);
+    assert_true(si->console_ring == pv_special_va(PV_PG_CONSOLE));
+    assert_true(si->console_doorbell == PV_DOORBELL_VA);
+    assert_int_equal(d->backend_count, 1);
+    assert_ptr_equal(d->backends[0], &d->console.base);
+    assert_ptr_equal(d->console.ring, guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_CONSOLE), 2 * PV_PAGE));
+    assert_int_equal(d->console.ring->out_event, 1);
+    assert_int_equal(d->vcpus[0].wait_ports, ~0ull);
+    assert_true(d->vcpus[0].wake_fd >= 0);
+    assert_int_equal(d->vcpus[0].cpu.fd, -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(testbed_is_the_real_construction, setup, teardown),
         cmocka_unit_test_setup_teardown(console_write_checks_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(console_read_needs_writable_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(block_and_events, setup, teardown),
