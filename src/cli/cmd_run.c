@@ -124,7 +124,7 @@ static void filtered_stdout_sink(void *ctx, const char *buf, size_t len)
     console_filter_pass(&terminal_filter, buf, len, run_io_stdout_sink, ctx);
 }
 
-static pv_console_sink stdout_sink(const struct run_options *o)
+static pvio_console_sink stdout_sink(const struct run_options *o)
 {
     if (o->raw_console || !isatty(STDOUT_FILENO))
         return run_io_stdout_sink;
