@@ -9,7 +9,9 @@ GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
                  -Wl,-z,max-page-size=4096 -T guest/lib/guest.ld
 
-GUEST_LIB_SRC := $(sort $(wildcard guest/lib/*.c guest/lib/*.S))
+# libmica: the kit's core (guest/lib) and the PV device front ends
+# (guest/pvio/<dev>/, mirroring the back ends in src/pvio/<dev>/).
+GUEST_LIB_SRC := $(sort $(wildcard guest/lib/*.c guest/lib/*.S guest/pvio/*/*.c))
 GUEST_LIB_OBJ := $(patsubst %,$(BUILD)/guest/%.o,$(GUEST_LIB_SRC))
 LIBMICA       := $(BUILD)/guest/libmica.a
 

@@ -8,20 +8,7 @@ _start:
     call mica_runtime_start
     ud2
 
-/* long mica_hypercall(nr, a, b, c): jumps to the stub in the hypercall page,
- * whose `ret` returns to our caller. */
     .text
-    .globl mica_hypercall
-mica_hypercall:
-    mov %edi, %eax
-    mov %rsi, %rdi
-    mov %rdx, %rsi
-    mov %rcx, %rdx
-    mov %eax, %ecx
-    shl $5, %rcx
-    add mica_hypercall_page(%rip), %rcx
-    jmp *%rcx
-
 /* Where the hypervisor bounces a fault to: rdi = the trap frame, a zero
  * return address on the stack. */
     .globl mica_trap_entry

@@ -1,5 +1,6 @@
-/* Event channels, guest side: pending bits in shared_info. */
-#include "mica/mica.h"
+/* Event channels, guest side: pending bits in shared_info, and the raw
+ * block on them. Below the console: nothing here flushes it (block.c does). */
+#include "mica/kit.h"
 
 uint64_t mica_events_take(void)
 {
@@ -8,10 +9,7 @@ uint64_t mica_events_take(void)
     return __atomic_fetch_and(&s->evt_pending, mask, __ATOMIC_SEQ_CST) & ~mask;
 }
 
-long mica_block_on(uint64_t deadline_ns, uint64_t ports)
+long mica_events_block(uint64_t deadline_ns, uint64_t ports)
 {
-    mica_console_flush();
     return mica_hypercall(MICA_HC_BLOCK, deadline_ns, ports, 0);
 }
-
-long mica_block(uint64_t deadline_ns) { return mica_block_on(deadline_ns, 0); }

@@ -2,9 +2,6 @@
  * calls main and exits with its result. */
 #include "mica/mica.h"
 
-const struct mica_start_info *mica_start;
-uint64_t mica_hypercall_page;
-
 int main(int argc, char **argv);
 __attribute__((noreturn)) void mica_runtime_start(const struct mica_start_info *si);
 
@@ -52,14 +49,7 @@ void mica_exit(int code)
 
 long mica_yield(void) { return mica_hypercall(MICA_HC_YIELD, 0, 0, 0); }
 
-long mica_mmu_update(uint64_t va, uint64_t frame, unsigned flags)
+long mica_mmu_update(mica_gva_t va, uint64_t frame, unsigned flags)
 {
     return mica_hypercall(MICA_HC_MMU_UPDATE, va, frame, flags);
-}
-
-void mica_heap_corrupt(const char *why)
-{
-    printf("libmica: heap corrupted: %s\n", why);
-    mica_console_flush();
-    __builtin_trap();
 }

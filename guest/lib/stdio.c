@@ -81,10 +81,3 @@ int getchar(void)
     int c = mica_console_getc_wait();
     return c == MICA_EOF ? EOF : c;
 }
-
-void mica_console_flush(void)
-{
-    struct mica_console_ring *r = (struct mica_console_ring *)mica_start->console_ring;
-    if (r->out_prod != __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE))
-        *(volatile uint32_t *)mica_start->console_doorbell = 1;
-}

@@ -87,7 +87,7 @@ void mica_sleep_ns(uint64_t ns)
     struct mica_shared_info *s = (struct mica_shared_info *)mica_start->shared_info;
     uint64_t deadline = mica_time_monotonic() + ns;
     while (mica_time_monotonic() < deadline) {
-        __atomic_and_fetch(&s->evt_pending, ~(1ull << MICA_EVT_TIMER), __ATOMIC_SEQ_CST);
-        mica_block_on(deadline, 1ull << MICA_EVT_TIMER);
+        __atomic_and_fetch(&s->evt_pending, ~MICA_PORT_BIT(MICA_EVT_TIMER), __ATOMIC_SEQ_CST);
+        mica_block_on(deadline, MICA_PORT_BIT(MICA_EVT_TIMER));
     }
 }

@@ -6,7 +6,7 @@
 void mica_trap_entry(void);
 void mica_trap_dispatch(struct mica_trap_frame *f);
 
-static uint64_t trap_table[MICA_TRAP_VECTORS];
+static mica_gva_t trap_table[MICA_TRAP_VECTORS];
 static mica_trap_handler handlers[MICA_TRAP_VECTORS];
 
 void mica_trap_dispatch(struct mica_trap_frame *f)
@@ -20,7 +20,7 @@ long mica_trap_register(unsigned vector, mica_trap_handler handler)
     if (vector >= MICA_TRAP_VECTORS)
         return -MICA_EINVAL;
     handlers[vector] = handler;
-    trap_table[vector] = handler ? (uint64_t)mica_trap_entry : 0;
+    trap_table[vector] = handler ? (mica_gva_t)mica_trap_entry : 0;
     return mica_hypercall(MICA_HC_SET_TRAP_TABLE, (uint64_t)trap_table, 0, 0);
 }
 

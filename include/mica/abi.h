@@ -1,20 +1,35 @@
 /*
- * mica paravirtual guest interface, version 1.
+ * mica paravirtual guest interface, version 1: the core.
  *
  * Shared verbatim by the hypervisor and by guests built with the guest kit,
- * like Xen's public/ headers. Everything a guest may rely on is here: the
- * address-space layout, the start_info and shared_info pages, hypercall
- * numbers and errors, event ports, the trap frame and the console ring.
- * Guests never hard-code the special addresses: start_info names them.
+ * like Xen's public/ headers. This header holds what every guest relies on:
+ * the address-space layout, the start_info and shared_info pages, hypercall
+ * numbers and errors, event ports and the trap frame. Each other contract
+ * has its own header: mica/ring.h (the byte-ring protocol) and one per PV
+ * device under mica/io/ (mica/io/console.h). Guests never hard-code the
+ * special addresses: start_info names them.
+ *
+ * Every structure here is shared memory between the two sides, so its
+ * layout is part of the ABI: the _Static_asserts below pin every size and
+ * offset, and a change that moves one does not compile.
  */
 #ifndef MICA_ABI_H
 #define MICA_ABI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define MICA_ABI_VERSION 1u
 #define MICA_START_MAGIC 0x313056504143494dull /* "MICAPV01" little-endian */
 #define MICA_PAGE_SIZE 4096ull
+
+/* ---- types -------------------------------------------------------------
+ * A guest-virtual address, a guest-physical address and an event port
+ * number. RAM is identity-mapped at entry (gva == gpa), but the two are
+ * different spaces once MICA_HC_MMU_UPDATE remaps pages.                   */
+typedef uint64_t mica_gva_t;
+typedef uint64_t mica_gpa_t;
+typedef uint32_t mica_port_t;
 
 /*
  * Guest address space at entry (guest-virtual == guest-physical for RAM):
@@ -43,7 +58,7 @@ enum mica_hypercall {
     MICA_HC_BLOCK = 2,          /* (deadline_ns or 0, port mask or 0 = any) */
     MICA_HC_YIELD = 3,          /* () -> 0                                */
     MICA_HC_EXIT = 4,           /* (code 0..MICA_EXIT_CODE_MAX), no return */
-    MICA_HC_SET_TRAP_TABLE = 5, /* (uint64_t handlers[32] or 0) -> 0      */
+    MICA_HC_SET_TRAP_TABLE = 5, /* (mica_gva_t handlers[32] or 0) -> 0    */
     MICA_HC_TRAP_RETURN = 6,    /* (struct mica_trap_frame *) resumes it  */
     MICA_HC_MMU_UPDATE = 7,     /* (va, frame number, MICA_MMU_*) -> 0    */
     MICA_HC_CLOCK = 8,          /* () -> monotonic ns, shared_info updated */
@@ -65,8 +80,11 @@ enum mica_hypercall {
 #define MICA_MMU_WRITE 0x2u
 #define MICA_MMU_EXEC 0x4u
 
-/* ---- events ----------------------------------------------------------- */
+/* ---- events -----------------------------------------------------------
+ * A port is a bit of shared_info's evt_pending and evt_mask; MICA_HC_BLOCK
+ * takes a mask of them (MICA_PORT_BIT).                                   */
 #define MICA_EVENT_PORTS 64
+#define MICA_PORT_BIT(port) (1ull << ((port) % MICA_EVENT_PORTS))
 enum mica_event_port {
     MICA_EVT_CONSOLE = 0, /* console input arrived (or reached its end) */
     MICA_EVT_TIMER = 1,   /* a MICA_HC_BLOCK deadline passed            */
@@ -81,14 +99,14 @@ struct mica_start_info {
     uint32_t vcpus;
     uint64_t vm_id;
     uint64_t mem_bytes;
-    uint64_t image_start, image_end;
-    uint64_t heap_start, heap_end;
-    uint64_t stack_top;
-    uint64_t user_window_end; /* MMU_UPDATE may remap pages below this */
-    uint64_t shared_info;
-    uint64_t hypercall_page;
-    uint64_t console_ring;
-    uint64_t console_doorbell; /* write any value here to kick the host */
+    mica_gva_t image_start, image_end;
+    mica_gva_t heap_start, heap_end;
+    mica_gva_t stack_top;
+    mica_gva_t user_window_end; /* MMU_UPDATE may remap pages below this */
+    mica_gva_t shared_info;     /* struct mica_shared_info               */
+    mica_gva_t hypercall_page;
+    mica_gva_t console_ring;     /* struct mica_console_ring (mica/io/console.h) */
+    mica_gva_t console_doorbell; /* write any value here to kick the host */
     char name[MICA_NAME_MAX];
     uint32_t argc;
     uint32_t args_len;        /* bytes used in args                  */
@@ -111,7 +129,7 @@ struct mica_shared_info {
     uint64_t tsc_stamp;
     uint32_t tsc_mul;
     int32_t tsc_shift;
-    volatile uint64_t evt_pending;
+    volatile uint64_t evt_pending; /* MICA_PORT_BIT(port) per pending port */
     volatile uint64_t evt_mask;
 };
 
@@ -122,25 +140,64 @@ struct mica_shared_info {
  * resumes the (possibly edited) frame.                                    */
 #define MICA_TRAP_VECTORS 32
 struct mica_trap_frame {
-    uint64_t vector, error_code, fault_addr;
-    uint64_t rip, rsp, rflags;
+    uint64_t vector, error_code;
+    mica_gva_t fault_addr;
+    mica_gva_t rip, rsp;
+    uint64_t rflags;
     uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
     uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
-/* ---- console ring: guest -> host bytes in out[], host -> guest in in[] ----
- * Indices run freely and are masked on use. The guest kicks the doorbell
- * after producing output when out_event lies in (old prod, new prod]; the
- * host sets out_event = out_cons + 1 when it has drained everything.      */
-#define MICA_CONS_OUT_SIZE 4096u
-#define MICA_CONS_IN_SIZE 1024u
-#define MICA_CONS_IN_EOF 0x1u /* in_flags: the host's input has ended */
-struct mica_console_ring {
-    volatile uint32_t out_prod, out_cons, out_event;
-    volatile uint32_t in_prod, in_cons, in_flags;
-    uint32_t reserved[10];
-    char out[MICA_CONS_OUT_SIZE];
-    char in[MICA_CONS_IN_SIZE];
-};
+/* ---- the layouts, pinned ---------------------------------------------- */
+_Static_assert(sizeof(mica_gva_t) == 8 && sizeof(mica_gpa_t) == 8 && sizeof(mica_port_t) == 4,
+               "mica ABI: address and port types");
+_Static_assert(MICA_EVT_TIMER < MICA_EVENT_PORTS, "mica ABI: event ports fit the mask");
+
+_Static_assert(offsetof(struct mica_start_info, magic) == 0, "start_info.magic");
+_Static_assert(offsetof(struct mica_start_info, abi_version) == 8, "start_info.abi_version");
+_Static_assert(offsetof(struct mica_start_info, vcpus) == 12, "start_info.vcpus");
+_Static_assert(offsetof(struct mica_start_info, vm_id) == 16, "start_info.vm_id");
+_Static_assert(offsetof(struct mica_start_info, mem_bytes) == 24, "start_info.mem_bytes");
+_Static_assert(offsetof(struct mica_start_info, image_start) == 32, "start_info.image_start");
+_Static_assert(offsetof(struct mica_start_info, image_end) == 40, "start_info.image_end");
+_Static_assert(offsetof(struct mica_start_info, heap_start) == 48, "start_info.heap_start");
+_Static_assert(offsetof(struct mica_start_info, heap_end) == 56, "start_info.heap_end");
+_Static_assert(offsetof(struct mica_start_info, stack_top) == 64, "start_info.stack_top");
+_Static_assert(offsetof(struct mica_start_info, user_window_end) == 72, "start_info.user_window_end");
+_Static_assert(offsetof(struct mica_start_info, shared_info) == 80, "start_info.shared_info");
+_Static_assert(offsetof(struct mica_start_info, hypercall_page) == 88, "start_info.hypercall_page");
+_Static_assert(offsetof(struct mica_start_info, console_ring) == 96, "start_info.console_ring");
+_Static_assert(offsetof(struct mica_start_info, console_doorbell) == 104, "start_info.console_doorbell");
+_Static_assert(offsetof(struct mica_start_info, name) == 112, "start_info.name");
+_Static_assert(offsetof(struct mica_start_info, argc) == 176, "start_info.argc");
+_Static_assert(offsetof(struct mica_start_info, args_len) == 180, "start_info.args_len");
+_Static_assert(offsetof(struct mica_start_info, args) == 184, "start_info.args");
+_Static_assert(sizeof(struct mica_start_info) == 3768, "start_info size");
+_Static_assert(sizeof(struct mica_start_info) <= MICA_PAGE_SIZE, "start_info fits its page");
+
+_Static_assert(offsetof(struct mica_shared_info, time_version) == 0, "shared_info.time_version");
+_Static_assert(offsetof(struct mica_shared_info, time_flags) == 4, "shared_info.time_flags");
+_Static_assert(offsetof(struct mica_shared_info, monotonic_ns) == 8, "shared_info.monotonic_ns");
+_Static_assert(offsetof(struct mica_shared_info, wall_ns) == 16, "shared_info.wall_ns");
+_Static_assert(offsetof(struct mica_shared_info, run_ns) == 24, "shared_info.run_ns");
+_Static_assert(offsetof(struct mica_shared_info, tsc_stamp) == 32, "shared_info.tsc_stamp");
+_Static_assert(offsetof(struct mica_shared_info, tsc_mul) == 40, "shared_info.tsc_mul");
+_Static_assert(offsetof(struct mica_shared_info, tsc_shift) == 44, "shared_info.tsc_shift");
+_Static_assert(offsetof(struct mica_shared_info, evt_pending) == 48, "shared_info.evt_pending");
+_Static_assert(offsetof(struct mica_shared_info, evt_mask) == 56, "shared_info.evt_mask");
+_Static_assert(sizeof(struct mica_shared_info) == 64, "shared_info size");
+
+_Static_assert(offsetof(struct mica_trap_frame, vector) == 0, "trap_frame.vector");
+_Static_assert(offsetof(struct mica_trap_frame, error_code) == 8, "trap_frame.error_code");
+_Static_assert(offsetof(struct mica_trap_frame, fault_addr) == 16, "trap_frame.fault_addr");
+_Static_assert(offsetof(struct mica_trap_frame, rip) == 24, "trap_frame.rip");
+_Static_assert(offsetof(struct mica_trap_frame, rsp) == 32, "trap_frame.rsp");
+_Static_assert(offsetof(struct mica_trap_frame, rflags) == 40, "trap_frame.rflags");
+_Static_assert(offsetof(struct mica_trap_frame, rax) == 48, "trap_frame.rax");
+_Static_assert(offsetof(struct mica_trap_frame, rdi) == 88, "trap_frame.rdi");
+_Static_assert(offsetof(struct mica_trap_frame, rbp) == 96, "trap_frame.rbp");
+_Static_assert(offsetof(struct mica_trap_frame, r8) == 104, "trap_frame.r8");
+_Static_assert(offsetof(struct mica_trap_frame, r15) == 160, "trap_frame.r15");
+_Static_assert(sizeof(struct mica_trap_frame) == 168, "trap_frame size");
 
 #endif

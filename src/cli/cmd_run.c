@@ -76,7 +76,7 @@ static int attach(struct run_io *io, struct pv_control *rc, const struct run_opt
 static void detach(struct run_io *io, struct pv_control *rc)
 {
     run_io_stop(io);
-    pv_console_drain(&rc->dom->console); /* the last output, to viewers too */
+    pvio_console_drain(&rc->dom->console); /* the last output, to viewers too */
     pv_control_close(rc);
     terminal_restore();
 }
@@ -124,7 +124,7 @@ static void filtered_stdout_sink(void *ctx, const char *buf, size_t len)
     console_filter_pass(&terminal_filter, buf, len, run_io_stdout_sink, ctx);
 }
 
-static pv_console_sink stdout_sink(const struct run_options *o)
+static pvio_console_sink stdout_sink(const struct run_options *o)
 {
     if (o->raw_console || !isatty(STDOUT_FILENO))
         return run_io_stdout_sink;

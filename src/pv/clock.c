@@ -5,7 +5,6 @@
 #include <sys/ioctl.h>
 #include <x86intrin.h>
 
-#include "pv/domain.h"
 #include "util/time.h"
 
 #define MSR_IA32_TSC 0x10
@@ -36,44 +35,43 @@ static int host_tsc_invariant(void)
     return __get_cpuid(0x80000007, &a, &b, &c, &d) && (d & (1u << 8));
 }
 
-static int read_guest_tsc(struct pv_domain *d, uint64_t *tsc)
+static int read_guest_tsc(int vcpu_fd, uint64_t *tsc)
 {
     union {
         struct kvm_msrs head;
         uint8_t bytes[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
     } buf = {.head.nmsrs = 1};
     buf.head.entries[0].index = MSR_IA32_TSC;
-    if (ioctl(d->cpu.fd, KVM_GET_MSRS, &buf) != 1)
+    if (ioctl(vcpu_fd, KVM_GET_MSRS, &buf) != 1)
         return -1;
     *tsc = buf.head.entries[0].data;
     return 0;
 }
 
-void pv_clock_init(struct pv_domain *d)
+void pv_clock_init(struct pv_clock *c, int vcpu_fd, struct mica_shared_info *s)
 {
-    d->tsc_khz = 0;
-    int khz = ioctl(d->cpu.fd, KVM_GET_TSC_KHZ, 0);
+    c->tsc_khz = 0;
+    int khz = ioctl(vcpu_fd, KVM_GET_TSC_KHZ, 0);
     uint64_t guest;
     if (khz <= 0 || !host_tsc_invariant())
         return;
     uint64_t before = __rdtsc();
-    if (read_guest_tsc(d, &guest) < 0)
+    if (read_guest_tsc(vcpu_fd, &guest) < 0)
         return;
     uint64_t after = __rdtsc();
-    d->tsc_offset = guest - (before + (after - before) / 2);
-    d->tsc_khz = (uint32_t)khz;
-    pv_clock_scale((uint64_t)khz, &d->shared->tsc_mul, &d->shared->tsc_shift);
+    c->tsc_offset = guest - (before + (after - before) / 2);
+    c->tsc_khz = (uint32_t)khz;
+    pv_clock_scale((uint64_t)khz, &s->tsc_mul, &s->tsc_shift);
 }
 
-void pv_clock_publish(struct pv_domain *d)
+void pv_clock_publish(const struct pv_clock *c, struct mica_shared_info *s, uint64_t run_ns)
 {
-    struct mica_shared_info *s = d->shared;
     uint32_t v = s->time_version;
     __atomic_store_n(&s->time_version, v | 1, __ATOMIC_SEQ_CST); /* odd: updating */
-    s->tsc_stamp = __rdtsc() + d->tsc_offset;
+    s->tsc_stamp = __rdtsc() + c->tsc_offset;
     s->monotonic_ns = monotonic_ns();
     s->wall_ns = wall_ns();
-    s->run_ns = d->cpu.run_ns;
-    s->time_flags = d->tsc_khz ? MICA_TIME_TSC : 0;
+    s->run_ns = run_ns;
+    s->time_flags = c->tsc_khz ? MICA_TIME_TSC : 0;
     __atomic_store_n(&s->time_version, (v | 1) + 1, __ATOMIC_SEQ_CST);
 }

@@ -8,14 +8,22 @@
 
 #include <stdint.h>
 
-struct pv_domain;
+#include "mica/abi.h"
 
-/* Finds the guest TSC's rate and offset; without an invariant TSC the guest
- * is told to ask with MICA_HC_CLOCK instead. */
-void pv_clock_init(struct pv_domain *d);
+/* What the host knows of the guest's TSC. */
+struct pv_clock {
+    uint64_t tsc_offset; /* guest TSC - host TSC; 0 without a KVM vCPU */
+    uint32_t tsc_khz;    /* 0: no usable TSC, the guest asks with MICA_HC_CLOCK */
+};
 
-/* Refreshes the time fields of shared_info (seqlock-style). */
-void pv_clock_publish(struct pv_domain *d);
+/* Finds the guest TSC's rate and offset from a KVM vCPU and writes the
+ * scale into shared_info; without an invariant TSC the guest is told to ask
+ * with MICA_HC_CLOCK instead. */
+void pv_clock_init(struct pv_clock *c, int vcpu_fd, struct mica_shared_info *s);
+
+/* Refreshes the time fields of shared_info (seqlock-style); run_ns is the
+ * domain's vCPU time. */
+void pv_clock_publish(const struct pv_clock *c, struct mica_shared_info *s, uint64_t run_ns);
 
 /* pvclock scale for a TSC of tsc_khz: ns = ((d << shift) * mul) >> 32 (a
  * negative shift shifts right). Exposed for tests. */

@@ -16,9 +16,14 @@ extern const uint8_t pv_tramp_hc_stub[], pv_tramp_hc_stub_end[];
 
 static uint64_t tramp_va(const uint8_t *label) { return TRAMP_VA + (uint64_t)(label - pv_tramp_start); }
 
-uint64_t pv_tramp_va_pte_write(void) { return tramp_va(pv_tramp_pte_write); }
-uint64_t pv_tramp_va_iret(void) { return tramp_va(pv_tramp_iret); }
-uint64_t pv_tramp_va_syscall(void) { return tramp_va(pv_tramp_syscall); }
+#define USER_RFLAGS_MASK 0x40cd5ull /* CF PF AF ZF SF DF OF AC */
+#define RFLAGS_FIXED 0x202ull       /* reserved bit 1, IF     */
+
+uint64_t pv_user_rflags(uint64_t wanted) { return (wanted & USER_RFLAGS_MASK) | RFLAGS_FIXED; }
+
+mica_gva_t pv_tramp_va_pte_write(void) { return tramp_va(pv_tramp_pte_write); }
+mica_gva_t pv_tramp_va_iret(void) { return tramp_va(pv_tramp_iret); }
+mica_gva_t pv_tramp_va_syscall(void) { return tramp_va(pv_tramp_syscall); }
 
 void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS])
 {
@@ -28,7 +33,7 @@ void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS])
     msrs[1] = (struct pv_msr){0xc0000082, tramp_va(pv_tramp_syscall)};
     msrs[2] = (struct pv_msr){0xc0000084, 0x40700};
 }
-uint64_t pv_stack0_top_va(void) { return pv_hv_va(PV_PG_PML4 * PV_PAGE); }
+mica_gva_t pv_stack0_top_va(void) { return pv_hv_va(PV_PG_PML4 * PV_PAGE); }
 
 static void *hv_page(struct guest_mem *hv, enum pv_hv_page pg)
 {
@@ -85,7 +90,7 @@ static void write_hypercall_page(struct guest_mem *hv)
     }
 }
 
-int pv_vector_at(uint64_t rip)
+int pv_vector_at(mica_gva_t rip)
 {
     /* kvm_pvm reports rip past the 2-byte `out`; KVM on VT-x/AMD-V may
      * report it at the `out` itself. Either is a stub's exit. */
@@ -102,7 +107,7 @@ bool pv_vector_has_error_code(unsigned v)
                                    (1u << 14) | (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30)));
 }
 
-int pv_hypercall_at(uint64_t rip)
+int pv_hypercall_at(mica_gva_t rip)
 {
     uint64_t page = pv_special_va(PV_PG_HYPERCALL);
     if (rip < page || rip >= page + PV_PAGE)

@@ -21,17 +21,17 @@ void pv_cpu_initial_sregs(struct kvm_sregs *s);
 
 /* The exception vector whose trampoline stub exited at rip (the rip after
  * its `out`), or -1; and whether the CPU pushed an error code for it. */
-int pv_vector_at(uint64_t rip);
+int pv_vector_at(mica_gva_t rip);
 bool pv_vector_has_error_code(unsigned vector);
 
 /* The hypercall number whose `ud2` sits at rip in the hypercall page, or
  * -1 when rip is not such an instruction (a real #UD). */
-int pv_hypercall_at(uint64_t rip);
+int pv_hypercall_at(mica_gva_t rip);
 
 /* Hypervisor virtual addresses inside the trampoline page. */
-uint64_t pv_tramp_va_pte_write(void);
-uint64_t pv_tramp_va_iret(void);
-uint64_t pv_tramp_va_syscall(void);
+mica_gva_t pv_tramp_va_pte_write(void);
+mica_gva_t pv_tramp_va_iret(void);
+mica_gva_t pv_tramp_va_syscall(void);
 
 /* The MSRs that point `syscall` at pv_tramp_syscall (mica guests must not
  * use it; without them it jumps to address 0 on kvm_pvm). */
@@ -42,7 +42,11 @@ struct pv_msr {
 };
 void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS]);
 
+/* The rflags a guest may set: arithmetic flags, DF and AC; IF always on,
+ * IOPL 0, no trap flag. */
+uint64_t pv_user_rflags(uint64_t wanted);
+
 /* Offset of the iret frame on the CPL0 stack when the trampoline exits. */
-uint64_t pv_stack0_top_va(void);
+mica_gva_t pv_stack0_top_va(void);
 
 #endif

@@ -1,18 +1,13 @@
 #include "pv/domain.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "pv/clock.h"
 #include "pv/cpu_tables.h"
-#include "pv/elf_loader.h"
-#include "pv/exits.h"
+#include "pv/domain_table.h"
 #include "pv/start_info.h"
 #include "util/file.h"
 #include "util/log.h"
@@ -20,8 +15,6 @@
 #define IMAGE_FILE_MAX (256u << 20)
 #define HEAP_MIN (64u << 10)
 #define TWO_MIB (2ull << 20)
-
-static uint64_t next_domain_id = 1;
 
 static int check_mem(uint64_t mib, char *err, size_t errlen)
 {
@@ -87,40 +80,7 @@ static int alloc_memory(struct pv_domain *d, uint64_t mib, char *err, size_t err
     return 0;
 }
 
-static int set_syscall_msrs(struct pv_domain *d, char *err, size_t errlen)
-{
-    struct pv_msr want[PV_SYSCALL_MSRS];
-    union {
-        struct kvm_msrs head;
-        uint8_t bytes[sizeof(struct kvm_msrs) + PV_SYSCALL_MSRS * sizeof(struct kvm_msr_entry)];
-    } buf = {.head.nmsrs = PV_SYSCALL_MSRS};
-    pv_cpu_syscall_msrs(want);
-    for (int i = 0; i < PV_SYSCALL_MSRS; i++)
-        buf.head.entries[i] = (struct kvm_msr_entry){.index = want[i].index, .data = want[i].value};
-    if (ioctl(d->cpu.fd, KVM_SET_MSRS, &buf) != PV_SYSCALL_MSRS)
-        return errmsg(err, errlen, -1, "setting the vCPU's syscall MSRs failed");
-    return 0;
-}
-
-static int set_cpu_state(struct pv_domain *d, uint64_t entry, char *err, size_t errlen)
-{
-    struct kvm_sregs sregs;
-    if (ioctl(d->cpu.fd, KVM_SET_CPUID2, d->vm.kvm->supported_cpuid) < 0 ||
-        ioctl(d->cpu.fd, KVM_GET_SREGS, &sregs) < 0)
-        return errmsg(err, errlen, -1, "setting up the vCPU: %s", strerror(errno));
-    pv_cpu_initial_sregs(&sregs);
-    struct kvm_regs regs = {
-        .rip = entry,
-        .rsp = MICA_IMAGE_BASE,
-        .rdi = pv_special_va(PV_PG_START_INFO),
-        .rflags = 0x202,
-    };
-    if (ioctl(d->cpu.fd, KVM_SET_SREGS, &sregs) < 0 || ioctl(d->cpu.fd, KVM_SET_REGS, &regs) < 0)
-        return errmsg(err, errlen, -1, "setting the vCPU's registers: %s", strerror(errno));
-    return set_syscall_msrs(d, err, errlen);
-}
-
-static int setup_kvm(struct pv_domain *d, uint64_t entry, char *err, size_t errlen)
+static int attach_kvm(struct pv_domain *d, mica_gva_t entry, char *err, size_t errlen)
 {
     if (vm_add_memory(&d->vm, &d->ram, err, errlen) < 0 ||
         vm_add_memory(&d->vm, &d->hv, err, errlen) < 0)
@@ -128,12 +88,34 @@ static int setup_kvm(struct pv_domain *d, uint64_t entry, char *err, size_t errl
     d->doorbell_fd = vm_add_mmio_doorbell(&d->vm, PV_DOORBELL_GPA, 4, err, errlen);
     if (d->doorbell_fd < 0)
         return -1;
-    d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (d->wake_fd < 0)
-        return errmsg(err, errlen, -1, "eventfd: %s", strerror(errno));
-    if (vcpu_create(&d->cpu, &d->vm, 0, err, errlen) < 0)
+    for (unsigned i = 0; i < d->vcpu_count; i++)
+        if (pv_vcpu_create_kvm(&d->vcpus[i], entry, err, errlen) < 0)
+            return -1;
+    pv_clock_init(&d->clock, d->vcpus[0].cpu.fd, d->shared);
+    return 0;
+}
+
+int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg,
+                         const struct pv_image *img, char *err, size_t errlen)
+{
+    if (alloc_memory(d, cfg->mem_mib, err, errlen) < 0)
         return -1;
-    return set_cpu_state(d, entry, err, errlen);
+    pv_pt_build(&d->mmu);
+    pv_cpu_tables_write(&d->hv);
+    if (pv_start_info_fill(d->start_info, &d->layout, img, d->name, d->id, cfg->argc, cfg->argv,
+                           err, errlen) < 0)
+        return -1;
+    pvio_console_init(&d->console, cfg->console_sink, cfg->console_ctx);
+    if (pv_domain_attach(d, &d->console.base, PV_PG_CONSOLE, 2, MICA_EVT_CONSOLE, err, errlen) < 0) {
+        pvio_detach(&d->console.base);
+        return -1;
+    }
+    d->vcpu_count = 1;
+    for (unsigned i = 0; i < d->vcpu_count; i++)
+        if (pv_vcpu_init(&d->vcpus[i], d, i, err, errlen) < 0)
+            return -1;
+    pv_domain_publish_clock(d);
+    return 0;
 }
 
 static int build(struct pv_domain *d, const struct pv_domain_config *cfg, char *err, size_t errlen)
@@ -145,36 +127,41 @@ static int build(struct pv_domain *d, const struct pv_domain_config *cfg, char *
     if (rc == 0)
         rc = read_image(cfg->image_path, cfg->mem_mib, &file, &size, &img, err, errlen);
     if (rc == 0 && (vm_create(&d->vm, err, errlen) < 0 || check_sync_regs(d, err, errlen) < 0 ||
-                    alloc_memory(d, cfg->mem_mib, err, errlen) < 0 ||
+                    pv_domain_build_host(d, cfg, &img, err, errlen) < 0 ||
                     load_image(d, cfg->image_path, file, size, &img, err, errlen) < 0))
         rc = -1;
     free(file);
-    if (rc < 0)
+    if (rc < 0 || attach_kvm(d, img.entry, err, errlen) < 0)
         return -1;
-    pv_pt_build(&d->mmu);
-    pv_cpu_tables_write(&d->hv);
-    if (pv_start_info_fill(d->start_info, &d->layout, &img, d->name, d->id, cfg->argc, cfg->argv,
-                           err, errlen) < 0)
-        return -1;
-    struct mica_console_ring *ring = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_CONSOLE), 2 * PV_PAGE);
-    pv_console_init(&d->console, ring, cfg->console_sink, cfg->console_ctx);
-    if (setup_kvm(d, img.entry, err, errlen) < 0)
-        return -1;
-    pv_clock_init(d);
-    pv_clock_publish(d);
+    pv_domain_publish_clock(d);
+    return 0;
+}
+
+int pv_domain_alloc(struct pv_domain **out, const char *name, char *err, size_t errlen)
+{
+    struct pv_domain *d = calloc(1, sizeof *d);
+    if (!d)
+        return errmsg(err, errlen, -1, "out of memory");
+    d->vm.fd = d->doorbell_fd = -1;
+    for (unsigned i = 0; i < PV_VCPUS_MAX; i++)
+        d->vcpus[i].cpu.fd = d->vcpus[i].wake_fd = -1;
+    snprintf(d->name, sizeof d->name, "%s", name ? name : "guest");
+    d->id = pv_domain_table_add(&pv_domains, d);
+    if (!d->id) {
+        free(d);
+        return errmsg(err, errlen, -1, "guest %s: this process already runs %u domains, the most it can",
+                      name ? name : "guest", PV_DOMAINS_MAX);
+    }
+    *out = d;
     return 0;
 }
 
 int pv_domain_create(struct pv_domain **out, const struct pv_domain_config *cfg, char *err,
                      size_t errlen)
 {
-    struct pv_domain *d = calloc(1, sizeof *d);
-    if (!d)
-        return errmsg(err, errlen, -1, "out of memory");
-    d->vm.fd = d->cpu.fd = d->doorbell_fd = d->wake_fd = -1;
-    d->id = __atomic_fetch_add(&next_domain_id, 1, __ATOMIC_RELAXED);
-    d->wait_ports = ~0ull;
-    snprintf(d->name, sizeof d->name, "%s", cfg->name ? cfg->name : "guest");
+    struct pv_domain *d;
+    if (pv_domain_alloc(&d, cfg->name, err, errlen) < 0)
+        return -1;
     if (build(d, cfg, err, errlen) < 0) {
         pv_domain_destroy(d);
         return -1;
@@ -187,102 +174,59 @@ void pv_domain_destroy(struct pv_domain *d)
 {
     if (!d)
         return;
-    if (d->console.ring)
-        pv_console_destroy(&d->console);
-    vcpu_destroy(&d->cpu);
+    while (d->backend_count)
+        pvio_detach(d->backends[--d->backend_count]);
+    for (unsigned i = 0; i < PV_VCPUS_MAX; i++)
+        pv_vcpu_destroy(&d->vcpus[i]);
     if (d->doorbell_fd >= 0)
         close(d->doorbell_fd);
-    if (d->wake_fd >= 0)
-        close(d->wake_fd);
     vm_destroy(&d->vm);
     guest_mem_free(&d->ram);
     guest_mem_free(&d->hv);
+    pv_domain_table_remove(&pv_domains, d->id);
     free(d);
 }
 
-bool pv_domain_event_ready(const struct pv_domain *d)
+int pv_domain_attach(struct pv_domain *d, struct pvio_backend *b, enum pv_hv_page first,
+                     unsigned pages, mica_port_t port, char *err, size_t errlen)
 {
-    return (__atomic_load_n(&d->shared->evt_pending, __ATOMIC_ACQUIRE) &
-            ~__atomic_load_n(&d->shared->evt_mask, __ATOMIC_ACQUIRE) & d->wait_ports) != 0;
+    if (d->backend_count == PV_BACKENDS_MAX)
+        return errmsg(err, errlen, -1, "guest %s: more than %u devices", d->name, PV_BACKENDS_MAX);
+    struct pvio_attach at = {
+        .domain_name = d->name,
+        .shared = guest_mem_ptr(&d->hv, pv_hv_gpa(first), pages * PV_PAGE),
+        .shared_len = pages * PV_PAGE,
+        .port = port,
+    };
+    if (pvio_attach(b, &at, err, errlen) < 0)
+        return -1;
+    d->backends[d->backend_count++] = b;
+    return 0;
 }
 
-void pv_domain_raise_event(struct pv_domain *d, unsigned port)
+void pv_domain_notify(struct pv_domain *d)
 {
-    __atomic_fetch_or(&d->shared->evt_pending, 1ull << (port % MICA_EVENT_PORTS), __ATOMIC_SEQ_CST);
-    uint64_t one = 1;
-    if (write(d->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-        mica_warn("guest %s: cannot wake it: %s", d->name, strerror(errno));
+    for (unsigned i = 0; i < d->backend_count; i++)
+        pvio_notify(d->backends[i]);
 }
 
-void pv_domain_kick(struct pv_domain *d) { vcpu_kick(&d->cpu); }
-
-static enum pv_outcome handle_mmio(struct pv_domain *d, struct kvm_run *run)
+void pv_domain_raise_event(struct pv_domain *d, mica_port_t port)
 {
-    uint64_t page = run->mmio.phys_addr & ~(PV_PAGE - 1);
-    if (page == PV_DOORBELL_GPA) {
-        /* A kick of a size the ioeventfd does not match, or a read. */
-        if (!run->mmio.is_write)
-            memset(run->mmio.data, 0, sizeof run->mmio.data);
-        pv_console_drain(&d->console);
-        return PV_RESUME;
-    }
-    return pv_crash(d, &run->s.regs.regs, NULL, "access to unbacked guest-physical address %#llx",
-                    (unsigned long long)run->mmio.phys_addr);
+    __atomic_fetch_or(&d->shared->evt_pending, MICA_PORT_BIT(port), __ATOMIC_SEQ_CST);
+    for (unsigned i = 0; i < d->vcpu_count; i++)
+        pv_vcpu_wake(&d->vcpus[i]);
 }
 
-static enum pv_outcome handle_exit(struct pv_domain *d, struct kvm_run *run, uint64_t *deadline)
+void pv_domain_kick(struct pv_domain *d)
 {
-    struct kvm_regs *r = &run->s.regs.regs;
-    switch (run->exit_reason) {
-    case KVM_EXIT_IO:
-        run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
-        if (run->io.port == PV_PORT_EXCEPTION)
-            return pv_exception(d, r, deadline);
-        if (run->io.port == PV_PORT_SYSCALL)
-            return pv_crash(d, r, NULL, "the guest executed `syscall`; mica guests make "
-                                        "hypercalls through the hypercall page");
-        return pv_crash(d, r, NULL, "port I/O to %#x from the hypervisor area", run->io.port);
-    case KVM_EXIT_MMIO:
-        return handle_mmio(d, run);
-    case KVM_EXIT_SHUTDOWN:
-        return pv_crash(d, r, NULL, "triple fault (the CPU shut down)");
-    case KVM_EXIT_INTERNAL_ERROR:
-        return pv_crash(d, r, NULL, "KVM internal error, suberror %u", run->internal.suberror);
-    case KVM_EXIT_FAIL_ENTRY:
-        return pv_crash(d, r, NULL, "KVM could not enter the guest (reason %#llx)",
-                        (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-    default:
-        return pv_crash(d, r, NULL, "unexpected KVM exit %u", run->exit_reason);
-    }
+    for (unsigned i = 0; i < d->vcpu_count; i++)
+        pv_vcpu_kick(&d->vcpus[i]);
 }
 
-static enum pv_stop stop_for(enum pv_outcome o)
+void pv_domain_publish_clock(struct pv_domain *d)
 {
-    switch (o) {
-    case PV_BLOCK: return PV_STOP_BLOCKED;
-    case PV_YIELD: return PV_STOP_YIELDED;
-    case PV_EXIT: return PV_STOP_EXITED;
-    default: return PV_STOP_CRASHED;
-    }
-}
-
-enum pv_stop pv_domain_run(struct pv_domain *d, uint64_t *deadline_ns)
-{
-    *deadline_ns = 0;
-    for (;;) {
-        int rc = vcpu_enter(&d->cpu);
-        d->stats.exits++;
-        if (rc == -EINTR || rc == -EAGAIN)
-            return PV_STOP_PREEMPTED;
-        if (rc < 0) {
-            pv_crash(d, &d->cpu.run->s.regs.regs, NULL, "KVM_RUN failed: %s", strerror(-rc));
-            return PV_STOP_CRASHED;
-        }
-        enum pv_outcome o = handle_exit(d, d->cpu.run, deadline_ns);
-        if (o == PV_RESUME)
-            continue;
-        pv_console_drain(&d->console);
-        pv_clock_publish(d);
-        return stop_for(o);
-    }
+    uint64_t run_ns = 0;
+    for (unsigned i = 0; i < d->vcpu_count; i++)
+        run_ns += __atomic_load_n(&d->vcpus[i].cpu.run_ns, __ATOMIC_RELAXED);
+    pv_clock_publish(&d->clock, d->shared, run_ns);
 }

@@ -1,22 +1,28 @@
 /*
- * A paravirtualized domain: one KVM VM whose single vCPU runs a guest-kit
- * ELF at CPL3, with its start_info, shared_info, hypercall page, console and
- * the hypervisor's tables. Mechanism only: who runs it, when and for how
- * long is the caller's (a simple loop in `mica run`, a dispatcher later).
+ * A paravirtualized domain: one KVM VM with its memory and layout, the page
+ * tables mica keeps for it, its start_info and shared_info pages, its event
+ * ports, its devices and its vCPUs (one today, see pv/vcpu.h), running a
+ * guest-kit ELF at CPL3. Mechanism only: who runs its vCPUs, when and for
+ * how long is the caller's (a simple loop in `mica run`, a dispatcher later).
  */
 #ifndef MICA_PV_DOMAIN_H
 #define MICA_PV_DOMAIN_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "mica/abi.h"
-#include "pv/console.h"
+#include "pv/clock.h"
+#include "pv/elf_loader.h"
 #include "pv/layout.h"
 #include "pv/pagetable.h"
-#include "vmm/vcpu.h"
+#include "pv/vcpu.h"
+#include "pvio/console/console.h"
+#include "pvio/pvio.h"
 #include "vmm/vm.h"
+
+#define PV_VCPUS_MAX 1
+#define PV_BACKENDS_MAX 8
 
 struct pv_domain_config {
     const char *name;
@@ -24,59 +30,66 @@ struct pv_domain_config {
     uint64_t mem_mib;
     int argc;           /* arguments for the guest, argv[0] included */
     char **argv;
-    pv_console_sink console_sink;
+    pvio_console_sink console_sink;
     void *console_ctx;
-};
-
-/* Why pv_domain_run() returned. */
-enum pv_stop {
-    PV_STOP_BLOCKED,   /* waits for an event or *deadline_ns (0 = none)   */
-    PV_STOP_YIELDED,   /* gave up the CPU; runnable                       */
-    PV_STOP_PREEMPTED, /* kicked by pv_domain_kick(); runnable            */
-    PV_STOP_EXITED,    /* MICA_HC_EXIT: see exit_code                     */
-    PV_STOP_CRASHED,   /* see crash_report                                */
-};
-
-struct pv_stats {
-    uint64_t exits, hypercalls, faults_bounced;
 };
 
 struct pv_domain {
     char name[MICA_NAME_MAX];
-    uint64_t id;
+    uint64_t id;         /* in pv_domains, the process's domain table */
     struct vm vm;
-    struct vcpu cpu;
     struct guest_mem ram, hv;
     struct pv_layout layout;
     struct pv_mmu mmu;
     struct mica_start_info *start_info;
     struct mica_shared_info *shared;
-    struct pv_console console;
-    int doorbell_fd;     /* console kicks (ioeventfd)                  */
-    int wake_fd;         /* eventfd: an event arrived for a blocked vCPU */
-    uint64_t trap_table[MICA_TRAP_VECTORS];
-    uint64_t wait_ports;  /* the ports the last MICA_HC_BLOCK waits for */
-    uint64_t tsc_offset; /* guest TSC - host TSC                       */
-    uint32_t tsc_khz;
+    struct pv_clock clock;
+    struct pvio_console console; /* the first back end, always attached  */
+    int doorbell_fd;     /* device kicks (ioeventfd)                   */
+    unsigned backend_count;
+    struct pvio_backend *backends[PV_BACKENDS_MAX]; /* attached, in order */
+    unsigned vcpu_count;
+    struct pv_vcpu vcpus[PV_VCPUS_MAX];
     int exit_code;
     char crash_report[2048];
-    struct pv_stats stats;
 };
 
 int pv_domain_create(struct pv_domain **out, const struct pv_domain_config *cfg, char *err,
                      size_t errlen);
 void pv_domain_destroy(struct pv_domain *d);
 
-/* Runs the vCPU until it blocks, yields, is preempted, exits or crashes. */
-enum pv_stop pv_domain_run(struct pv_domain *d, uint64_t *deadline_ns);
+/* The construction steps that need no KVM, shared by pv_domain_create and
+ * the KVM-less test domains (tests/support/pv_testbed.h): a domain with an
+ * id and a name; then its memory, page tables, CPU tables, start_info (for
+ * the image img, whose bytes the caller loads), shared_info, console and
+ * vCPUs without their KVM halves. Destroy either with pv_domain_destroy. */
+int pv_domain_alloc(struct pv_domain **out, const char *name, char *err, size_t errlen);
+int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg,
+                         const struct pv_image *img, char *err, size_t errlen);
 
-/* From any thread: sets an event pending and wakes the domain if blocked. */
-void pv_domain_raise_event(struct pv_domain *d, unsigned port);
+/* vCPU i (0 .. vcpu_count-1). */
+static inline struct pv_vcpu *pv_domain_vcpu(struct pv_domain *d, unsigned i)
+{
+    return &d->vcpus[i];
+}
 
-/* Whether an unmasked event the domain waits for is pending. */
-bool pv_domain_event_ready(const struct pv_domain *d);
+/* Attaches a device back end to the shared pages [first, first + pages)
+ * of the hypervisor area and its event port; the domain detaches it when
+ * it is destroyed. */
+int pv_domain_attach(struct pv_domain *d, struct pvio_backend *b, enum pv_hv_page first,
+                     unsigned pages, mica_port_t port, char *err, size_t errlen);
 
-/* From any thread: takes the vCPU back (pv_domain_run returns PREEMPTED). */
+/* A doorbell kick (or a stop of a vCPU): every attached back end looks at
+ * its rings. From the vCPU's or the I/O thread. */
+void pv_domain_notify(struct pv_domain *d);
+
+/* From any thread: sets an event pending and wakes the domain's vCPUs. */
+void pv_domain_raise_event(struct pv_domain *d, mica_port_t port);
+
+/* From any thread: takes every vCPU back (see pv_vcpu_kick). */
 void pv_domain_kick(struct pv_domain *d);
+
+/* Refreshes shared_info's time, with the run time of all vCPUs. */
+void pv_domain_publish_clock(struct pv_domain *d);
 
 #endif

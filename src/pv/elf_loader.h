@@ -9,13 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mica/abi.h"
 #include "vmm/guest_mem.h"
 
 #define PV_ELF_MAX_SEGMENTS 32
 
 struct pv_image {
-    uint64_t entry;
-    uint64_t start, end; /* lowest and highest byte (exclusive) loaded */
+    mica_gva_t entry;
+    mica_gva_t start, end; /* lowest and highest byte (exclusive) loaded */
 };
 
 /* Checks the ELF in file[0..size) against RAM of ram->size bytes and, when

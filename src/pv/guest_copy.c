@@ -5,7 +5,7 @@
 #include "mica/abi.h"
 
 /* Walks [va, va+len) page by page; calls fn on each host chunk. */
-static int for_each_chunk(const struct pv_mmu *mmu, uint64_t va, size_t len,
+static int for_each_chunk(const struct pv_mmu *mmu, mica_gva_t va, size_t len,
                           enum pv_access access, void (*fn)(void *host, size_t off, size_t n, void *ctx),
                           void *ctx)
 {
@@ -27,7 +27,7 @@ static int for_each_chunk(const struct pv_mmu *mmu, uint64_t va, size_t len,
     return 0;
 }
 
-int pv_guest_range_ok(const struct pv_mmu *mmu, uint64_t va, size_t len, enum pv_access access)
+int pv_guest_range_ok(const struct pv_mmu *mmu, mica_gva_t va, size_t len, enum pv_access access)
 {
     return for_each_chunk(mmu, va, len, access, NULL, NULL);
 }
@@ -42,12 +42,12 @@ static void chunk_out(void *host, size_t off, size_t n, void *ctx)
     memcpy(host, (const char *)ctx + off, n);
 }
 
-int pv_copy_from_guest(const struct pv_mmu *mmu, void *dst, uint64_t va, size_t len)
+int pv_copy_from_guest(const struct pv_mmu *mmu, void *dst, mica_gva_t va, size_t len)
 {
     return for_each_chunk(mmu, va, len, PV_READ, chunk_in, dst);
 }
 
-int pv_copy_to_guest(const struct pv_mmu *mmu, uint64_t va, const void *src, size_t len)
+int pv_copy_to_guest(const struct pv_mmu *mmu, mica_gva_t va, const void *src, size_t len)
 {
     int rc = pv_guest_range_ok(mmu, va, len, PV_WRITE);
     if (rc == 0)

@@ -13,8 +13,8 @@
 
 /* Each returns 0 or -MICA_EFAULT (nothing is written on failure of the
  * range check for pv_copy_to_guest). */
-int pv_copy_from_guest(const struct pv_mmu *mmu, void *dst, uint64_t va, size_t len);
-int pv_copy_to_guest(const struct pv_mmu *mmu, uint64_t va, const void *src, size_t len);
-int pv_guest_range_ok(const struct pv_mmu *mmu, uint64_t va, size_t len, enum pv_access access);
+int pv_copy_from_guest(const struct pv_mmu *mmu, void *dst, mica_gva_t va, size_t len);
+int pv_copy_to_guest(const struct pv_mmu *mmu, mica_gva_t va, const void *src, size_t len);
+int pv_guest_range_ok(const struct pv_mmu *mmu, mica_gva_t va, size_t len, enum pv_access access);
 
 #endif

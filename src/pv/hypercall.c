@@ -6,11 +6,13 @@
  */
 #include <string.h>
 
+#include "pv/hypercall.h"
+
 #include "pv/clock.h"
 #include "pv/cpu_tables.h"
 #include "pv/domain.h"
-#include "pv/exits.h"
 #include "pv/guest_copy.h"
+#include "pv/vcpu.h"
 #include "util/time.h"
 
 #define CONSOLE_WRITE_MAX 65536u
@@ -23,10 +25,11 @@ struct hc_ctx {
     struct pv_iret_frame *f;
     uint64_t *deadline;
 };
-typedef enum pv_outcome (*hypercall_fn)(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c);
+typedef enum pv_outcome (*hypercall_fn)(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c);
 
-static enum pv_outcome hc_console_write(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+static enum pv_outcome hc_console_write(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
+    struct pv_domain *d = v->dom;
     (void)c;
     uint64_t len = r->rsi < CONSOLE_WRITE_MAX ? r->rsi : CONSOLE_WRITE_MAX;
     static _Thread_local char buf[CONSOLE_WRITE_MAX];
@@ -34,13 +37,14 @@ static enum pv_outcome hc_console_write(struct pv_domain *d, struct kvm_regs *r,
         r->rax = (uint64_t)-MICA_EFAULT;
         return PV_RESUME;
     }
-    pv_console_write_direct(&d->console, buf, len);
+    pvio_console_write_direct(&d->console, buf, len);
     r->rax = len;
     return PV_RESUME;
 }
 
-static enum pv_outcome hc_console_read(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+static enum pv_outcome hc_console_read(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
+    struct pv_domain *d = v->dom;
     (void)c;
     uint32_t len = r->rsi < CONSOLE_READ_MAX ? (uint32_t)r->rsi : CONSOLE_READ_MAX;
     char buf[CONSOLE_READ_MAX];
@@ -48,18 +52,19 @@ static enum pv_outcome hc_console_read(struct pv_domain *d, struct kvm_regs *r, 
         r->rax = (uint64_t)-MICA_EFAULT;
         return PV_RESUME;
     }
-    long n = pv_console_take_input(&d->console, buf, len);
+    long n = pvio_console_take_input(&d->console, buf, len);
     if (n > 0)
         pv_copy_to_guest(&d->mmu, r->rdi, buf, (size_t)n);
     r->rax = (uint64_t)n;
     return PV_RESUME;
 }
 
-static enum pv_outcome hc_block(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+static enum pv_outcome hc_block(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
+    struct pv_domain *d = v->dom;
     r->rax = 0;
-    d->wait_ports = r->rsi ? r->rsi : ~0ull;
-    if (pv_domain_event_ready(d))
+    v->wait_ports = r->rsi ? r->rsi : ~0ull;
+    if (pv_vcpu_event_ready(v))
         return PV_RESUME;
     if (r->rdi && r->rdi <= monotonic_ns()) {
         pv_domain_raise_event(d, MICA_EVT_TIMER);
@@ -69,15 +74,17 @@ static enum pv_outcome hc_block(struct pv_domain *d, struct kvm_regs *r, struct 
     return PV_BLOCK;
 }
 
-static enum pv_outcome hc_yield(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+static enum pv_outcome hc_yield(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
+    struct pv_domain *d = v->dom;
     (void)d, (void)c;
     r->rax = 0;
     return PV_YIELD;
 }
 
-static enum pv_outcome hc_exit(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+static enum pv_outcome hc_exit(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
+    struct pv_domain *d = v->dom;
     (void)c;
     if (r->rdi > MICA_EXIT_CODE_MAX) {
         r->rax = (uint64_t)-MICA_EINVAL;
@@ -87,20 +94,21 @@ static enum pv_outcome hc_exit(struct pv_domain *d, struct kvm_regs *r, struct h
     return PV_EXIT;
 }
 
-static enum pv_outcome hc_set_trap_table(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+static enum pv_outcome hc_set_trap_table(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
+    struct pv_domain *d = v->dom;
     (void)c;
-    uint64_t table[MICA_TRAP_VECTORS] = {0};
+    mica_gva_t table[MICA_TRAP_VECTORS] = {0};
     if (r->rdi && pv_copy_from_guest(&d->mmu, table, r->rdi, sizeof table) < 0) {
         r->rax = (uint64_t)-MICA_EFAULT;
         return PV_RESUME;
     }
-    for (int v = 0; v < MICA_TRAP_VECTORS; v++)
-        if (table[v] >= USER_VA_LIMIT) {
+    for (int vec = 0; vec < MICA_TRAP_VECTORS; vec++)
+        if (table[vec] >= USER_VA_LIMIT) {
             r->rax = (uint64_t)-MICA_EINVAL;
             return PV_RESUME;
         }
-    memcpy(d->trap_table, table, sizeof table);
+    memcpy(v->trap_table, table, sizeof table);
     r->rax = 0;
     return PV_RESUME;
 }
@@ -113,8 +121,9 @@ static void load_frame_registers(struct kvm_regs *r, const struct mica_trap_fram
     r->r12 = t->r12, r->r13 = t->r13, r->r14 = t->r14, r->r15 = t->r15;
 }
 
-static enum pv_outcome hc_trap_return(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+static enum pv_outcome hc_trap_return(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
+    struct pv_domain *d = v->dom;
     struct mica_trap_frame t;
     struct pv_iret_frame *f = c->f;
     if (pv_copy_from_guest(&d->mmu, &t, r->rdi, sizeof t) < 0) {
@@ -134,10 +143,12 @@ static enum pv_outcome hc_trap_return(struct pv_domain *d, struct kvm_regs *r, s
     return PV_RESUME;
 }
 
-static enum pv_outcome hc_mmu_update(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+static enum pv_outcome hc_mmu_update(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
+    struct pv_domain *d = v->dom;
     (void)c;
-    uint64_t pte_va, pte;
+    mica_gva_t pte_va;
+    uint64_t pte;
     int rc = pv_pt_check_update(&d->mmu, r->rdi, r->rsi, r->rdx, &pte_va, &pte);
     if (rc < 0) {
         r->rax = (uint64_t)rc;
@@ -153,10 +164,11 @@ static enum pv_outcome hc_mmu_update(struct pv_domain *d, struct kvm_regs *r, st
     return PV_RESUME;
 }
 
-static enum pv_outcome hc_clock(struct pv_domain *d, struct kvm_regs *r, struct hc_ctx *c)
+static enum pv_outcome hc_clock(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
+    struct pv_domain *d = v->dom;
     (void)c;
-    pv_clock_publish(d);
+    pv_domain_publish_clock(d);
     r->rax = d->shared->monotonic_ns;
     return PV_RESUME;
 }
@@ -173,14 +185,14 @@ static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
     [MICA_HC_CLOCK] = hc_clock,
 };
 
-enum pv_outcome pv_hypercall(struct pv_domain *d, int nr, struct kvm_regs *r,
+enum pv_outcome pv_hypercall(struct pv_vcpu *v, int nr, struct kvm_regs *r,
                              struct pv_iret_frame *f, uint64_t *deadline)
 {
-    d->stats.hypercalls++;
+    v->stats.hypercalls++;
     struct hc_ctx c = {.r = r, .f = f, .deadline = deadline};
     if (nr < 0 || nr >= MICA_HC_COUNT || !hypercalls[nr]) {
         r->rax = (uint64_t)-MICA_ENOSYS;
         return PV_RESUME;
     }
-    return hypercalls[nr](d, r, &c);
+    return hypercalls[nr](v, r, &c);
 }

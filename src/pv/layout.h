@@ -65,8 +65,8 @@ struct pv_layout {
 /* Computes the layout for a RAM size (bytes, a multiple of 2 MiB). */
 void pv_layout_init(struct pv_layout *l, uint64_t ram_bytes);
 
-static inline uint64_t pv_hv_gpa(enum pv_hv_page pg) { return PV_HV_GPA + (uint64_t)pg * PV_PAGE; }
-static inline uint64_t pv_hv_va(uint64_t offset) { return PV_HV_VA + offset; }
-static inline uint64_t pv_special_va(enum pv_hv_page pg) { return MICA_SPECIAL_VA + (uint64_t)pg * PV_PAGE; }
+static inline mica_gpa_t pv_hv_gpa(enum pv_hv_page pg) { return PV_HV_GPA + (uint64_t)pg * PV_PAGE; }
+static inline mica_gva_t pv_hv_va(uint64_t offset) { return PV_HV_VA + offset; }
+static inline mica_gva_t pv_special_va(enum pv_hv_page pg) { return MICA_SPECIAL_VA + (uint64_t)pg * PV_PAGE; }
 
 #endif

@@ -70,7 +70,7 @@ void pv_pt_build(const struct pv_mmu *mmu)
 }
 
 /* Any guest-physical address a table may point at: RAM or the hv area. */
-static void *gpa_ptr(const struct pv_mmu *mmu, uint64_t gpa, uint64_t len)
+static void *gpa_ptr(const struct pv_mmu *mmu, mica_gpa_t gpa, uint64_t len)
 {
     void *p = guest_mem_ptr(mmu->ram, gpa, len);
     return p ? p : guest_mem_ptr(mmu->hv, gpa, len);
@@ -83,7 +83,7 @@ static bool entry_allows(uint64_t e, enum pv_access access)
     return access == PV_READ || (e & PTE_W);
 }
 
-void *pv_pt_user_ptr(const struct pv_mmu *mmu, uint64_t va, enum pv_access access)
+void *pv_pt_user_ptr(const struct pv_mmu *mmu, mica_gva_t va, enum pv_access access)
 {
     if (va >> 47) /* non-canonical or kernel half: never a user address */
         return NULL;
@@ -105,8 +105,8 @@ void *pv_pt_user_ptr(const struct pv_mmu *mmu, uint64_t va, enum pv_access acces
     return NULL;
 }
 
-int pv_pt_check_update(const struct pv_mmu *mmu, uint64_t va, uint64_t frame, uint64_t flags,
-                       uint64_t *pte_va, uint64_t *new_pte)
+int pv_pt_check_update(const struct pv_mmu *mmu, mica_gva_t va, uint64_t frame, uint64_t flags,
+                       mica_gva_t *pte_va, uint64_t *new_pte)
 {
     const struct pv_layout *l = mmu->layout;
     if (va & (PV_PAGE - 1))

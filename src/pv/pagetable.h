@@ -35,12 +35,12 @@ enum pv_access { PV_READ = 0, PV_WRITE = 1 };
 /* Translates a user virtual address as the guest at CPL3 would (user and,
  * for writes, writable at every level). Returns a host pointer to the byte,
  * valid to the end of its page, or NULL. */
-void *pv_pt_user_ptr(const struct pv_mmu *mmu, uint64_t va, enum pv_access access);
+void *pv_pt_user_ptr(const struct pv_mmu *mmu, mica_gva_t va, enum pv_access access);
 
 /* The PTE a guest may change with MICA_HC_MMU_UPDATE: validates the request
  * and computes the new entry and the entry's hypervisor virtual address.
  * Returns 0 or -MICA_E*. */
-int pv_pt_check_update(const struct pv_mmu *mmu, uint64_t va, uint64_t frame, uint64_t flags,
-                       uint64_t *pte_va, uint64_t *new_pte);
+int pv_pt_check_update(const struct pv_mmu *mmu, mica_gva_t va, uint64_t frame, uint64_t flags,
+                       mica_gva_t *pte_va, uint64_t *new_pte);
 
 #endif

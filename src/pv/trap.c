@@ -10,14 +10,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "pv/trap.h"
+
 #include "pv/cpu_tables.h"
 #include "pv/domain.h"
-#include "pv/exits.h"
 #include "pv/guest_copy.h"
+#include "pv/hypercall.h"
+#include "pv/vcpu.h"
 
 #define RED_ZONE 128
-#define USER_RFLAGS_MASK 0x40cd5ull /* CF PF AF ZF SF DF OF AC */
-#define RFLAGS_FIXED 0x202ull       /* reserved bit 1, IF     */
 #define RFLAGS_DF 0x400ull
 #define RFLAGS_AC 0x40000ull
 
@@ -31,9 +32,7 @@ static const char *const vector_names[MICA_TRAP_VECTORS] = {
     "control protection (#CP)",
 };
 
-uint64_t pv_user_rflags(uint64_t wanted) { return (wanted & USER_RFLAGS_MASK) | RFLAGS_FIXED; }
-
-uint64_t *pv_stack0_at(struct pv_domain *d, uint64_t rsp, unsigned words)
+uint64_t *pv_stack0_at(struct pv_domain *d, mica_gva_t rsp, unsigned words)
 {
     uint64_t lo = pv_hv_va(PV_PG_STACK0 * PV_PAGE), hi = pv_hv_va(PV_PG_PML4 * PV_PAGE);
     if (rsp < lo || rsp > hi || (hi - rsp) / 8 < words || (rsp & 7))
@@ -91,9 +90,10 @@ static size_t append_registers(struct pv_domain *d, size_t at, const struct kvm_
     return append(b, n, at, "\n");
 }
 
-enum pv_outcome pv_crash(struct pv_domain *d, const struct kvm_regs *r,
+enum pv_outcome pv_crash(struct pv_vcpu *v, const struct kvm_regs *r,
                          const struct pv_iret_frame *f, const char *fmt, ...)
 {
+    struct pv_domain *d = v->dom;
     size_t at = append(d->crash_report, sizeof d->crash_report, 0, "guest %s (id %llu) crashed: ",
                        d->name, (unsigned long long)d->id);
     va_list ap;
@@ -121,19 +121,20 @@ static void fill_trap_frame(struct mica_trap_frame *t, const struct kvm_regs *r,
 
 /* Delivers the fault to the guest's handler on its own stack, below the red
  * zone, as if the handler had been called with rdi = the frame. */
-static enum pv_outcome bounce(struct pv_domain *d, struct kvm_regs *r, struct pv_iret_frame *f,
+static enum pv_outcome bounce(struct pv_vcpu *v, struct kvm_regs *r, struct pv_iret_frame *f,
                               uint64_t vec, uint64_t err, uint64_t cr2)
 {
+    struct pv_domain *d = v->dom;
     struct mica_trap_frame t;
     fill_trap_frame(&t, r, f, vec, err, cr2);
     uint64_t at = (f->rsp - RED_ZONE - sizeof t) & ~15ull;
     uint64_t zero = 0;
     if (f->rsp < RED_ZONE + sizeof t + 8 || pv_copy_to_guest(&d->mmu, at, &t, sizeof t) < 0 ||
         pv_copy_to_guest(&d->mmu, at - 8, &zero, sizeof zero) < 0)
-        return pv_crash(d, r, f, "%s at %#llx; its handler could not be given the fault: the stack "
+        return pv_crash(v, r, f, "%s at %#llx; its handler could not be given the fault: the stack "
                         "at %#llx is not writable",
                         vector_name(vec), (unsigned long long)f->rip, (unsigned long long)f->rsp);
-    f->rip = d->trap_table[vec];
+    f->rip = v->trap_table[vec];
     f->rsp = at - 8;
     /* Entered as a function: DF clear (the ABI) and AC clear (or the
      * handler's own unaligned accesses fault); the saved frame keeps both. */
@@ -141,14 +142,14 @@ static enum pv_outcome bounce(struct pv_domain *d, struct kvm_regs *r, struct pv
     f->cs = PV_SEL_UCODE;
     f->ss = PV_SEL_UDATA;
     r->rdi = at;
-    d->stats.faults_bounced++;
+    v->stats.faults_bounced++;
     return PV_RESUME;
 }
 
-static uint64_t fault_address(struct pv_domain *d, uint64_t vec)
+static mica_gva_t fault_address(struct pv_vcpu *v, uint64_t vec)
 {
     struct kvm_sregs s;
-    if (vec != 14 || ioctl(d->cpu.fd, KVM_GET_SREGS, &s) < 0)
+    if (vec != 14 || ioctl(v->cpu.fd, KVM_GET_SREGS, &s) < 0)
         return 0;
     return s.cr2;
 }
@@ -164,33 +165,34 @@ static const char *pf_reason(uint64_t err)
     return reasons[err & 3];
 }
 
-enum pv_outcome pv_exception(struct pv_domain *d, struct kvm_regs *r, uint64_t *deadline)
+enum pv_outcome pv_exception(struct pv_vcpu *v, struct kvm_regs *r, uint64_t *deadline)
 {
-    int v = pv_vector_at(r->rip);
-    bool has_err = v >= 0 && pv_vector_has_error_code((unsigned)v);
-    uint64_t *w = v >= 0 ? pv_stack0_at(d, r->rsp, has_err ? 6 : 5) : NULL;
+    struct pv_domain *d = v->dom;
+    int at = pv_vector_at(r->rip);
+    bool has_err = at >= 0 && pv_vector_has_error_code((unsigned)at);
+    uint64_t *w = at >= 0 ? pv_stack0_at(d, r->rsp, has_err ? 6 : 5) : NULL;
     if (!w)
-        return pv_crash(d, r, NULL, "exception exit with a corrupt hypervisor state");
-    uint64_t vec = (uint64_t)v, err = has_err ? w[0] : 0;
+        return pv_crash(v, r, NULL, "exception exit with a corrupt hypervisor state");
+    uint64_t vec = (uint64_t)at, err = has_err ? w[0] : 0;
     struct pv_iret_frame *f = (struct pv_iret_frame *)&w[has_err];
     if ((f->cs & 3) != 3)
-        return pv_crash(d, r, f, "%s inside the hypervisor trampoline (vector %llu)",
+        return pv_crash(v, r, f, "%s inside the hypervisor trampoline (vector %llu)",
                         vector_name(vec), (unsigned long long)vec);
     int nr = vec == 6 ? pv_hypercall_at(f->rip) : -1;
     if (nr >= 0) {
         f->rip += 2; /* past the ud2 */
-        return pv_hypercall(d, nr, r, f, deadline);
+        return pv_hypercall(v, nr, r, f, deadline);
     }
-    uint64_t cr2 = fault_address(d, vec);
+    uint64_t cr2 = fault_address(v, vec);
     if (vec == 14 && f->rip == pv_tramp_va_syscall())
-        return pv_crash(d, r, f, "the guest executed `syscall`; mica guests make hypercalls "
+        return pv_crash(v, r, f, "the guest executed `syscall`; mica guests make hypercalls "
                                  "through the hypercall page");
-    if (d->trap_table[vec])
-        return bounce(d, r, f, vec, err, cr2);
+    if (v->trap_table[vec])
+        return bounce(v, r, f, vec, err, cr2);
     if (vec == 14)
-        return pv_crash(d, r, f, "page fault at rip %#llx: %s at address %#llx (error code %#llx)",
+        return pv_crash(v, r, f, "page fault at rip %#llx: %s at address %#llx (error code %#llx)",
                         (unsigned long long)f->rip, pf_reason(err), (unsigned long long)cr2,
                         (unsigned long long)err);
-    return pv_crash(d, r, f, "%s at rip %#llx (vector %llu, error code %#llx)", vector_name(vec),
+    return pv_crash(v, r, f, "%s at rip %#llx (vector %llu, error code %#llx)", vector_name(vec),
                     (unsigned long long)f->rip, (unsigned long long)vec, (unsigned long long)err);
 }

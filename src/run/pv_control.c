@@ -27,11 +27,13 @@ static int pv_ctl_stats(void *ctx, struct vm_control_stats *out)
 {
     struct pv_control *rc = ctx;
     struct pv_domain *d = rc->dom;
-    out->run_ns = __atomic_load_n(&d->cpu.run_ns, __ATOMIC_RELAXED);
-    out->exits = __atomic_load_n(&d->stats.exits, __ATOMIC_RELAXED);
-    out->hypercalls = __atomic_load_n(&d->stats.hypercalls, __ATOMIC_RELAXED);
-    out->mem_bytes = d->ram.size;
-    out->vcpus = 1;
+    *out = (struct vm_control_stats){.mem_bytes = d->ram.size, .vcpus = d->vcpu_count};
+    for (unsigned i = 0; i < d->vcpu_count; i++) {
+        const struct pv_vcpu *v = pv_domain_vcpu(d, i);
+        out->run_ns += __atomic_load_n(&v->cpu.run_ns, __ATOMIC_RELAXED);
+        out->exits += __atomic_load_n(&v->stats.exits, __ATOMIC_RELAXED);
+        out->hypercalls += __atomic_load_n(&v->stats.hypercalls, __ATOMIC_RELAXED);
+    }
     const struct run_gate *g = &rc->ctl->gate;
     out->blocked = run_gate_where(g) == RUN_GATE_BLOCKED;
     out->paused = run_gate_pause_requested(g) || run_gate_where(g) == RUN_GATE_PARKED;
@@ -45,8 +47,8 @@ static void pv_ctl_console_input(void *ctx, const void *buf, size_t len)
 {
     struct pv_control *rc = ctx;
     struct pv_domain *d = rc->dom;
-    pv_console_queue_input(&d->console, buf, len);
-    if (pv_console_flush_input(&d->console))
+    pvio_console_queue_input(&d->console, buf, len);
+    if (pvio_console_flush_input(&d->console))
         pv_domain_raise_event(d, MICA_EVT_CONSOLE);
 }
 

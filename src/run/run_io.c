@@ -50,7 +50,7 @@ int run_io_block_signals(void)
 
 static void deliver_input(struct run_io *io)
 {
-    if (pv_console_flush_input(&io->dom->console))
+    if (pvio_console_flush_input(&io->dom->console))
         pv_domain_raise_event(io->dom, MICA_EVT_CONSOLE);
 }
 
@@ -59,13 +59,13 @@ static void end_input(struct run_io *io)
     io->in_done = true;
     if (io->in_pollable)
         evloop_remove(&io->console, io->in_fd);
-    pv_console_end_input(&io->dom->console);
+    pvio_console_end_input(&io->dom->console);
     pv_domain_raise_event(io->dom, MICA_EVT_CONSOLE);
 }
 
 static size_t input_room(struct run_io *io)
 {
-    return sizeof io->dom->console.pending - pv_console_pending_input(&io->dom->console);
+    return sizeof io->dom->console.pending - pvio_console_pending_input(&io->dom->console);
 }
 
 /* While the guest does not read, stdin stays readable: mute it (or the
@@ -93,7 +93,7 @@ static void read_input(struct run_io *io)
         end_input(io);
         return;
     }
-    pv_console_queue_input(&io->dom->console, buf, (size_t)n);
+    pvio_console_queue_input(&io->dom->console, buf, (size_t)n);
     deliver_input(io);
 }
 
@@ -117,7 +117,8 @@ static void on_timeout(void *ctx) { request_stop(ctx, SOLO_STOP_TIMEOUT); }
 
 /* ---- the console loop ------------------------------------------------------------ */
 
-/* The one callback that may wait (for a slow stdout reader, see
+/* A doorbell kick goes to the domain's device back ends (the console drains
+ * its output). The one callback that may wait (for a slow stdout reader, see
  * run_io_stdout_sink): why signals and the deadline have a loop of their own. */
 static void on_doorbell(void *ctx, int fd, uint32_t events)
 {
@@ -125,7 +126,7 @@ static void on_doorbell(void *ctx, int fd, uint32_t events)
     struct run_io *io = ctx;
     uint64_t v;
     (void)!read(fd, &v, sizeof v);
-    pv_console_drain(&io->dom->console);
+    pv_domain_notify(io->dom);
 }
 
 static void on_stdin(void *ctx, int fd, uint32_t events)
@@ -157,7 +158,7 @@ static void after_wake(void *ctx)
     deliver_input(io);
     if (io->in_paused && input_room(io))
         pause_input(io, false);
-    bool waiting = pv_console_pending_input(&io->dom->console) || unpolled;
+    bool waiting = pvio_console_pending_input(&io->dom->console) || unpolled;
     if (waiting && !io->retry.armed)
         evloop_timer_after(&io->console, &io->retry, RETRY_NS);
 }

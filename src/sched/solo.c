@@ -6,10 +6,13 @@
 #include "pv/clock.h"
 #include "util/time.h"
 
+/* The vCPU this loop runs: a domain has one today. */
+static struct pv_vcpu *the_vcpu(struct pv_domain *d) { return pv_domain_vcpu(d, 0); }
+
 static void wake(struct pv_domain *d)
 {
     uint64_t one = 1;
-    (void)!write(d->wake_fd, &one, sizeof one);
+    (void)!write(the_vcpu(d)->wake_fd, &one, sizeof one);
 }
 
 /* The gate's kick: out of KVM_RUN if it runs the guest, out of its sleep
@@ -17,7 +20,7 @@ static void wake(struct pv_domain *d)
 static void kick(void *ctx, const pthread_t *thread)
 {
     struct pv_domain *d = ctx;
-    vcpu_kick_thread(&d->cpu, thread);
+    vcpu_kick_thread(&the_vcpu(d)->cpu, thread);
     wake(d);
 }
 
@@ -30,10 +33,11 @@ void solo_control_destroy(struct solo_control *ctl) { run_gate_destroy(&ctl->gat
 
 static void sleep_on_wake_fd(struct pv_domain *d, int timeout_ms)
 {
-    struct pollfd p = {.fd = d->wake_fd, .events = POLLIN};
+    int fd = the_vcpu(d)->wake_fd;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
     if (poll(&p, 1, timeout_ms) > 0) {
         uint64_t v;
-        (void)!read(d->wake_fd, &v, sizeof v);
+        (void)!read(fd, &v, sizeof v);
     }
 }
 
@@ -44,7 +48,7 @@ static void sleep_on_wake_fd(struct pv_domain *d, int timeout_ms)
 static void wait_blocked(struct pv_domain *d, struct solo_control *ctl, uint64_t deadline)
 {
     run_gate_block(&ctl->gate);
-    while (!run_gate_stopping(&ctl->gate) && !pv_domain_event_ready(d)) {
+    while (!run_gate_stopping(&ctl->gate) && !pv_vcpu_event_ready(the_vcpu(d))) {
         if (deadline && monotonic_ns() >= deadline) {
             pv_domain_raise_event(d, MICA_EVT_TIMER);
             break;
@@ -52,7 +56,7 @@ static void wait_blocked(struct pv_domain *d, struct solo_control *ctl, uint64_t
         sleep_on_wake_fd(d, deadline ? ms_until(deadline, 60000) : -1);
     }
     run_gate_unblock(&ctl->gate);
-    pv_clock_publish(d);
+    pv_domain_publish_clock(d);
 }
 
 static enum solo_end stopped(struct solo_control *ctl)
@@ -73,7 +77,7 @@ static enum solo_end run_loop(struct pv_domain *d, struct solo_control *ctl)
         if (!run_gate_enter(&ctl->gate))
             return stopped(ctl);
         uint64_t deadline;
-        switch (pv_domain_run(d, &deadline)) {
+        switch (pv_vcpu_run(the_vcpu(d), &deadline)) {
         case PV_STOP_EXITED:
             return SOLO_EXITED;
         case PV_STOP_CRASHED:

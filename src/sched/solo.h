@@ -2,7 +2,7 @@
  * The simplest dispatcher: one PV domain on the calling thread, from start
  * to its end, honouring stop and pause requests (Ctrl-C, a timeout, the
  * control channel) from other threads through the vCPU's run gate
- * (vmm/run_gate.h). A multi-domain dispatcher uses pv_domain_run() the same
+ * (vmm/run_gate.h). A multi-domain dispatcher uses pv_vcpu_run() the same
  * way.
  */
 #ifndef MICA_SCHED_SOLO_H

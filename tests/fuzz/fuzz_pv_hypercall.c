@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!d)
         d = testbed_domain(2);
     memset(d->ram.host, 0, d->ram.size);
-    memset(d->trap_table, 0, sizeof d->trap_table);
+    memset(d->vcpus[0].trap_table, 0, sizeof d->vcpus[0].trap_table);
     pv_pt_build(&d->mmu);
     testbed_output_len = 0;
     struct fuzz_call call;
@@ -37,12 +37,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t deadline;
         if (call.kind & 1) {
             struct pv_iret_frame f = call.f;
-            pv_hypercall(d, call.nr, &r, &f, &deadline);
+            pv_hypercall(&d->vcpus[0], call.nr, &r, &f, &deadline);
         } else {
             testbed_exception(d, &r, (unsigned)(call.vec % 40), call.err, &call.f);
             r.rsp += call.rsp_off & 0x38;
             r.rip += call.rsp_off >> 62; /* sometimes not at a stub */
-            pv_exception(d, &r, &deadline);
+            pv_exception(&d->vcpus[0], &r, &deadline);
         }
     }
     return 0;

@@ -1,19 +1,25 @@
 /*
  * A PV domain without KVM, for unit tests and fuzzers of the hypercall and
- * trap paths: real RAM, hypervisor area, page tables, trampoline tables,
- * start_info, shared_info and console; no VM or vCPU file descriptors.
+ * trap paths. Built by the real construction code (pv_domain_alloc and
+ * pv_domain_build_host, the steps pv_domain_create takes before it opens
+ * KVM objects): real RAM, hypervisor area, page tables, trampoline tables,
+ * start_info, shared_info, the console back end and a vCPU, so the test
+ * domain cannot drift from the real one. What needs KVM is faked by its
+ * absence: no VM, no vCPU fd (ioctls on it fail), no doorbell, no image
+ * bytes (tests write the RAM they need). Destroy with pv_domain_destroy.
  * Header-only so fuzz targets (which link src/ only) can use it too.
  */
 #ifndef MICA_TESTS_PV_TESTBED_H
 #define MICA_TESTS_PV_TESTBED_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 
 #include "pv/cpu_tables.h"
 #include "pv/domain.h"
-#include "pv/exits.h"
+#include "pv/hypercall.h"
+#include "pv/trap.h"
 
 static char testbed_output[1 << 17];
 static size_t testbed_output_len;
@@ -29,24 +35,21 @@ static void testbed_sink(void *ctx, const char *buf, size_t len)
 
 static struct pv_domain *testbed_domain(uint64_t mem_mib)
 {
-    struct pv_domain *d = calloc(1, sizeof *d);
-    if (!d)
+    static char *argv[] = {"testbed", NULL};
+    struct pv_domain_config cfg = {
+        .name = "testbed", .mem_mib = mem_mib, .argc = 1, .argv = argv,
+        .console_sink = testbed_sink,
+    };
+    /* A one-page image at the usual base: its entry is never run. */
+    struct pv_image img = {.entry = MICA_IMAGE_BASE, .start = MICA_IMAGE_BASE,
+                           .end = MICA_IMAGE_BASE + PV_PAGE};
+    struct pv_domain *d;
+    char err[256];
+    if (pv_domain_alloc(&d, cfg.name, err, sizeof err) < 0 ||
+        pv_domain_build_host(d, &cfg, &img, err, sizeof err) < 0) {
+        fprintf(stderr, "testbed: %s\n", err);
         abort();
-    d->vm.fd = d->cpu.fd = d->doorbell_fd = -1;
-    d->wait_ports = ~0ull;
-    strcpy(d->name, "testbed");
-    pv_layout_init(&d->layout, mem_mib << 20);
-    if (guest_mem_alloc(&d->ram, 0, d->layout.ram_bytes) < 0 ||
-        guest_mem_alloc(&d->hv, PV_HV_GPA, d->layout.hv_bytes) < 0)
-        abort();
-    d->mmu = (struct pv_mmu){.layout = &d->layout, .ram = &d->ram, .hv = &d->hv};
-    pv_pt_build(&d->mmu);
-    pv_cpu_tables_write(&d->hv);
-    d->start_info = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_START_INFO), PV_PAGE);
-    d->shared = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_SHARED_INFO), PV_PAGE);
-    pv_console_init(&d->console, guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_CONSOLE), 2 * PV_PAGE),
-                    testbed_sink, NULL);
-    d->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    }
     testbed_output_len = 0;
     return d;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "pv/domain_table.h"
 #include "support/pv_testbed.h"
 #include "util/time.h"
 
@@ -34,7 +35,7 @@ static int teardown(void **state)
 static enum pv_outcome hc(int nr, uint64_t a, uint64_t b, uint64_t c)
 {
     r.rdi = a, r.rsi = b, r.rdx = c;
-    return pv_hypercall(d, nr, &r, &f, &deadline);
+    return pv_hypercall(&d->vcpus[0], nr, &r, &f, &deadline);
 }
 
 static int64_t rax(void) { return (int64_t)r.rax; }
@@ -61,8 +62,8 @@ static void console_write_checks_buffers(void **state)
 static void console_read_needs_writable_buffer(void **state)
 {
     (void)state;
-    pv_console_queue_input(&d->console, "abc", 3);
-    pv_console_flush_input(&d->console);
+    pvio_console_queue_input(&d->console, "abc", 3);
+    pvio_console_flush_input(&d->console);
     hc(MICA_HC_CONSOLE_READ, pv_special_va(PV_PG_START_INFO), 3, 0); /* read-only */
     assert_int_equal(rax(), -MICA_EFAULT);
     hc(MICA_HC_CONSOLE_READ, 0x300000, 2, 0);
@@ -111,13 +112,13 @@ static void trap_table_and_return(void **state)
     table[14] = PV_HV_VA; /* a handler in the hypervisor: refused */
     hc(MICA_HC_SET_TRAP_TABLE, 0x200000, 0, 0);
     assert_int_equal(rax(), -MICA_EINVAL);
-    assert_int_equal(d->trap_table[14], 0);
+    assert_int_equal(d->vcpus[0].trap_table[14], 0);
     hc(MICA_HC_SET_TRAP_TABLE, 0x10, 0, 0);
     assert_int_equal(rax(), -MICA_EFAULT);
     table[14] = 0x100400;
     hc(MICA_HC_SET_TRAP_TABLE, 0x200000, 0, 0);
     assert_int_equal(rax(), 0);
-    assert_int_equal(d->trap_table[14], 0x100400);
+    assert_int_equal(d->vcpus[0].trap_table[14], 0x100400);
 
     struct mica_trap_frame *t = (struct mica_trap_frame *)(d->ram.host + 0x210000);
     memset(t, 0, sizeof *t);
@@ -156,13 +157,13 @@ static void exceptions_bounce_or_crash(void **state)
     (void)state;
     testbed_exception(d, &r, 13, 0x42, &f);
     r.rbx = 0xb0b;
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "general protection"));
     assert_non_null(strstr(d->crash_report, "rbx 0000000000000b0b"));
 
-    d->trap_table[13] = 0x100400;
+    d->vcpus[0].trap_table[13] = 0x100400;
     testbed_exception(d, &r, 13, 0x42, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_RESUME);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_RESUME);
     struct pv_iret_frame *nf = (struct pv_iret_frame *)pv_stack0_at(d, r.rsp + 8, 5);
     assert_int_equal(nf->rip, 0x100400);
     struct mica_trap_frame *t = (struct mica_trap_frame *)(d->ram.host + r.rdi);
@@ -174,20 +175,20 @@ static void exceptions_bounce_or_crash(void **state)
 
     f.rsp = 0x800; /* a stack running into the unmapped page 0 */
     testbed_exception(d, &r, 13, 0, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "not writable"));
 
     f.cs = PV_SEL_KCODE; /* a fault inside the trampoline itself */
     testbed_exception(d, &r, 14, 0, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "trampoline"));
 
     testbed_exception(d, &r, 13, 0, &f);
     r.rsp = 0x1234; /* not on the CPL0 stack at all */
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     testbed_exception(d, &r, 13, 0, &f);
     r.rip += 1; /* not right after a stub's `out` */
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
 }
 
 static void ud2_in_the_hypercall_page_is_a_hypercall(void **state)
@@ -196,17 +197,40 @@ static void ud2_in_the_hypercall_page_is_a_hypercall(void **state)
     f.rip = pv_special_va(PV_PG_HYPERCALL) + MICA_HC_EXIT * MICA_HC_STUB_SIZE + 5;
     r.rdi = 9;
     testbed_exception(d, &r, 6, 0, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_EXIT);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_EXIT);
     assert_int_equal(d->exit_code, 9);
     f.rip = pv_special_va(PV_PG_HYPERCALL) + 4; /* not at a ud2: a real #UD */
     testbed_exception(d, &r, 6, 0, &f);
-    assert_int_equal(pv_exception(d, &r, &deadline), PV_CRASH);
+    assert_int_equal(pv_exception(&d->vcpus[0], &r, &deadline), PV_CRASH);
     assert_non_null(strstr(d->crash_report, "invalid opcode"));
+}
+
+/* The testbed is the real construction minus KVM: what start_info names is
+ * where the domain put it, the console is attached, the id is registered. */
+static void testbed_is_the_real_construction(void **state)
+{
+    (void)state;
+    const struct mica_start_info *si = d->start_info;
+    assert_true(si->magic == MICA_START_MAGIC);
+    assert_int_equal(si->abi_version, MICA_ABI_VERSION);
+    assert_int_equal(si->vcpus, d->vcpu_count);
+    assert_int_equal(si->vm_id, d->id);
+    assert_ptr_equal(pv_domain_table_get(&pv_domains, d->id), d);
+    assert_true(si->console_ring == pv_special_va(PV_PG_CONSOLE));
+    assert_true(si->console_doorbell == PV_DOORBELL_VA);
+    assert_int_equal(d->backend_count, 1);
+    assert_ptr_equal(d->backends[0], &d->console.base);
+    assert_ptr_equal(d->console.ring, guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_CONSOLE), 2 * PV_PAGE));
+    assert_int_equal(d->console.ring->out_event, 1);
+    assert_int_equal(d->vcpus[0].wait_ports, ~0ull);
+    assert_true(d->vcpus[0].wake_fd >= 0);
+    assert_int_equal(d->vcpus[0].cpu.fd, -1);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(testbed_is_the_real_construction, setup, teardown),
         cmocka_unit_test_setup_teardown(console_write_checks_buffers, setup, teardown),
         cmocka_unit_test_setup_teardown(console_read_needs_writable_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(block_and_events, setup, teardown),

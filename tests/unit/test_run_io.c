@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "run/run_io.h"
-#include "mica/byte_ring.h"
+#include "mica/ring.h"
 #include "support/pv_testbed.h"
 #include "util/time.h"
 
@@ -88,7 +88,7 @@ static size_t guest_read(char *buf, size_t cap, size_t want)
     size_t got = 0;
     uint64_t guard = monotonic_ns() + GUARD_NS;
     while (got < want && monotonic_ns() < guard) {
-        long n = pv_console_take_input(&d->console, buf + got, (uint32_t)(cap - got));
+        long n = pvio_console_take_input(&d->console, buf + got, (uint32_t)(cap - got));
         assert_true(n >= 0);
         if (n == 0)
             poll(NULL, 0, 1);

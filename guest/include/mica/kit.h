@@ -11,8 +11,10 @@
 
 #include "mica/abi.h"
 
-/* The start_info page the hypervisor gave this guest. */
+/* The start_info page the hypervisor gave this guest (start_info.c). */
 extern const struct mica_start_info *mica_start;
+/* Its hypercall page's address, which mica_hypercall jumps into. */
+extern uint64_t mica_hypercall_page;
 
 /* Raw hypercall: number and up to three arguments; negative = -MICA_E*. */
 long mica_hypercall(unsigned nr, uint64_t a, uint64_t b, uint64_t c);
@@ -20,20 +22,6 @@ long mica_hypercall(unsigned nr, uint64_t a, uint64_t b, uint64_t c);
 /* ---- lifecycle ---- */
 __attribute__((noreturn)) void mica_exit(int code);
 long mica_yield(void);
-
-/* ---- console ---- */
-/* Output through the shared ring (one doorbell kick per batch at most). */
-void mica_console_put(const char *s, size_t n);
-/* Output straight through a hypercall (early, or when the ring is broken). */
-long mica_console_write(const void *buf, size_t len);
-/* Input: a byte, MICA_NO_INPUT when none is there yet, MICA_EOF at its end. */
-#define MICA_NO_INPUT (-1)
-#define MICA_EOF (-2)
-int mica_console_getc(void);
-/* Blocks until a byte or the end of input. */
-int mica_console_getc_wait(void);
-/* Input through the hypercall instead of the ring (non-blocking). */
-long mica_console_read(void *buf, size_t len);
 
 /* ---- time (ns) ---- */
 uint64_t mica_time_monotonic(void);
@@ -44,10 +32,13 @@ void mica_sleep_ns(uint64_t ns);
 /* ---- events ---- */
 /* Atomically takes (and clears) the pending, unmasked events. */
 uint64_t mica_events_take(void);
-/* Blocks until an event is pending or the monotonic deadline (0 = none). */
+/* Blocks until an event is pending or the monotonic deadline (0 = none),
+ * after telling the host about all console output. */
 long mica_block(uint64_t deadline_ns);
-/* The same, waking only for the ports in the mask (1 << MICA_EVT_*). */
+/* The same, waking only for the ports in the mask (MICA_PORT_BIT(port)). */
 long mica_block_on(uint64_t deadline_ns, uint64_t ports);
+/* MICA_HC_BLOCK alone, for what sits below the console (its own waits). */
+long mica_events_block(uint64_t deadline_ns, uint64_t ports);
 
 /* ---- traps ---- */
 typedef void (*mica_trap_handler)(struct mica_trap_frame *frame);
@@ -59,6 +50,6 @@ __attribute__((noreturn)) void mica_trap_resume(struct mica_trap_frame *frame);
 /* ---- memory ---- */
 /* Maps frame `frame` of this guest's RAM at va with MICA_MMU_* flags (no
  * MICA_MMU_PRESENT unmaps); 0 or -MICA_E*. */
-long mica_mmu_update(uint64_t va, uint64_t frame, unsigned flags);
+long mica_mmu_update(mica_gva_t va, uint64_t frame, unsigned flags);
 
 #endif

@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include "mica/abi.h"
+#include "mica/console.h"
 #include "mica/format.h"
+#include "mica/io/console.h"
 #include "mica/kit.h"
 #include "mica/malloc.h"
 #include "mica/stdio.h"

@@ -15,7 +15,4 @@ int putchar(int c);
 int getchar(void);
 #define EOF (-1)
 
-/* Makes sure the host has been told about all output (a doorbell kick). */
-void mica_console_flush(void);
-
 #endif

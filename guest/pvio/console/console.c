@@ -1,8 +1,13 @@
-/* The guest side of the console ring: output batched into the shared ring
- * with a doorbell kick only when the host asked for one; input taken from
- * the ring, waiting on the console event when it is empty. */
-#include "mica/byte_ring.h"
-#include "mica/mica.h"
+/* The PV console's front end (contract: include/mica/io/console.h; back
+ * end: src/pvio/console/): output batched into the shared ring with a
+ * doorbell kick only when the host asked for one; input taken from the ring,
+ * waiting on the console event when it is empty. It sits on the core alone
+ * (start_info, hypercalls, events): stdio and the blocking calls build on
+ * it, never the reverse. */
+#include "mica/io/console.h"
+#include "mica/console.h"
+#include "mica/kit.h"
+#include "mica/ring.h"
 
 static struct mica_console_ring *ring(void)
 {
@@ -48,6 +53,13 @@ void mica_console_put(const char *s, size_t n)
     }
 }
 
+void mica_console_flush(void)
+{
+    struct mica_console_ring *r = ring();
+    if (r->out_prod != __atomic_load_n(&r->out_cons, __ATOMIC_ACQUIRE))
+        kick();
+}
+
 int mica_console_getc(void)
 {
     struct mica_console_ring *r = ring();
@@ -66,11 +78,11 @@ int mica_console_getc_wait(void)
         /* Clear the event first: input that arrives after the check below
          * sets it again, so the block cannot miss it. */
         __atomic_and_fetch(&((struct mica_shared_info *)mica_start->shared_info)->evt_pending,
-                           ~(1ull << MICA_EVT_CONSOLE), __ATOMIC_SEQ_CST);
+                           ~MICA_PORT_BIT(MICA_EVT_CONSOLE), __ATOMIC_SEQ_CST);
         int c = mica_console_getc();
         if (c != MICA_NO_INPUT)
             return c;
         mica_console_flush();
-        mica_block_on(0, 1ull << MICA_EVT_CONSOLE);
+        mica_events_block(0, MICA_PORT_BIT(MICA_EVT_CONSOLE));
     }
 }

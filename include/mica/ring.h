@@ -1,12 +1,16 @@
 /*
- * Byte rings with free-running 32-bit indices, as in Xen's console: the
- * producer owns prod, the consumer owns cons, both only ever increase, and
- * an index is masked only when it is used. Shared by the hypervisor and the
- * guest kit. The side that does not own an index must treat it as hostile:
+ * The byte-ring protocol of mica's PV devices, version 1: free-running
+ * 32-bit indices, as in Xen's console. The producer owns prod, the consumer
+ * owns cons, both only ever increase, and an index is masked only when it is
+ * used; ring sizes are powers of two. A consumer that wants to hear about
+ * new bytes publishes an event index; the producer kicks when prod passes
+ * it (mica_ring_need_kick). Shared by the hypervisor and the guest kit; the
+ * side that does not own an index must treat it as hostile:
  * mica_ring_used() > size means the other side corrupted the ring.
+ * The rings themselves are laid out by each device's contract (mica/io/).
  */
-#ifndef MICA_BYTE_RING_H
-#define MICA_BYTE_RING_H
+#ifndef MICA_RING_H
+#define MICA_RING_H
 
 #include <stdint.h>
 
