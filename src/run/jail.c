@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "run/terminal.h"
 #include "util/log.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -43,8 +44,10 @@ static _Noreturn void keep(pid_t vm, const sigset_t *watched)
             continue;
         }
         int st;
-        if (sig == SIGCHLD && waitpid(vm, &st, WNOHANG) == vm)
-            _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        if (sig != SIGCHLD || waitpid(vm, &st, WNOHANG) != vm)
+            continue;
+        terminal_restore(); /* a VM process that died (SIGSYS) left it raw */
+        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
     }
 }
 
@@ -59,6 +62,7 @@ static int fork_into_pid_namespace(struct jail *j, char *err, size_t errlen)
     sigaddset(&watched, SIGHUP);
     sigaddset(&watched, SIGCHLD);
     sigprocmask(SIG_BLOCK, &watched, &old);
+    terminal_save(STDIN_FILENO);
     fflush(NULL);
     pid_t vm = fork();
     if (vm < 0) {
