@@ -221,7 +221,8 @@ static int pv_attached_under_filter(void)
     d->cpu.run = calloc(1, sizeof *d->cpu.run); /* kicks write immediate_exit */
     int sig_fd = run_io_block_signals();
     struct solo_control ctl;
-    solo_control_init(&ctl);
+    if (solo_control_init(&ctl, d) < 0)
+        return 49;
     struct pv_control rc = {.dom = d, .ctl = &ctl};
     char err[256];
     struct run_io_config cfg = {.in_fd = -1, .sig_fd = sig_fd};
@@ -234,15 +235,16 @@ static int pv_attached_under_filter(void)
         return 51;
     if (write(STDERR_FILENO, "ready\n", 6) != 6)
         return 52;
-    while (atomic_load(&ctl.stop) == SOLO_RUN) {
+    while (!run_gate_stopping(&ctl.gate)) {
         struct pollfd p = {.fd = d->wake_fd, .events = POLLIN};
         poll(&p, 1, 1000);
     }
     run_io_stop(&io);
     pv_console_drain(&d->console);
     pv_control_close(&rc); /* its unlink is refused: the daemon cleans up */
+    int why = run_gate_stop_reason(&ctl.gate);
     solo_control_destroy(&ctl);
-    return atomic_load(&ctl.stop) == SOLO_STOP_INTERRUPT ? 0 : 53;
+    return why == SOLO_STOP_INTERRUPT ? 0 : 53;
 }
 
 static bool wait_for_socket(const char *path)
