@@ -27,7 +27,7 @@ static const int allowed[] = {
     SCMP_SYS(preadv2), SCMP_SYS(pwritev2), SCMP_SYS(fdatasync), SCMP_SYS(fsync),
     /* virtio-rng */
     SCMP_SYS(getrandom),
-    /* I/O threads, the stopper, solo's sleeps (run_io.c, fv_io.c, solo.c) */
+    /* I/O threads, the stopper, solo's sleeps (run_io.c, fv_io.c and util/evloop.c, solo.c, run_gate.c) */
     SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl),
     SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_pwait2), SCMP_SYS(eventfd2),
     SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime), SCMP_SYS(timerfd_gettime),
@@ -43,7 +43,7 @@ static const int allowed[] = {
     SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(restart_syscall),
     /* signals: vCPU kicks (pthread_kill), signalfd, abort() */
     SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(tgkill),
-    /* the control channel (src/cp/vm_control.c, peer_access.c) */
+    /* the control channel (src/ctl/vm_control.c, peer_access.c) */
     SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg),
     SCMP_SYS(sendmsg), SCMP_SYS(getsockopt), SCMP_SYS(shutdown),
     /* who the process is: the control channel's peer check compares a
