@@ -8,9 +8,9 @@ CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc -g
 HOST_LIBS := -lpthread
 
 # Optional libraries, each detected once; a subsystem that needs one adds it here.
-PKGS := $(shell pkg-config --exists jansson libmicrohttpd sqlite3 zlib liblzma libzstd liblz4 libcurl 2>/dev/null && echo yes)
+PKGS := $(shell pkg-config --exists jansson libmicrohttpd sqlite3 zlib liblzma libzstd liblz4 libcurl libseccomp 2>/dev/null && echo yes)
 ifeq ($(PKGS),yes)
-HOST_LIBS += $(shell pkg-config --libs jansson libmicrohttpd sqlite3 zlib liblzma libzstd liblz4 libcurl) -lbz2
+HOST_LIBS += $(shell pkg-config --libs jansson libmicrohttpd sqlite3 zlib liblzma libzstd liblz4 libcurl libseccomp) -lbz2
 endif
 
 CFLAGS_REL  := $(CFLAGS_COMMON) -O2

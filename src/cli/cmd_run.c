@@ -16,6 +16,7 @@
 #include "cli/run_options.h"
 #include "run/supervisor.h"
 #include "run/terminal.h"
+#include "run/confine.h"
 #include "sched/solo.h"
 #include "util/console_filter.h"
 #include "util/log.h"
@@ -63,6 +64,12 @@ static int attach(struct run_io *io, struct pv_control *rc, const struct run_opt
             return -1;
     } else {
         terminal_make_raw(STDIN_FILENO);
+    }
+    /* Everything is open: confine the process before its threads start. */
+    if (confine_seal(err, errlen) < 0) {
+        pv_control_close(rc);
+        terminal_restore();
+        return -1;
     }
     if (run_io_start(io, rc->dom, rc->ctl, &cfg, err, errlen) < 0) {
         run_io_stop(io);
@@ -146,6 +153,10 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
 {
     const struct run_options *o = ctx;
     char err[512], base[PATH_MAX];
+    if (confine_begin(&o->confine, err, sizeof err) < 0) {
+        mica_error("run: %s", err);
+        return MICA_STATUS_ERROR;
+    }
     snprintf(base, sizeof base, "%s", o->guest);
     const char *name = o->name ? o->name : basename(base);
     char **gargv = guest_argv(o, name);
@@ -201,6 +212,10 @@ int cmd_run(int argc, char **argv)
          * exit there, so the supervisor's early exit would buy nothing. */
         struct supervisor none = {.status_fd = -1};
         return run_pv_guest(&o, &none);
+    }
+    if (confine_prepare_child(&o.confine, err, sizeof err) < 0) { /* the VM process: PID 1 */
+        mica_error("run: %s", err);
+        return MICA_STATUS_ERROR;
     }
     return supervise(run_pv_guest, &o);
 }

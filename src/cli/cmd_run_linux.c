@@ -12,6 +12,7 @@
 #include "fv/fv_io.h"
 #include "fv/fv_machine.h"
 #include "cli/run_fv_options.h"
+#include "run/confine.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -53,9 +54,10 @@ static int boot(const struct fv_options *o, uint64_t deadline, int sig_fd, struc
 {
     static struct fv_machine m; /* large; one at a time */
     char err[1024];
-    /* With --control the terminal is the controller's: stdin is not read. */
+    /* With --control the terminal is the controller's: stdin is not read.
+     * Confined once the machine is built: before its threads and the guest. */
     if (fv_machine_create(&m, o, o->control ? -1 : STDIN_FILENO, STDOUT_FILENO, err,
-                          sizeof err) < 0) {
+                          sizeof err) < 0 || confine_seal(err, sizeof err) < 0) {
         fv_machine_destroy(&m);
         terminal_restore();
         mica_error("%s", err);
@@ -86,6 +88,10 @@ int cmd_run_linux(int argc, char **argv)
     if (o.help) {
         fputs(fv_usage, stdout);
         return 0;
+    }
+    if (confine_begin(&(struct confine_options){o.jail, o.jail_user}, err, sizeof err) < 0) {
+        mica_error("run: %s", err);
+        return MICA_STATUS_ERROR;
     }
     struct fv_control fc;
     if (o.control && fv_control_open(&fc, o.control, err, sizeof err) < 0) {

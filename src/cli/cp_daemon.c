@@ -1,9 +1,11 @@
-/* mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N] */
+/* mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N] [--jail]
+ *             [--jail-user U] */
 #include "cli/cp_commands.h"
 
 #include "cp/cp_paths.h"
 #include "cp/daemon.h"
 #include "util/parse.h"
+#include "run/confine.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -27,7 +29,8 @@ static void default_vmm(char *out, size_t size)
 }
 
 #define USAGE                                                                                 \
-    "usage: mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N]\n"
+    "usage: mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N]\n"   \
+    "                   [--jail] [--jail-user USER[:GROUP]]\n"
 
 /* Each VM's log is capped at N MiB, plus one rotated file of as much. */
 static int parse_log_max(const char *arg, uint64_t *bytes)
@@ -52,11 +55,17 @@ int cmd_daemon(int argc, char **argv)
         snprintf(vmm, sizeof vmm, "%s", env_vmm);
     else
         default_vmm(vmm, sizeof vmm);
+    char jail[PATH_MAX] = "";
     for (int i = 1; i < argc; i++) {
         char *target = NULL;
         if (strcmp(argv[i], "--log-max-mib") == 0 && i + 1 < argc) {
             if (parse_log_max(argv[++i], &log_max) < 0)
                 return 2;
+            continue;
+        }
+        if (strcmp(argv[i], "--jail") == 0) {
+            if (!*jail)
+                strcpy(jail, "1");
             continue;
         }
         if (strcmp(argv[i], "--socket") == 0)
@@ -65,12 +74,17 @@ int cmd_daemon(int argc, char **argv)
             target = state_dir;
         else if (strcmp(argv[i], "--vmm") == 0)
             target = vmm;
+        else if (strcmp(argv[i], "--jail-user") == 0)
+            target = jail;
         if (!target || i + 1 >= argc) {
             fputs(USAGE, stderr);
             return 2;
         }
         snprintf(target, PATH_MAX, "%s", argv[++i]);
     }
+    /* Every VM process it spawns inherits this: `mica run --jail` for all. */
+    if (*jail)
+        setenv(CONFINE_ENV_JAIL, jail, 1);
     struct daemon_options opt = {socket_path, state_dir, vmm, log_max};
     return daemon_run(&opt);
 }

@@ -5,6 +5,7 @@
 
 #include "cli/option_loop.h"
 #include "cli/run_shared_options.h"
+#include "run/confine.h"
 #include "util/log.h"
 #include "util/parse.h"
 
@@ -12,7 +13,8 @@ const char fv_usage[] =
     "usage: mica run --kernel bzImage|vmlinux [--initrd FILE] [--cmdline \"...\"] [--cpus N]\n"
     "                [--mem MIB] [--disk FILE[,ro]]... [--rng] [--cpu-template NAME]\n"
     "                [--console serial|virtio] [--reboot] [--timeout SECONDS] [--stats]\n"
-    "                [--control SOCKET] [--name NAME] [--raw-console]\n"
+    "                [--control SOCKET] [--name NAME] [--raw-console] [--jail]\n"
+    "                [--jail-user USER[:GROUP]]\n"
     "  Boots a Linux kernel on a virtual PC with the serial console (ttyS0) on this\n"
     "  terminal. Defaults: --mem " "256" ", --cpus 1, --cpu-template " FV_DEFAULT_TEMPLATE ",\n"
     "  --cmdline \"" FV_DEFAULT_CMDLINE "\".\n"
@@ -27,7 +29,8 @@ const char fv_usage[] =
     "  --raw-console passes every byte as the guest sent it.\n"
     "  The guest resetting or powering off ends mica with status 0 (--reboot restarts\n"
     "  it instead); 124 means --timeout expired, 125 a mica error or bad input,\n"
-    "  130 interrupted, 139 the guest stopped on an instruction mica cannot complete.\n";
+    "  130 interrupted, 139 the guest stopped on an instruction mica cannot complete.\n"
+    CONFINE_USAGE;
 
 static int parse_disk(struct fv_options *o, const char *arg, char *err, size_t errlen)
 {
@@ -91,8 +94,14 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         return 0;
     case 't':
         return run_option_timeout(optarg, &o->timeout_ns, err, errlen);
-    default:
-        return errmsg(err, errlen, -1, "unknown option (see 'mica run --help')");
+    default: {
+        struct confine_options jail = {o->jail, o->jail_user};
+        if (!confine_apply_option(&jail, c, optarg))
+            return errmsg(err, errlen, -1, "unknown option (see 'mica run --help')");
+        o->jail = jail.jail;
+        o->jail_user = jail.jail_user;
+        return 0;
+    }
     }
 }
 
@@ -107,6 +116,7 @@ int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, siz
         {"stats", no_argument, NULL, 's'},         {"help", no_argument, NULL, 'h'},
         {"console", required_argument, NULL, 'C'}, {"control", required_argument, NULL, 'S'},
         {"name", required_argument, NULL, 'n'},     {"raw-console", no_argument, NULL, 'W'},
+        CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -120,5 +130,8 @@ int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, siz
                        argv[optind]);
     if (!o->kernel && !o->help)
         return errmsg(err, errlen, -1, "--kernel: give a bzImage or vmlinux file");
+    if (o->jail && o->reboot) /* a sealed process cannot build a new machine */
+        return errmsg(err, errlen, -1, "--jail and --reboot: give one (a jailed VM cannot reboot "
+                                       "in place; let the control program start it again)");
     return 0;
 }

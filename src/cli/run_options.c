@@ -10,7 +10,8 @@
 
 const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
-    "                [--control SOCKET] [--raw-console] [-- GUEST-ARGS...]\n"
+    "                [--control SOCKET] [--raw-console] [--jail] [--jail-user USER[:GROUP]]\n"
+    "                [-- GUEST-ARGS...]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
     "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
     "  --timeout expired, 125 a mica error, 130 interrupted, 139 the guest crashed.\n"
@@ -20,7 +21,8 @@ const char run_usage[] =
     "  shutdown request ends the VM with status 0. `mica daemon` runs VMs this way.\n"
     "  On a terminal, escape sequences and control characters in the guest's output are\n"
     "  dropped (colours pass) so that it cannot rewrite the screen or the title;\n"
-    "  --raw-console passes every byte as the guest sent it.\n";
+    "  --raw-console passes every byte as the guest sent it.\n"
+    CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
 {
@@ -69,6 +71,8 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         o->raw_console = 1;
         return 0;
     default:
+        if (confine_apply_option(&o->confine, c, optarg))
+            return 0;
         return errmsg(err, errlen, -1, "unknown option (see 'mica run --help')");
     }
 }
@@ -79,6 +83,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"mem", required_argument, NULL, 'm'},     {"name", required_argument, NULL, 'n'},
         {"timeout", required_argument, NULL, 't'}, {"control", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},          {"raw-console", no_argument, NULL, 'W'},
+        CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);

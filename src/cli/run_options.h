@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "run/confine.h"
+
 struct run_options {
     const char *guest;      /* NULL: the bundled shell */
     const char *name;
@@ -14,6 +16,7 @@ struct run_options {
     const char *control;    /* --control: serve this control socket, no terminal */
     int guest_argc;         /* after "--" */
     char **guest_argv;
+    struct confine_options confine; /* --jail, --jail-user */
     int help;
     int raw_console;        /* guest output to a terminal unfiltered */
 };

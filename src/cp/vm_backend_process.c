@@ -32,6 +32,8 @@
 #include "ctl/unix_socket.h"
 #include "ctl/vm_control_client.h"
 #include "util/file.h"
+#include "run/confine.h"
+#include "run/jail.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +61,7 @@ struct process_backend {
     char *vmm;
     char *state_dir;
     uint64_t log_max; /* bytes per log file (log_rotate.h) */
+    bool jail; /* mica daemon --jail: each VMM starts as PID 1 of its own PID namespace */
 };
 
 /* The files of one VM, all under STATE_DIR/vms/ID. */
@@ -168,7 +171,7 @@ static void pump_output(const struct vm_files *f, int out_r, pid_t vmm_pid, uint
 }
 
 static _Noreturn void monitor_main(const char *vmm, char *const argv[], const struct vm_files *f,
-                                   const struct monitor_fds *fds, uint64_t log_max)
+                                   const struct monitor_fds *fds, uint64_t log_max, bool jail)
 {
     sigset_t none;
     sigemptyset(&none);
@@ -182,6 +185,8 @@ static _Noreturn void monitor_main(const char *vmm, char *const argv[], const st
      * than not run. */
     int out[2] = {-1, -1};
     int out_r = pipe2(out, O_CLOEXEC) == 0 ? out[0] : -1;
+    if (jail) /* the VMM becomes PID 1 there, pid below still its own (on failure it forks a keeper itself) */
+        jail_new_pid_namespace();
     pid_t vmm_pid = fork();
     if (vmm_pid == 0) {
         close(3);
@@ -473,7 +478,7 @@ static int fork_monitor(struct process_backend *pb, char **argv, const struct vm
     } else if (fds.log_fd < 0 || fds.null_fd < 0 || pipe2(pipe_fds, O_CLOEXEC) < 0) {
         cp_fail(err, 500, "cannot prepare %s: %s", f->log, strerror(errno));
     } else if ((fds.pipe_w = pipe_fds[1], *monitor_pid = fork()) == 0) {
-        monitor_main(pb->vmm, argv, f, &fds, pb->log_max);
+        monitor_main(pb->vmm, argv, f, &fds, pb->log_max, pb->jail);
     } else if (*monitor_pid < 0) {
         cp_fail(err, 500, "fork: %s", strerror(errno));
     } else {
@@ -842,6 +847,7 @@ struct vm_backend *vm_backend_process_new(const char *vmm, const char *state_dir
     pb->vmm = strdup(vmm);
     pb->state_dir = strdup(state_dir);
     pb->log_max = LOG_ROTATE_DEFAULT_BYTES;
+    pb->jail = getenv(CONFINE_ENV_JAIL) != NULL;
     char vms[PATH_MAX];
     snprintf(vms, sizeof vms, "%s/vms", state_dir);
     mkdir(vms, 0750);

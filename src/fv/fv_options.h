@@ -36,6 +36,8 @@ struct fv_options {
     const char *name;    /* --name: for messages (and the control program) */
     uint64_t timeout_ns; /* 0: none */
     char disk_spec[FV_MAX_DISKS][4096]; /* --disk values, split in place */
+    bool jail;             /* --jail: confine the VM process (run/confine.h) */
+    const char *jail_user; /* --jail-user; NULL: the default */
 };
 
 #endif

@@ -26,7 +26,8 @@ void supervisor_report(struct supervisor *s, int status)
         ;
     close(s->status_fd);
     s->status_fd = -1;
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    int null = s->null_fd > STDERR_FILENO ? s->null_fd : open("/dev/null", O_RDWR | O_CLOEXEC);
+    s->null_fd = -1;
     if (null >= 0) {
         dup2(null, STDOUT_FILENO);
         dup2(null, STDERR_FILENO);
@@ -38,9 +39,13 @@ static void run_child(int (*body)(void *, struct supervisor *), void *ctx, int s
                       pid_t parent)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(MICA_STATUS_INTERRUPTED); /* the supervisor is already gone */
-    struct supervisor s = {.status_fd = status_fd};
+    /* The supervisor is already gone? (A child in a new PID namespace, with
+     * --jail, sees no parent at all: getppid() is 0 there.) */
+    pid_t ppid = getppid();
+    if (ppid != parent && ppid != 0)
+        _exit(MICA_STATUS_INTERRUPTED);
+    struct supervisor s = {.status_fd = status_fd,
+                           .null_fd = open("/dev/null", O_RDWR | O_CLOEXEC)};
     int status = body(ctx, &s);
     supervisor_report(&s, status);
     _exit(status);

@@ -11,6 +11,7 @@
 
 struct supervisor {
     int status_fd; /* child's end of the status pipe; -1 once reported */
+    int null_fd;   /* /dev/null, opened early: a confined child cannot open it */
 };
 
 /* Runs body(ctx, s) in a child and returns the status it reports (or the
