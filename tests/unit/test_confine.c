@@ -218,7 +218,7 @@ static int pv_attached_under_filter(void)
 {
     struct pv_domain *d = testbed_domain(4);
     d->doorbell_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    d->cpu.run = calloc(1, sizeof *d->cpu.run); /* kicks write immediate_exit */
+    d->vcpus[0].cpu.run = calloc(1, sizeof *d->vcpus[0].cpu.run); /* kicks write immediate_exit */
     int sig_fd = run_io_block_signals();
     struct solo_control ctl;
     if (solo_control_init(&ctl, d) < 0)
@@ -236,11 +236,11 @@ static int pv_attached_under_filter(void)
     if (write(STDERR_FILENO, "ready\n", 6) != 6)
         return 52;
     while (!run_gate_stopping(&ctl.gate)) {
-        struct pollfd p = {.fd = d->wake_fd, .events = POLLIN};
+        struct pollfd p = {.fd = d->vcpus[0].wake_fd, .events = POLLIN};
         poll(&p, 1, 1000);
     }
     run_io_stop(&io);
-    pv_console_drain(&d->console);
+    pvio_console_drain(&d->console);
     pv_control_close(&rc); /* its unlink is refused: the daemon cleans up */
     int why = run_gate_stop_reason(&ctl.gate);
     solo_control_destroy(&ctl);
