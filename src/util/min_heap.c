@@ -11,7 +11,7 @@ void min_heap_init(struct min_heap *h, size_t limit)
 void min_heap_destroy(struct min_heap *h)
 {
     for (size_t i = 0; i < h->len; i++)
-        h->v[i]->pos = MIN_HEAP_ABSENT;
+        h->v[i].node->pos = MIN_HEAP_ABSENT;
     free(h->v);
     size_t limit = h->limit;
     *h = (struct min_heap){.limit = limit};
@@ -21,24 +21,24 @@ void min_heap_node_init(struct min_heap_node *n) { *n = (struct min_heap_node){.
 
 bool min_heap_contains(const struct min_heap_node *n) { return n->pos != MIN_HEAP_ABSENT; }
 
-static bool before(const struct min_heap_node *a, const struct min_heap_node *b)
+static bool before(const struct min_heap_slot *a, const struct min_heap_slot *b)
 {
     return a->key != b->key ? a->key < b->key : a->seq < b->seq;
 }
 
-static void place(struct min_heap *h, size_t i, struct min_heap_node *n)
+static void place(struct min_heap *h, size_t i, struct min_heap_slot slot)
 {
-    h->v[i] = n;
-    n->pos = i;
+    h->v[i] = slot;
+    slot.node->pos = i;
 }
 
 /* Both sifts run at most log2(len) rounds: i halves or doubles each time. */
 static void sift_up(struct min_heap *h, size_t i)
 {
-    struct min_heap_node *n = h->v[i];
+    struct min_heap_slot n = h->v[i];
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!before(n, h->v[parent]))
+        if (!before(&n, &h->v[parent]))
             break;
         place(h, i, h->v[parent]);
         i = parent;
@@ -48,14 +48,14 @@ static void sift_up(struct min_heap *h, size_t i)
 
 static void sift_down(struct min_heap *h, size_t i)
 {
-    struct min_heap_node *n = h->v[i];
+    struct min_heap_slot n = h->v[i];
     for (;;) {
         size_t child = 2 * i + 1;
         if (child >= h->len)
             break;
-        if (child + 1 < h->len && before(h->v[child + 1], h->v[child]))
+        if (child + 1 < h->len && before(&h->v[child + 1], &h->v[child]))
             child++;
-        if (!before(h->v[child], n))
+        if (!before(&h->v[child], &n))
             break;
         place(h, i, h->v[child]);
         i = child;
@@ -74,7 +74,7 @@ int min_heap_reserve(struct min_heap *h, size_t n)
         cap *= 2;
     if (cap > h->limit)
         cap = h->limit;
-    struct min_heap_node **v = realloc(h->v, cap * sizeof *v);
+    struct min_heap_slot *v = realloc(h->v, cap * sizeof *v);
     if (!v)
         return -ENOMEM;
     h->v = v;
@@ -93,7 +93,7 @@ int min_heap_insert(struct min_heap *h, struct min_heap_node *n, uint64_t key)
         return rc;
     n->key = key;
     n->seq = h->next_seq++;
-    place(h, h->len++, n);
+    place(h, h->len++, (struct min_heap_slot){.key = key, .seq = n->seq, .node = n});
     sift_up(h, n->pos);
     return 0;
 }
@@ -103,13 +103,13 @@ void min_heap_remove(struct min_heap *h, struct min_heap_node *n)
     if (!min_heap_contains(n))
         return;
     size_t i = n->pos;
-    struct min_heap_node *last = h->v[--h->len];
+    struct min_heap_slot last = h->v[--h->len];
     n->pos = MIN_HEAP_ABSENT;
-    if (last == n)
+    if (last.node == n)
         return;
     place(h, i, last);
     sift_up(h, i);
-    sift_down(h, last->pos);
+    sift_down(h, last.node->pos);
 }
 
 void min_heap_rekey(struct min_heap *h, struct min_heap_node *n, uint64_t key)
@@ -118,19 +118,21 @@ void min_heap_rekey(struct min_heap *h, struct min_heap_node *n, uint64_t key)
         return;
     n->key = key;
     n->seq = h->next_seq++;
+    h->v[n->pos].key = key;
+    h->v[n->pos].seq = n->seq;
     sift_up(h, n->pos);
     sift_down(h, n->pos);
 }
 
-struct min_heap_node *min_heap_top(const struct min_heap *h) { return h->len ? h->v[0] : NULL; }
+struct min_heap_node *min_heap_top(const struct min_heap *h) { return h->len ? h->v[0].node : NULL; }
 
 struct min_heap_node *min_heap_second(const struct min_heap *h)
 {
     if (h->len < 2)
         return NULL;
-    if (h->len == 2 || before(h->v[1], h->v[2]))
-        return h->v[1];
-    return h->v[2];
+    if (h->len == 2 || before(&h->v[1], &h->v[2]))
+        return h->v[1].node;
+    return h->v[2].node;
 }
 
 struct min_heap_node *min_heap_pop(struct min_heap *h)

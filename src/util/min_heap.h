@@ -27,8 +27,16 @@ struct min_heap_node {
     size_t pos;   /* index in the heap's array, MIN_HEAP_ABSENT when out */
 };
 
+/* The array keeps each key beside its node pointer, so that sifting
+ * compares without touching the nodes (scattered in the callers' records:
+ * a cache miss each). */
+struct min_heap_slot {
+    uint64_t key, seq;
+    struct min_heap_node *node;
+};
+
 struct min_heap {
-    struct min_heap_node **v;
+    struct min_heap_slot *v;
     size_t len, cap, limit;
     uint64_t next_seq;
 };
