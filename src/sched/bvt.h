@@ -48,7 +48,7 @@
  * Slices: the picked unit runs until the next queued unit's E + C would
  * win: (E_next - E_picked) converted to its run time, + C; at most
  * max_slice_ns, and at most the rest of its warp when warping. A unit that
- * wakes while another runs preempts it at once if its E is lower than the
+ * wakes while another runs preempts it at once if its E is not above the
  * running one's now, otherwise when the running one's E has passed its E
  * by C of run time (sched_ops.preempt_at).
  */

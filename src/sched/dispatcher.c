@@ -24,17 +24,18 @@ struct worker {
     uint64_t since;             /* when current started (or was last charged) */
     atomic_bool in_run;         /* inside current's run(): a kick reaches it */
     struct sched_timer slice_end;
+    bool idle;                  /* waits on `wake` for work; cleared by whoever wakes it */
+    pthread_cond_t wake;
+    bool wake_ready;            /* `wake` was initialised */
 };
 
 struct dispatcher {
     pthread_mutex_t lock;
-    pthread_cond_t work;     /* idle workers: something was queued, or stop */
     pthread_cond_t timer_cv; /* the timer thread: an earlier deadline, or stop */
     pthread_cond_t released; /* removers: a leaving vCPU's run returned */
     struct sched_policy policy;
     struct min_heap timers;
     bool stopping;
-    unsigned idle;
     unsigned nworkers;
     unsigned vcpus, max_vcpus;
     struct dispatcher_stats stats;
@@ -75,14 +76,27 @@ static void timer_cancel(struct dispatcher *d, struct sched_timer *t) { min_heap
 
 /* ---- making room for a vCPU that became runnable (under the lock) ---- */
 
+/* Wakes one idle worker (each has its own condition variable, so two
+ * wake-ups in a row reach two workers): false when none is idle. */
+static bool claim_idle_worker(struct dispatcher *d)
+{
+    for (unsigned i = 0; i < d->nworkers; i++) {
+        struct worker *w = &d->workers[i];
+        if (w->idle) {
+            w->idle = false;
+            pthread_cond_signal(&w->wake);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* An idle worker takes it; otherwise the running vCPU the policy says it
  * should preempt soonest is kicked now or has its slice cut. */
 static void make_room(struct dispatcher *d, struct sched_vcpu *woken, uint64_t now)
 {
-    if (d->idle > 0) {
-        pthread_cond_signal(&d->work);
+    if (claim_idle_worker(d))
         return;
-    }
     struct worker *victim = NULL;
     uint64_t soonest = UINT64_MAX;
     for (unsigned i = 0; i < d->nworkers; i++) {
@@ -238,9 +252,10 @@ static void *worker_main(void *arg)
             run_one(d, w, pick);
             continue;
         }
-        d->idle++;
-        pthread_cond_wait(&d->work, &d->lock);
-        d->idle--;
+        w->idle = true;
+        while (w->idle && !d->stopping)
+            pthread_cond_wait(&w->wake, &d->lock);
+        w->idle = false;
     }
     pthread_mutex_unlock(&d->lock);
     return NULL;
@@ -261,9 +276,13 @@ static int init_sync(struct dispatcher *d)
     /* Timed waits are on monotonic deadlines: wall-clock steps must not
      * stretch or cut them. */
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    int rc = pthread_mutex_init(&d->lock, NULL) || pthread_cond_init(&d->work, &attr) ||
-             pthread_cond_init(&d->timer_cv, &attr) || pthread_cond_init(&d->released, &attr);
+    int rc = pthread_mutex_init(&d->lock, NULL) || pthread_cond_init(&d->timer_cv, &attr) ||
+             pthread_cond_init(&d->released, &attr);
     pthread_condattr_destroy(&attr);
+    for (unsigned i = 0; rc == 0 && i < d->nworkers; i++) {
+        rc = pthread_cond_init(&d->workers[i].wake, NULL);
+        d->workers[i].wake_ready = rc == 0;
+    }
     return rc ? -ENOMEM : 0;
 }
 
@@ -291,9 +310,11 @@ static void free_dispatcher(struct dispatcher *d)
 {
     sched_policy_destroy(&d->policy);
     min_heap_destroy(&d->timers);
+    for (unsigned i = 0; i < d->nworkers; i++)
+        if (d->workers[i].wake_ready)
+            pthread_cond_destroy(&d->workers[i].wake);
     pthread_cond_destroy(&d->released);
     pthread_cond_destroy(&d->timer_cv);
-    pthread_cond_destroy(&d->work);
     pthread_mutex_destroy(&d->lock);
     free(d);
 }
@@ -312,6 +333,11 @@ int dispatcher_create(struct dispatcher **out, const struct dispatcher_config *c
     d->nworkers = n;
     d->max_vcpus = cfg->max_vcpus ? cfg->max_vcpus : DISPATCHER_MAX_VCPUS;
     min_heap_init(&d->timers, (size_t)d->max_vcpus + n);
+    for (unsigned i = 0; i < n; i++) {
+        d->workers[i] = (struct worker){.d = d, .index = i, .slice_end.kind = SCHED_TIMER_SLICE};
+        min_heap_node_init(&d->workers[i].slice_end.node);
+        atomic_init(&d->workers[i].in_run, false);
+    }
     int rc = init_sync(d);
     if (rc == 0)
         rc = sched_policy_init(&d->policy, cfg->policy ? cfg->policy : &bvt_ops, cfg->sched);
@@ -320,11 +346,6 @@ int dispatcher_create(struct dispatcher **out, const struct dispatcher_config *c
     if (rc) {
         free_dispatcher(d);
         return rc;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        d->workers[i] = (struct worker){.d = d, .index = i, .slice_end.kind = SCHED_TIMER_SLICE};
-        min_heap_node_init(&d->workers[i].slice_end.node);
-        atomic_init(&d->workers[i].in_run, false);
     }
     rc = start_threads(d);
     if (rc) {
@@ -340,10 +361,10 @@ void dispatcher_stop(struct dispatcher *d)
 {
     pthread_mutex_lock(&d->lock);
     d->stopping = true;
-    pthread_cond_broadcast(&d->work);
     pthread_cond_signal(&d->timer_cv);
     for (unsigned i = 0; i < d->nworkers; i++) {
         struct worker *w = &d->workers[i];
+        pthread_cond_signal(&w->wake);
         if (w->current && atomic_load(&w->in_run))
             w->current->ops->kick(w->current->ctx);
     }

@@ -11,7 +11,8 @@
  *   lock shows up in bench/sched_bench.c.
  * - Workers (default: one per host CPU) loop: pick -> run(vcpu, slice) ->
  *   charge the run time -> requeue (yielded, preempted), sleep (blocked)
- *   or remove (exited). An idle worker sleeps on a condition variable.
+ *   or remove (exited). An idle worker sleeps on its own condition
+ *   variable, so each wake-up reaches a different idle worker.
  * - A blocked vCPU is in no queue and costs no CPU until dispatcher_wake()
  *   (an event) or its deadline.
  * - One timer thread and one min-heap hold every deadline: blocked vCPUs'

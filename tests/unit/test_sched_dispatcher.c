@@ -288,6 +288,36 @@ static void woken_warped_vcpu_preempts_a_running_one(void **state)
     finish(d, &f.busy, 2);
 }
 
+/* One worker busy, one idle: of two wake-ups in a row, the first takes
+ * the idle worker and the second (warped) preempts a running vCPU, rather
+ * than counting on the worker the first one claimed (each idle worker is
+ * woken on its own condition variable). With 1 s slices, all three run
+ * through wake-up kicks. (A new unit starts at SVT, level with the running
+ * one, so if the second worker was not idle yet the first wake-up kicks
+ * too: at least one kick, not exactly one.) */
+static void two_wake_ups_in_a_row_reach_two_workers(void **state)
+{
+    (void)state;
+    static struct fake fs[3];
+    const struct sched_config slow = {.max_slice_ns = 1000 * MS, .ctx_allow_ns = 5 * MS, .mcu_ns = MS / 10};
+    struct dispatcher *d = start(2, &bvt_ops, &slow);
+    fake_init(&fs[0], FAKE_BUSY);
+    fake_init(&fs[1], FAKE_BUSY);
+    fake_init(&fs[2], FAKE_BLOCKER);
+    add_and_wake(d, &fs[0], NULL);
+    assert_true(all_ran(fs, 1, 1));
+    struct sched_params warped = {.weight = 100, .warp_ns = 500 * MS, .warp_limit_ns = 10 * MS};
+    assert_int_equal(dispatcher_add(d, &fs[1].sv, NULL), 0);
+    assert_int_equal(dispatcher_add(d, &fs[2].sv, &warped), 0);
+    dispatcher_wake(d, &fs[1].sv);
+    dispatcher_wake(d, &fs[2].sv);
+    assert_true(all_ran(fs, 3, 1));
+    struct dispatcher_stats st;
+    dispatcher_get_stats(d, &st);
+    assert_true(st.wake_kicks >= 1);
+    finish(d, fs, 3);
+}
+
 static void exited_vcpu_leaves(void **state)
 {
     (void)state;
@@ -389,6 +419,7 @@ int main(void)
         cmocka_unit_test(deadlines_wake_in_order),
         cmocka_unit_test(vcpu_moves_between_workers),
         cmocka_unit_test(woken_warped_vcpu_preempts_a_running_one),
+        cmocka_unit_test(two_wake_ups_in_a_row_reach_two_workers),
         cmocka_unit_test(exited_vcpu_leaves),
         cmocka_unit_test(running_vcpu_is_removed_and_added_again),
         cmocka_unit_test(stop_drains_every_worker),
