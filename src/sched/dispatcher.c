@@ -10,6 +10,7 @@
 
 #include "sched/bvt.h"
 #include "sched/policy.h"
+#include "util/time.h"
 
 /* How many expired timers the timer thread handles per pass before it
  * looks at the clock (and the stop flag) again. */
@@ -45,13 +46,6 @@ struct dispatcher {
 };
 
 #define CONTAINER(ptr, type, field) ((type *)((char *)(ptr) - offsetof(type, field)))
-
-uint64_t dispatcher_now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
 
 static struct timespec abs_timespec(uint64_t ns)
 {
@@ -162,7 +156,7 @@ static void *timer_main(void *arg)
     pthread_mutex_lock(&d->lock);
     while (!d->stopping) {
         struct min_heap_node *top = min_heap_top(&d->timers);
-        uint64_t now = dispatcher_now_ns();
+        uint64_t now = monotonic_ns();
         if (!top) {
             pthread_cond_wait(&d->timer_cv, &d->lock);
             continue;
@@ -189,7 +183,7 @@ static struct sched_vcpu *put_back(struct dispatcher *d, struct worker *w, enum 
                                    uint64_t deadline)
 {
     struct sched_vcpu *v = w->current;
-    uint64_t now = dispatcher_now_ns();
+    uint64_t now = monotonic_ns();
     timer_cancel(d, &w->slice_end);
     sched_charge(&d->policy, &v->unit, now > w->since ? now - w->since : 0, now);
     w->current = NULL;
@@ -223,7 +217,7 @@ static void run_one(struct dispatcher *d, struct worker *w, struct sched_pick pi
     v->worker = (int)w->index;
     v->wake_pending = false; /* run() sees the events that came before it */
     w->current = v;
-    w->since = dispatcher_now_ns();
+    w->since = monotonic_ns();
     timer_set(d, &w->slice_end, w->since + pick.slice_ns);
     atomic_store(&w->in_run, true);
     pthread_mutex_unlock(&d->lock);
@@ -247,7 +241,7 @@ static void *worker_main(void *arg)
     struct dispatcher *d = w->d;
     pthread_mutex_lock(&d->lock);
     while (!d->stopping) {
-        struct sched_pick pick = sched_pick_next(&d->policy, dispatcher_now_ns());
+        struct sched_pick pick = sched_pick_next(&d->policy, monotonic_ns());
         if (pick.unit) {
             run_one(d, w, pick);
             continue;
@@ -271,14 +265,10 @@ static unsigned host_cpus(void)
 
 static int init_sync(struct dispatcher *d)
 {
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
     /* Timed waits are on monotonic deadlines: wall-clock steps must not
      * stretch or cut them. */
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    int rc = pthread_mutex_init(&d->lock, NULL) || pthread_cond_init(&d->timer_cv, &attr) ||
-             pthread_cond_init(&d->released, &attr);
-    pthread_condattr_destroy(&attr);
+    int rc = pthread_mutex_init(&d->lock, NULL) || monotonic_cond_init(&d->timer_cv) ||
+             monotonic_cond_init(&d->released);
     for (unsigned i = 0; rc == 0 && i < d->nworkers; i++) {
         rc = pthread_cond_init(&d->workers[i].wake, NULL);
         d->workers[i].wake_ready = rc == 0;
@@ -420,7 +410,7 @@ int dispatcher_add(struct dispatcher *d, struct sched_vcpu *v, const struct sche
 
 static int wait_released(struct dispatcher *d, struct sched_vcpu *v, int timeout_ms)
 {
-    struct timespec until = abs_timespec(dispatcher_now_ns() + (uint64_t)timeout_ms * 1000000ull);
+    struct timespec until = monotonic_timespec_in(timeout_ms);
     int rc = 0;
     while (v->where == SCHED_VCPU_RUNNING && rc == 0)
         rc = pthread_cond_timedwait(&d->released, &d->lock, &until);
@@ -452,7 +442,7 @@ int dispatcher_remove(struct dispatcher *d, struct sched_vcpu *v, int timeout_ms
 void dispatcher_wake(struct dispatcher *d, struct sched_vcpu *v)
 {
     pthread_mutex_lock(&d->lock);
-    wake_locked(d, v, dispatcher_now_ns());
+    wake_locked(d, v, monotonic_ns());
     pthread_mutex_unlock(&d->lock);
 }
 
@@ -469,7 +459,7 @@ int dispatcher_wake_at(struct dispatcher *d, struct sched_vcpu *v, uint64_t dead
 int dispatcher_set_params(struct dispatcher *d, struct sched_vcpu *v, const struct sched_params *params)
 {
     pthread_mutex_lock(&d->lock);
-    int rc = v->where == SCHED_VCPU_OUT ? -ESRCH : sched_set_params(&d->policy, &v->unit, params, dispatcher_now_ns());
+    int rc = v->where == SCHED_VCPU_OUT ? -ESRCH : sched_set_params(&d->policy, &v->unit, params, monotonic_ns());
     pthread_mutex_unlock(&d->lock);
     return rc;
 }

@@ -131,7 +131,8 @@ int dispatcher_remove(struct dispatcher *d, struct sched_vcpu *v, int timeout_ms
  * sleep on its way back. */
 void dispatcher_wake(struct dispatcher *d, struct sched_vcpu *v);
 /* Wakes a sleeping vCPU at deadline_ns (CLOCK_MONOTONIC) unless an event
- * comes first; -EINVAL unless it sleeps. */
+ * comes first (monotonic_ns() of util/time.h is the dispatcher's clock);
+ * -EINVAL unless it sleeps. */
 int dispatcher_wake_at(struct dispatcher *d, struct sched_vcpu *v, uint64_t deadline_ns);
 
 int dispatcher_set_params(struct dispatcher *d, struct sched_vcpu *v, const struct sched_params *params);
@@ -141,8 +142,5 @@ int dispatcher_get_info(struct dispatcher *d, struct sched_vcpu *v, struct sched
 
 void dispatcher_get_stats(struct dispatcher *d, struct dispatcher_stats *out);
 unsigned dispatcher_workers(const struct dispatcher *d);
-
-/* CLOCK_MONOTONIC in ns, the dispatcher's clock. */
-uint64_t dispatcher_now_ns(void);
 
 #endif

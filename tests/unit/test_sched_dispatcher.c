@@ -22,6 +22,7 @@
 #include "sched/dispatcher.h"
 #include "sched/policy.h"
 #include "sched/round_robin.h"
+#include "util/time.h"
 
 #define MS 1000000ull
 
@@ -58,9 +59,7 @@ static void note_thread(struct fake *f)
 
 static enum sched_run_end wait_for_kick(struct fake *f)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 10;
+    struct timespec until = monotonic_timespec_in(10000);
     pthread_mutex_lock(&f->m);
     int rc = 0;
     while (!f->kicked && rc == 0)
@@ -77,7 +76,7 @@ static enum sched_run_end fake_run(void *ctx, uint64_t slice_ns, uint64_t *deadl
     atomic_fetch_add(&f->in_run, 1);
     int run = atomic_fetch_add(&f->runs, 1) + 1;
     atomic_store(&f->order, atomic_fetch_add(&sequence, 1));
-    atomic_store(&f->ran_at, dispatcher_now_ns());
+    atomic_store(&f->ran_at, monotonic_ns());
     note_thread(f);
     enum sched_run_end end = SCHED_RUN_BLOCKED;
     *deadline_ns = 0;
@@ -109,7 +108,7 @@ static void fake_init(struct fake *f, enum fake_kind kind)
     f->sv.ops = &fake_ops;
     f->sv.ctx = f;
     pthread_mutex_init(&f->m, NULL);
-    pthread_cond_init(&f->cv, NULL);
+    monotonic_cond_init(&f->cv);
 }
 
 static void fake_destroy(struct fake *f)
@@ -216,7 +215,7 @@ static void deadlines_wake_in_order(void **state)
     static struct fake fs[N];
     const int offset_ms[N] = {40, 10, 30, 20, 50};
     struct dispatcher *d = start(1, &round_robin_ops, &quick);
-    uint64_t base = dispatcher_now_ns() + 20 * MS;
+    uint64_t base = monotonic_ns() + 20 * MS;
     for (int i = 0; i < N; i++) {
         fake_init(&fs[i], FAKE_BLOCKER);
         assert_int_equal(dispatcher_add(d, &fs[i].sv, NULL), 0);
@@ -235,7 +234,7 @@ static void deadlines_wake_in_order(void **state)
     dispatcher_get_stats(d, &st);
     assert_int_equal(st.deadline_wakes, N);
     /* Only a sleeping vCPU takes a deadline; an event beats one. */
-    assert_int_equal(dispatcher_wake_at(d, &fs[0].sv, dispatcher_now_ns() + 10000 * MS), 0);
+    assert_int_equal(dispatcher_wake_at(d, &fs[0].sv, monotonic_ns() + 10000 * MS), 0);
     dispatcher_wake(d, &fs[0].sv);
     assert_true(all_ran(fs, 1, 2));
     finish(d, fs, N);
