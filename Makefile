@@ -4,7 +4,7 @@
 
 BUILD    ?= build
 CC       ?= gcc
-CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc -g
+CFLAGS_COMMON := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Isrc -I$(BUILD)/gen -g
 HOST_LIBS := -lpthread
 
 # Optional libraries, each detected once; a subsystem that needs one adds it here.
@@ -29,8 +29,17 @@ INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/test/integration/%,$(INTEG_SRC))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 
-.PHONY: all test unit fuzz bench clean guests
+.PHONY: all test unit fuzz bench clean guests FORCE
 all: $(BUILD)/mica guests
+
+# The build version (`mica --version`, GET /v1/version): checked at every
+# make, the header rewritten only when it changed.
+VERSION_H := $(BUILD)/gen/mica_version.h
+$(VERSION_H): FORCE
+	@mkdir -p $(dir $@)
+	@echo "#define MICA_VERSION \"$$(scripts/version.sh)\"" > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/rel/src/util/version.c.o $(BUILD)/test/src/util/version.c.o: $(VERSION_H)
 
 $(BUILD)/rel/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -90,6 +99,7 @@ $(BUILD)/fuzz/obj/%.c.o: %.c
 $(BUILD)/fuzz/obj/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/fuzz/obj/src/util/version.c.o: $(VERSION_H)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
 	clang $(CFLAGS_COMMON) -Wno-unused-command-line-argument -O1 -fsanitize=fuzzer,address,undefined $^ -o $@ $(HOST_LIBS)

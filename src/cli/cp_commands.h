@@ -1,8 +1,8 @@
 /*
  * The control program's subcommands of `mica`, for the dispatcher in
  * main.c.  Each takes argv as git does: argv[0] is the subcommand's name.
- * Each returns the process exit status: 0 success, 1 failure (one line on
- * stderr says why), 2 bad usage.  Client commands talk to the daemon at
+ * Each returns the process exit status of cli/cli_usage.h: 0 success, 1 the
+ * request failed (one line on stderr says why), 125 bad usage.  Client commands talk to the daemon at
  * --socket PATH, $MICA_SOCKET, or the default (cp_paths.h).
  */
 #ifndef MICA_CLI_CP_COMMANDS_H
@@ -27,9 +27,18 @@ struct cp_command {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    const char *usage; /* after "usage: mica " */
 };
 extern const struct cp_command cp_commands[];
 /* The entry for name, or NULL. */
 const struct cp_command *cp_command_find(const char *name);
+
+/* Runs c, or prints its usage to stdout (status 0) when argv asks --help. */
+int cp_command_run(const struct cp_command *c, int argc, char **argv);
+
+/* Usage errors of command cmd: its usage on stderr after "mica: CMD: WHY"
+ * (why may be NULL), or after "unknown option 'OPT'"; both return 125. */
+int cp_usage(const char *cmd, const char *why);
+int cp_bad_option(const char *cmd, const char *opt);
 
 #endif

@@ -107,10 +107,11 @@ int cmd_console(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
     bool raw = argc == 3 && strcmp(argv[2], "--raw-console") == 0;
-    if (argc != 2 && !raw) {
-        fprintf(stderr, "usage: mica console NAME [--raw-console]\n");
-        return 2;
-    }
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--raw-console") != 0)
+            return cp_bad_option("console", argv[i]);
+    if (argc != 2 && !raw)
+        return cp_usage("console", NULL);
     json_t *endpoint;
     int rc = cp_call_vm("console", "GET", argv[1], "/console", &endpoint);
     if (rc)
@@ -128,9 +129,9 @@ int cmd_logs(int argc, char **argv)
     bool tail_ok = argc == 4 && strcmp(argv[2], "--tail") == 0 &&
                    parse_u64(argv[3], 0, LOG_TAIL_MAX_BYTES, &tail) == 0;
     if (!tail_ok && argc != 2) {
-        fprintf(stderr, "usage: mica logs NAME [--tail BYTES] (BYTES from 0 to %u)\n",
-                LOG_TAIL_MAX_BYTES);
-        return 2;
+        char why[96];
+        snprintf(why, sizeof why, "--tail wants BYTES from 0 to %u", LOG_TAIL_MAX_BYTES);
+        return cp_usage("logs", argc == 4 && strcmp(argv[2], "--tail") == 0 ? why : NULL);
     }
     char suffix[48];
     snprintf(suffix, sizeof suffix, "/logs?tail=%llu", (unsigned long long)tail);

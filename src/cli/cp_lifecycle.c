@@ -1,6 +1,9 @@
 /* mica create / start / pause / resume / shutdown / destroy / delete */
+#include "cli/cli_usage.h"
 #include "cli/cp_client.h"
 #include "cli/cp_commands.h"
+#include "run/exit_status.h"
+#include "util/errmsg.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -8,12 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static int usage(const char *text)
-{
-    fprintf(stderr, "usage: mica %s\n", text);
-    return 2;
-}
 
 static int post_action(const char *name, const char *action, json_t **out)
 {
@@ -25,11 +22,10 @@ static int post_action(const char *name, const char *action, json_t **out)
 static int simple_action(int argc, char **argv, const char *past)
 {
     cp_client_take_socket_option(&argc, argv);
-    if (argc != 2) {
-        char text[64];
-        snprintf(text, sizeof text, "%s NAME", argv[0]);
-        return usage(text);
-    }
+    if (argc >= 2 && strncmp(argv[1], "--", 2) == 0)
+        return cp_bad_option(argv[0], argv[1]);
+    if (argc != 2)
+        return cp_usage(argv[0], argc < 2 ? "which VM?" : "one VM NAME only");
     int rc = post_action(argv[1], argv[0], NULL);
     if (rc == 0)
         printf("%s %s\n", argv[1], past);
@@ -43,11 +39,6 @@ static json_t *guest_args(int argc, char **argv, int from)
         json_array_append_new(args, json_string(argv[i]));
     return args;
 }
-
-static const char create_usage[] =
-    "create NAME GUEST [--mem MIB] [--start] [-- ARGS]\n"
-    "       mica create NAME --kernel FILE [--initrd FILE] [--cmdline S] [--cpus N]\n"
-    "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--start]";
 
 /* The daemon runs elsewhere: files are sent as absolute paths.  NULL (and
  * a message) when the file is not there. */
@@ -74,13 +65,38 @@ static json_t *disk_spec(const char *name, const char *arg)
     return abs ? json_pack("{s:o,s:b}", "path", abs, "readonly", ro) : NULL;
 }
 
+/* Options of `mica run` that create does not take (yet): named as such. */
+static bool run_only_option(const char *opt)
+{
+    static const char *const run_only[] = {"--console", "--cpu-template", "--reboot",
+                                           "--timeout", "--control", "--stats", "--name"};
+    for (size_t k = 0; k < sizeof run_only / sizeof run_only[0]; k++)
+        if (strcmp(opt, run_only[k]) == 0)
+            return true;
+    return false;
+}
+
+/* The usage error for option opt, in why. */
+static int bad_option(const char *opt, const char *value, char *why, size_t whylen)
+{
+    if (run_only_option(opt))
+        return errmsg(why, whylen, 2, "option '%s' is one of mica run's; create does not take it",
+                      opt);
+    if (!value && (strcmp(opt, "--kernel") == 0 || strcmp(opt, "--initrd") == 0 ||
+                   strcmp(opt, "--cmdline") == 0 || strcmp(opt, "--mem") == 0 ||
+                   strcmp(opt, "--cpus") == 0 || strcmp(opt, "--disk") == 0))
+        return errmsg(why, whylen, 2, "option '%s' needs a value", opt);
+    return errmsg(why, whylen, 2, "unknown option '%s' (see 'mica create --help')", opt);
+}
+
 /* Sets spec[key] to the value of an option; 0, 1 when a file is missing,
- * 2 when the option is unknown or lacks its value. */
-static int take_option(json_t *spec, const char *name, const char *opt, const char *value)
+ * 2 (why says it) when the option is unknown or lacks its value. */
+static int take_option(json_t *spec, const char *name, const char *opt, const char *value,
+                       char *why, size_t whylen)
 {
     static const char *const files[] = {"kernel", "initrd"};
     if (!value)
-        return 2;
+        return bad_option(opt, value, why, whylen);
     for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
         if (strcmp(opt + 2, files[k]) == 0) {
             json_t *abs = abs_path(name, files[k], value);
@@ -100,11 +116,13 @@ static int take_option(json_t *spec, const char *name, const char *opt, const ch
             json_object_set_new(spec, "disks", json_array());
         return json_array_append_new(json_object_get(spec, "disks"), disk), 0;
     }
-    return 2;
+    return bad_option(opt, value, why, whylen);
 }
 
-/* Fills spec from argv; *start for --start.  0, 1 (message printed) or 2 (usage). */
-static int parse_create(int argc, char **argv, json_t *spec, int *start)
+/* Fills spec from argv; *start for --start.  0, 1 (message printed) or 2
+ * (a usage error; why says which). */
+static int parse_create(int argc, char **argv, json_t *spec, int *start, char *why,
+                        size_t whylen)
 {
     const char *name = NULL, *guest = NULL;
     int i, rc = 0;
@@ -115,21 +133,27 @@ static int parse_create(int argc, char **argv, json_t *spec, int *start)
             json_object_set_new(spec, "rng", json_true());
         else if (argv[i][0] == '-' && argv[i][1] == '-') {
             const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-            rc = take_option(spec, name ? name : "", argv[i], value);
+            rc = take_option(spec, name ? name : "", argv[i], value, why, whylen);
             i++;
         }
         else if (argv[i][0] == '-')
-            rc = 2;
+            rc = bad_option(argv[i], argv[i], why, whylen);
         else if (!name)
             json_object_set_new(spec, "name", json_string(name = argv[i]));
         else if (!guest)
             guest = argv[i];
         else
-            rc = 2;
+            rc = errmsg(why, whylen, 2, "unexpected argument '%s'", argv[i]);
     }
     bool linux = json_object_get(spec, "kernel") != NULL;
-    if (rc || !name || !guest == !linux || (linux && i < argc))
-        return rc ? rc : 2;
+    if (rc)
+        return rc;
+    if (!name || (!guest && !linux))
+        return errmsg(why, whylen, 2, "a NAME and a GUEST (or --kernel FILE) are needed");
+    if (guest && linux)
+        return errmsg(why, whylen, 2, "a GUEST and --kernel exclude each other");
+    if (linux && i < argc)
+        return errmsg(why, whylen, 2, "arguments after '--' are for a GUEST, not --kernel");
     if (linux)
         return 0;
     json_t *abs = abs_path(name, "guest", guest);
@@ -145,10 +169,11 @@ int cmd_create(int argc, char **argv)
     cp_client_take_socket_option(&argc, argv);
     json_t *spec = json_object();
     int start = 0;
-    int rc = parse_create(argc, argv, spec, &start);
+    char why[256] = "";
+    int rc = parse_create(argc, argv, spec, &start, why, sizeof why);
     if (rc) {
         json_decref(spec);
-        return rc == 2 ? usage(create_usage) : rc;
+        return rc == 2 ? cp_usage("create", why) : rc;
     }
     const char *name = json_string_value(json_object_get(spec, "name"));
     json_t *vm;
@@ -207,15 +232,18 @@ static int wait_stopped(const char *name)
     }
     free(path);
     fprintf(stderr, "mica: shutdown %s: the VM did not stop in time\n", name);
-    return 1;
+    return MICA_STATUS_TIMEOUT;
 }
 
 int cmd_shutdown(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
     int wait = argc == 3 && strcmp(argv[2], "--wait") == 0;
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--wait") != 0)
+            return cp_bad_option("shutdown", argv[i]);
     if (argc != 2 && !wait)
-        return usage("shutdown NAME [--wait]");
+        return cp_usage("shutdown", NULL);
     int rc = post_action(argv[1], "shutdown", NULL);
     if (rc)
         return rc;
@@ -226,8 +254,10 @@ int cmd_shutdown(int argc, char **argv)
 int cmd_delete(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
+    if (argc >= 2 && strncmp(argv[1], "--", 2) == 0)
+        return cp_bad_option("delete", argv[1]);
     if (argc != 2)
-        return usage("delete NAME");
+        return cp_usage("delete", NULL);
     int rc = cp_call_vm("delete", "DELETE", argv[1], "", NULL);
     if (rc == 0)
         printf("%s deleted\n", argv[1]);

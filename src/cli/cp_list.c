@@ -1,8 +1,13 @@
 /* mica list / info / top */
 #include "cli/cp_client.h"
 #include "cli/cp_commands.h"
+#include "util/parse.h"
 
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +35,19 @@ static void print_json(json_t *j)
     free(text);
 }
 
+/* The NAME column fits the longest name (up to 63 characters), at least min. */
+static int name_width(json_t *vms, int min)
+{
+    int width = min;
+    size_t i;
+    json_t *vm;
+    json_array_foreach(vms, i, vm) {
+        int len = (int)strlen(field_str(vm, "name"));
+        width = len > width ? len : width;
+    }
+    return width;
+}
+
 static int fetch_vms(int detailed, json_t **vms)
 {
     return cp_call("list", "GET", detailed ? "/v1/vms?detail=1" : "/v1/vms", NULL, vms);
@@ -39,10 +57,10 @@ int cmd_list(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
     int as_json = argc == 2 && strcmp(argv[1], "--json") == 0;
-    if (argc != 1 && !as_json) {
-        fprintf(stderr, "usage: mica list [--json]\n");
-        return 2;
-    }
+    if (argc > 1 && !as_json && strncmp(argv[1], "-", 1) == 0)
+        return cp_bad_option("list", argv[1]);
+    if (argc != 1 && !as_json)
+        return cp_usage("list", NULL);
     json_t *reply;
     if (fetch_vms(0, &reply))
         return 1;
@@ -50,13 +68,14 @@ int cmd_list(int argc, char **argv)
     if (as_json) {
         print_json(vms);
     } else {
-        printf("%-24s %6s %s %-5s %5s %8s %10s\n", "NAME", "ID", "S", "KIND", "VCPUS", "MEM(MiB)",
-               "CPU(s)");
+        int w = name_width(vms, 24);
+        printf("%-*s %6s %s %-5s %5s %8s %10s\n", w, "NAME", "ID", "S", "KIND", "VCPUS",
+               "MEM(MiB)", "CPU(s)");
         size_t i;
         json_t *vm;
         json_array_foreach(vms, i, vm) {
             double cpu = (double)field_int(json_object_get(vm, "stats"), "cpu_ns") / 1e9;
-            printf("%-24s %6lld %s %-5s %5lld %8lld %10.2f\n", field_str(vm, "name"),
+            printf("%-*s %6lld %s %-5s %5lld %8lld %10.2f\n", w, field_str(vm, "name"),
                    field_int(vm, "id"), field_str(vm, "state_letter"), field_str(vm, "kind"),
                    field_int(vm, "vcpus"), field_int(vm, "mem_mib"), cpu);
         }
@@ -88,6 +107,22 @@ static void print_linux_fields(json_t *vm)
         printf("rng:       virtio-rng\n");
 }
 
+/* The counters under their own heading, indented; vcpus is shown above. */
+static void print_stats(json_t *stats)
+{
+    const char *key;
+    json_t *value;
+    bool heading = false;
+    json_object_foreach(stats, key, value) {
+        if (!json_is_integer(value) || strcmp(key, "vcpus") == 0)
+            continue;
+        if (!heading)
+            printf("stats:\n");
+        heading = true;
+        printf("  %-14s %lld\n", key, (long long)json_integer_value(value));
+    }
+}
+
 static void print_info(json_t *vm)
 {
     json_t *stats = json_object_get(vm, "stats"), *exit_code = json_object_get(vm, "exit_code");
@@ -103,12 +138,7 @@ static void print_info(json_t *vm)
            field_int(vm, "vcpus"), field_str(vm, "backend"));
     if (json_is_integer(exit_code))
         printf("exit code: %lld\n", (long long)json_integer_value(exit_code));
-    const char *key;
-    json_t *value;
-    json_object_foreach(stats, key, value) {
-        if (json_is_integer(value))
-            printf("%-10s %lld\n", key, (long long)json_integer_value(value));
-    }
+    print_stats(stats);
     json_t *event;
     size_t i;
     json_array_foreach(json_object_get(vm, "events"), i, event) {
@@ -126,10 +156,11 @@ int cmd_info(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
     int as_json = argc == 3 && strcmp(argv[2], "--json") == 0;
-    if (argc != 2 && !as_json) {
-        fprintf(stderr, "usage: mica info NAME [--json]\n");
-        return 2;
-    }
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--json") != 0)
+            return cp_bad_option("info", argv[i]);
+    if (argc != 2 && !as_json)
+        return cp_usage("info", NULL);
     json_t *vm;
     int rc = cp_call_vm("info", "GET", argv[1], "", &vm);
     if (rc)
@@ -165,13 +196,14 @@ static void draw_frame(json_t *vms, json_t *prev, double elapsed, int clear)
     if (clear)
         fputs("\033[H\033[2J", stdout);
     printf("mica top - %zu VMs\n", json_array_size(vms));
-    printf("%-20s %6s %s %6s %8s %9s %10s %10s %10s\n", "NAME", "ID", "S", "CPU%", "MEM(MiB)",
-           "RSS(MiB)", "CPU(s)", "EXITS", "HYPERCALLS");
+    int w = name_width(vms, 20);
+    printf("%-*s %6s %s %6s %8s %9s %10s %10s %10s\n", w, "NAME", "ID", "S", "CPU%",
+           "MEM(MiB)", "RSS(MiB)", "CPU(s)", "EXITS", "HYPERCALLS");
     size_t i;
     json_t *vm;
     json_array_foreach(vms, i, vm) {
         json_t *st = json_object_get(vm, "stats");
-        printf("%-20s %6lld %s %6.1f %8lld %9.1f %10.2f %10lld %10lld\n", field_str(vm, "name"),
+        printf("%-*s %6lld %s %6.1f %8lld %9.1f %10.2f %10lld %10lld\n", w, field_str(vm, "name"),
                field_int(vm, "id"), field_str(vm, "state_letter"),
                cpu_percent(prev, vm, elapsed), field_int(vm, "mem_mib"),
                (double)field_int(st, "rss_bytes") / (1024.0 * 1024.0),
@@ -181,37 +213,118 @@ static void draw_frame(json_t *vms, json_t *prev, double elapsed, int clear)
     fflush(stdout);
 }
 
-int cmd_top(int argc, char **argv)
+/* Options of top: 0, or a usage error's status. */
+static int parse_top(int argc, char **argv, uint64_t *delay_ns, long *iterations)
 {
-    cp_client_take_socket_option(&argc, argv);
-    double delay = 1.0;
-    long iterations = -1;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--delay") == 0 && i + 1 < argc)
-            delay = strtod(argv[++i], NULL);
-        else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
-            iterations = strtol(argv[++i], NULL, 10);
-        else {
-            fprintf(stderr, "usage: mica top [--delay SECONDS] [--iterations N]\n");
-            return 2;
+        uint64_t n;
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--delay") != 0 && strcmp(argv[i], "--iterations") != 0)
+            return cp_bad_option("top", argv[i]);
+        if (!value)
+            return cp_usage("top", argv[i][2] == 'd' ? "option '--delay' needs a value"
+                                                     : "option '--iterations' needs a value");
+        if (argv[i][2] == 'd' && parse_seconds(value, delay_ns) < 0)
+            return cp_usage("top", "--delay wants seconds > 0 (at most a day), as 1 or 0.5");
+        if (argv[i][2] == 'i' && parse_u64(value, 1, 1000000000, &n) < 0)
+            return cp_usage("top", "--iterations wants a whole number >= 1");
+        if (argv[i][2] == 'i')
+            *iterations = (long)n;
+        i++;
+    }
+    return 0;
+}
+
+/* Keys while top runs: the terminal (when stdin is one) answers each key
+ * unechoed.  Returns the restore state's validity. */
+static bool keys_unbuffered(struct termios *saved)
+{
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, saved) < 0)
+        return false;
+    struct termios t = *saved;
+    t.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    tcsetattr(STDIN_FILENO, TCSANOW, &t);
+    return true;
+}
+
+/* Waits up to ns for a key; true when it was q (or Q): quit.  Input that
+ * ends (not a terminal, /dev/null) stops being watched. */
+static bool wait_for_quit(uint64_t ns, bool *stdin_open)
+{
+    struct pollfd p = {.fd = *stdin_open ? STDIN_FILENO : -1, .events = POLLIN};
+    double until = now_s() + (double)ns / 1e9;
+    for (double left; (left = until - now_s()) > 0;) {
+        if (poll(&p, 1, (int)(left * 1000) + 1) <= 0 || !p.revents)
+            continue;
+        char c;
+        if (read(STDIN_FILENO, &c, 1) != 1) {
+            *stdin_open = false;
+            p.fd = -1;
+        } else if (c == 'q' || c == 'Q') {
+            return true;
         }
     }
+    return false;
+}
+
+/* The first screen's CPU% needs two samples: this first one, a moment
+ * before, fills prev. */
+static int first_sample(json_t *prev, double *at)
+{
+    json_t *reply;
+    if (fetch_vms(1, &reply))
+        return 1;
+    *at = now_s();
+    size_t i;
+    json_t *vm;
+    json_array_foreach(json_object_get(reply, "vms"), i, vm)
+        cpu_percent(prev, vm, 0);
+    json_decref(reply);
+    return 0;
+}
+
+static int top_loop(uint64_t delay_ns, long iterations)
+{
     json_t *prev = json_object();
-    double last = now_s();
-    int clear = isatty(STDOUT_FILENO);
+    double last;
+    int clear = isatty(STDOUT_FILENO), rc = 0;
+    bool stdin_open = true;
+    rc = first_sample(prev, &last);
+    if (rc || wait_for_quit(delay_ns < 200000000 ? delay_ns : 200000000, &stdin_open)) {
+        json_decref(prev);
+        return rc;
+    }
     for (long n = 0; iterations < 0 || n < iterations; n++) {
         json_t *reply;
         if (fetch_vms(1, &reply)) {
-            json_decref(prev);
-            return 1;
+            rc = 1;
+            break;
         }
         double t = now_s();
-        draw_frame(json_object_get(reply, "vms"), prev, n ? t - last : 0, clear);
+        draw_frame(json_object_get(reply, "vms"), prev, t - last, clear);
         last = t;
         json_decref(reply);
-        if (iterations < 0 || n + 1 < iterations)
-            nanosleep(&(struct timespec){(time_t)delay, (long)((delay - (long)delay) * 1e9)}, NULL);
+        if ((iterations < 0 || n + 1 < iterations) && wait_for_quit(delay_ns, &stdin_open))
+            break;
     }
     json_decref(prev);
-    return 0;
+    return rc;
+}
+
+int cmd_top(int argc, char **argv)
+{
+    cp_client_take_socket_option(&argc, argv);
+    uint64_t delay_ns = 1000000000;
+    long iterations = -1;
+    int rc = parse_top(argc, argv, &delay_ns, &iterations);
+    if (rc)
+        return rc;
+    struct termios saved;
+    bool tty = keys_unbuffered(&saved);
+    rc = top_loop(delay_ns, iterations);
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    return rc;
 }

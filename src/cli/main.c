@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include "cli/cp_commands.h"
 #include "run/exit_status.h"
 #include "util/log.h"
+#include "util/version.h"
 
 struct subcommand {
     const char *name;
@@ -20,6 +22,17 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"run", cmd_run, "boot a guest attached to this terminal (default: the bundled shell)"},
 };
+
+static bool version_asked(int argc, char **argv)
+{
+    return argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"));
+}
+
+static int print_version(void)
+{
+    printf("mica %s\n", mica_version());
+    return 0;
+}
 
 #ifdef MICA_LEAN
 /* The lean `mica` runs guests itself and hands every other command to
@@ -42,6 +55,8 @@ static int hand_to_full_binary(char **argv)
 
 int main(int argc, char **argv)
 {
+    if (version_asked(argc, argv))
+        return print_version();
     if (argc >= 2 && !strcmp(argv[1], subcommands[0].name))
         return subcommands[0].run(argc - 1, argv + 1);
     return hand_to_full_binary(argv);
@@ -54,11 +69,23 @@ static void usage(FILE *out)
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
     for (const struct cp_command *c = cp_commands; c->name; c++)
         fprintf(out, "  %-10s %s\n", c->name, c->summary);
-    fputs("\n'mica COMMAND --help' tells more.\n", out);
+    fputs("\n'mica COMMAND --help' tells more; 'mica --version' prints the version.\n"
+          "\nexit status, the same for every command:\n"
+          "  0        success\n"
+          "  1        a control command failed (the daemon refused it or is not running)\n"
+          "  1..123   mica run: the guest's own exit code\n"
+          "  124      a wait expired (run --timeout, shutdown --wait)\n"
+          "  125      bad usage (unknown command or option, bad value) or a mica error\n"
+          "           (missing or malformed image, no KVM)\n"
+          "  130      interrupted (Ctrl-C, SIGTERM)\n"
+          "  139      the guest crashed (the crash report is on stderr)\n",
+          out);
 }
 
 int main(int argc, char **argv)
 {
+    if (version_asked(argc, argv))
+        return print_version();
     if (argc < 2) {
         usage(stderr);
         return MICA_STATUS_ERROR;
@@ -72,7 +99,7 @@ int main(int argc, char **argv)
             return subcommands[i].run(argc - 1, argv + 1);
     const struct cp_command *cp = cp_command_find(argv[1]);
     if (cp)
-        return cp->run(argc - 1, argv + 1);
+        return cp_command_run(cp, argc - 1, argv + 1);
     mica_error("unknown command '%s' (see 'mica --help')", argv[1]);
     return MICA_STATUS_ERROR;
 }

@@ -4,6 +4,7 @@
 #include "cp/peer_quota.h"
 #include "ctl/peer_access.h"
 #include "util/parse.h"
+#include "util/version.h"
 
 #include <microhttpd.h>
 #include <pthread.h>
@@ -222,7 +223,8 @@ static enum MHD_Result route(struct api_server *s, struct MHD_Connection *c,
     if (strcmp(url, "/v1/vms") == 0 || strcmp(url, "/v1/vms/") == 0)
         return route_collection(s, c, rq, method);
     if (strcmp(url, "/v1/version") == 0)
-        return send_json(c, rq, 200, json_pack("{s:i,s:s}", "api", 1, "server", "mica"));
+        return send_json(c, rq, 200, json_pack("{s:i,s:s,s:s}", "api", 1, "server", "mica",
+                                                     "version", mica_version()));
     int fields = sscanf(url, "/v1/vms/%127[^/]/%31[^/]%c", name, sub, &extra);
     if (fields == 1)
         return route_vm(s, c, rq, method, name);

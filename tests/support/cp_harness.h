@@ -51,7 +51,7 @@ static CP_UNUSED bool cp_harness_main_hook(int argc, char **argv, int *status)
     }
     if (argc >= 3 && strcmp(argv[1], "cli") == 0) {
         const struct cp_command *c = cp_command_find(argv[2]);
-        *status = c ? c->run(argc - 2, argv + 2) : 2;
+        *status = c ? cp_command_run(c, argc - 2, argv + 2) : 125;
         return true;
     }
     return false;
