@@ -13,7 +13,8 @@
  * per-user default) and --help. */
 const struct cp_command cp_commands[] = {
     {"daemon", cmd_daemon, "serve the control API on a Unix socket",
-     "daemon [--socket PATH] [--state-dir DIR] [--vmm EXE]"},
+     "daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N]\n"
+     "                   [--jail] [--jail-user USER[:GROUP]]"},
     {"create", cmd_create, "define a VM: create NAME GUEST [--mem MIB] [--start] [-- ARGS]",
      CREATE_USAGE},
     {"start", cmd_start, "start a defined or stopped VM", "start NAME"},

@@ -28,18 +28,12 @@ static void default_vmm(char *out, size_t size)
         strcpy(slash + 5, "-cp");
 }
 
-#define USAGE                                                                                 \
-    "usage: mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N]\n"   \
-    "                   [--jail] [--jail-user USER[:GROUP]]\n"
-
 /* Each VM's log is capped at N MiB, plus one rotated file of as much. */
 static int parse_log_max(const char *arg, uint64_t *bytes)
 {
     uint64_t mib;
-    if (parse_u64(arg, 1, 1024 * 1024, &mib) < 0) {
-        fprintf(stderr, "mica daemon: --log-max-mib must be a whole number from 1 to 1048576\n");
-        return -1;
-    }
+    if (parse_u64(arg, 1, 1024 * 1024, &mib) < 0)
+        return cp_usage("daemon", "--log-max-mib must be a whole number from 1 to 1048576");
     *bytes = mib << 20;
     return 0;
 }
@@ -59,8 +53,9 @@ int cmd_daemon(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         char *target = NULL;
         if (strcmp(argv[i], "--log-max-mib") == 0 && i + 1 < argc) {
-            if (parse_log_max(argv[++i], &log_max) < 0)
-                return 2;
+            int rc = parse_log_max(argv[++i], &log_max);
+            if (rc)
+                return rc;
             continue;
         }
         if (strcmp(argv[i], "--jail") == 0) {
@@ -76,15 +71,23 @@ int cmd_daemon(int argc, char **argv)
             target = vmm;
         else if (strcmp(argv[i], "--jail-user") == 0)
             target = jail;
-        if (!target || i + 1 >= argc) {
-            fputs(USAGE, stderr);
-            return 2;
+        if (!target && strcmp(argv[i], "--log-max-mib") != 0)
+            return cp_bad_option("daemon", argv[i]);
+        if (i + 1 >= argc) {
+            char why[64];
+            snprintf(why, sizeof why, "option '%s' needs a value", argv[i]);
+            return cp_usage("daemon", why);
         }
+        if (strlen(argv[i + 1]) >= PATH_MAX)
+            return cp_usage("daemon", "a path is too long");
         snprintf(target, PATH_MAX, "%s", argv[++i]);
     }
     /* Every VM process it spawns inherits this: `mica run --jail` for all. */
     if (*jail)
         setenv(CONFINE_ENV_JAIL, jail, 1);
     struct daemon_options opt = {socket_path, state_dir, vmm, log_max};
+    char err[PATH_MAX + 128];
+    if (daemon_check_options(&opt, err, sizeof err) < 0)
+        return cp_usage("daemon", err);
     return daemon_run(&opt);
 }

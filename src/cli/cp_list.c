@@ -291,11 +291,11 @@ static int top_loop(uint64_t delay_ns, long iterations)
     double last;
     int clear = isatty(STDOUT_FILENO), rc = 0;
     bool stdin_open = true;
-    rc = first_sample(prev, &last);
-    if (rc || wait_for_quit(delay_ns < 200000000 ? delay_ns : 200000000, &stdin_open)) {
+    if ((rc = first_sample(prev, &last)) != 0) {
         json_decref(prev);
         return rc;
     }
+    nanosleep(&(struct timespec){0, 200000000}, NULL); /* the first screen comes soon */
     for (long n = 0; iterations < 0 || n < iterations; n++) {
         json_t *reply;
         if (fetch_vms(1, &reply)) {

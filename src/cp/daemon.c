@@ -4,6 +4,7 @@
 #include "cp/cp_log.h"
 #include "cp/cp_paths.h"
 #include "ctl/unix_socket.h"
+#include "util/errmsg.h"
 #include "util/file.h"
 #include "util/signals.h"
 
@@ -19,6 +20,7 @@
 #include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,7 +29,7 @@ struct daemon_parts {
     struct vm_backend *backend;
     struct vm_manager *manager;
     struct api_server *api;
-    int listen_fd, signal_fd, epoll_fd, instance_fd;
+    int listen_fd, signal_fd, epoll_fd, instance_fd, state_fd;
 };
 
 static void teardown(struct daemon_parts *d, const char *socket_path)
@@ -41,7 +43,7 @@ static void teardown(struct daemon_parts *d, const char *socket_path)
     if (d->backend)
         d->backend->close(d->backend);
     registry_close(d->reg);
-    int fds[] = {d->signal_fd, d->epoll_fd, d->instance_fd};
+    int fds[] = {d->signal_fd, d->epoll_fd, d->instance_fd, d->state_fd};
     close_fds(fds, sizeof fds / sizeof fds[0]);
 }
 
@@ -49,11 +51,6 @@ static int open_state(struct daemon_parts *d, const struct daemon_options *opt)
 {
     char db[PATH_MAX];
     struct cp_error err;
-    int rc = cp_mkdir_p(opt->state_dir, 0750);
-    if (rc < 0) {
-        cp_log("cannot create the state directory %s: %s", opt->state_dir, strerror(-rc));
-        return -1;
-    }
     snprintf(db, sizeof db, "%s/registry.db", opt->state_dir);
     d->reg = registry_open(db, &err);
     if (!d->reg) {
@@ -67,28 +64,78 @@ static int open_state(struct daemon_parts *d, const struct daemon_options *opt)
     return d->manager ? 0 : -1;
 }
 
-/* One daemon per socket: an exclusive flock on SOCKET.lock, held while it
- * runs.  Connecting to the socket left by a killed daemon cannot tell: a VM
- * monitor it had just forked holds a copy of its listening socket until it
- * closes what it inherited, so that socket seems in use for an instant.  A
- * copy of the lock is as brief, hence the short wait. */
-static int lock_instance(const char *socket_path)
+/* Opens path and takes an exclusive flock on it.  A VM monitor the daemon
+ * had just forked holds a copy of its descriptors until it closes what it
+ * inherited, so a lock left by a killed daemon can seem held for an
+ * instant: hence the short wait.  fd, or -1 with errno (EWOULDBLOCK: held). */
+static int lock_file(const char *path)
 {
-    char path[PATH_MAX + 8];
-    snprintf(path, sizeof path, "%s.lock", socket_path);
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     for (int waited = 0; fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0; waited += 10) {
         if (errno != EWOULDBLOCK || waited >= 3000) {
-            cp_log("%s: %s", path,
-                   errno == EWOULDBLOCK ? "another daemon serves this socket" : strerror(errno));
+            int e = errno;
             close(fd);
+            errno = e;
             return -1;
         }
         usleep(10000);
     }
-    if (fd < 0)
-        cp_log("cannot create %s: %s", path, strerror(errno));
     return fd;
+}
+
+/* One daemon per socket: an exclusive flock on SOCKET.lock, held while it
+ * runs (connecting to the socket cannot tell, for the reason above). */
+static int lock_instance(const char *socket_path)
+{
+    char path[PATH_MAX + 8];
+    snprintf(path, sizeof path, "%s.lock", socket_path);
+    int fd = lock_file(path);
+    if (fd < 0)
+        cp_log("%s: %s", path,
+               errno == EWOULDBLOCK ? "another daemon serves this socket" : strerror(errno));
+    return fd;
+}
+
+/* One daemon per state directory, whatever its socket: an exclusive flock
+ * on STATE/daemon.lock, which names the holder ("PID SOCKET"). */
+static int lock_state(const struct daemon_options *opt)
+{
+    char path[PATH_MAX + 16], holder[PATH_MAX + 32] = "";
+    snprintf(path, sizeof path, "%s/daemon.lock", opt->state_dir);
+    int fd = lock_file(path);
+    if (fd >= 0) {
+        if (ftruncate(fd, 0) == 0)
+            dprintf(fd, "%d %s\n", (int)getpid(), opt->socket_path);
+        return fd;
+    }
+    if (errno != EWOULDBLOCK) {
+        cp_log("cannot lock %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int pid = 0;
+    char sock[PATH_MAX] = "?";
+    FILE *f = fopen(path, "r");
+    if (f && fgets(holder, sizeof holder, f))
+        sscanf(holder, "%d %4095s", &pid, sock);
+    if (f)
+        fclose(f);
+    cp_log("the state directory %s is in use by another daemon (pid %d, socket %s): "
+           "one daemon per state directory",
+           opt->state_dir, pid, sock);
+    return -1;
+}
+
+int daemon_check_options(const struct daemon_options *opt, char *err, size_t errlen)
+{
+    size_t max = sizeof(((struct sockaddr_un *)0)->sun_path) - 1;
+    if (!opt->socket_path[0] || !opt->state_dir[0])
+        return errmsg(err, errlen, -1, "the %s path is empty",
+                      opt->socket_path[0] ? "state directory" : "socket");
+    if (strlen(opt->socket_path) > max)
+        return errmsg(err, errlen, -1,
+                      "the socket path %s is %zu bytes long: a Unix socket's path has at most %zu",
+                      opt->socket_path, strlen(opt->socket_path), max);
+    return 0;
 }
 
 /* Before the state is touched: two daemons must not reconcile it at once. */
@@ -104,6 +151,18 @@ static int claim_socket(struct daemon_parts *d, const struct daemon_options *opt
     }
     d->instance_fd = lock_instance(opt->socket_path);
     return d->instance_fd < 0 ? -1 : 0;
+}
+
+/* ...nor two daemons on different sockets. */
+static int claim_state(struct daemon_parts *d, const struct daemon_options *opt)
+{
+    int rc = cp_mkdir_p(opt->state_dir, 0750);
+    if (rc < 0) {
+        cp_log("cannot create the state directory %s: %s", opt->state_dir, strerror(-rc));
+        return -1;
+    }
+    d->state_fd = lock_state(opt);
+    return d->state_fd < 0 ? -1 : 0;
 }
 
 static int open_api(struct daemon_parts *d, const struct daemon_options *opt)
@@ -182,9 +241,15 @@ static void serve(struct daemon_parts *d)
 int daemon_run(const struct daemon_options *opt)
 {
     struct daemon_parts d = {.listen_fd = -1, .signal_fd = -1, .epoll_fd = -1,
-                             .instance_fd = -1};
+                             .instance_fd = -1, .state_fd = -1};
     int status = 1;
-    if (open_events(&d) == 0 && claim_socket(&d, opt) == 0 && open_state(&d, opt) == 0) {
+    char err[PATH_MAX + 128];
+    if (daemon_check_options(opt, err, sizeof err) < 0) {
+        cp_log("%s", err);
+        return status;
+    }
+    if (open_events(&d) == 0 && claim_socket(&d, opt) == 0 && claim_state(&d, opt) == 0 &&
+        open_state(&d, opt) == 0) {
         vm_manager_reconcile(d.manager);
         if (open_api(&d, opt) == 0) {
             cp_log("serving on %s (state in %s, VMM %s, pid %d)", opt->socket_path,

@@ -2,6 +2,7 @@
 #ifndef MICA_CP_DAEMON_H
 #define MICA_CP_DAEMON_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct daemon_options {
@@ -10,6 +11,10 @@ struct daemon_options {
     const char *vmm; /* the program run as `VMM run GUEST ...` for each VM */
     uint64_t log_max_bytes; /* per VM log file (and as much in log.1); 0: default */
 };
+
+/* Empty or over-long paths: -1 with a message in err, before anything is
+ * created or opened (daemon_run checks again). */
+int daemon_check_options(const struct daemon_options *opt, char *err, size_t errlen);
 
 /* Serves until SIGTERM or SIGINT; running VMs are left running.
  * Returns the process exit status. */

@@ -6,6 +6,8 @@
 #include <cmocka.h>
 
 #include "support/cp_harness.h"
+#include "support/run_cmd.h"
+#include "util/version.h"
 
 static void expect(struct cp_harness *h, int status, const char *in_out, const char *in_err,
                    const char *a, const char *b, const char *c)
@@ -42,7 +44,7 @@ static void test_cli_errors(void **state)
     expect(h, 1, NULL, "already exists", "create", "web", h->guest);
     expect(h, 1, NULL, "cannot resume VM 'web': it is defined (HTTP 409)", "resume", "web", NULL);
     expect(h, 1, NULL, "guest 'nowhere.elf' not found", "create", "x", "nowhere.elf");
-    expect(h, 2, NULL, "usage: mica create", "create", NULL, NULL);
+    expect(h, 125, NULL, "usage: mica create", "create", NULL, NULL);
     expect(h, 1, NULL, "not a valid VM name", "info", "a/b", NULL);
     cp_harness_stop_daemon(h, SIGTERM);
     expect(h, 1, NULL, "cannot reach the daemon", "list", NULL, NULL);
@@ -104,7 +106,7 @@ static void test_cli_linux_vm(void **state)
     free(out);
     free(err);
     rc = cp_cli(h, NULL, &out, &err, "create", "lx", h->guest, "--kernel", h->guest, (char *)NULL);
-    if (rc != 2 || !strstr(err, "usage: mica create"))
+    if (rc != 125 || !strstr(err, "usage: mica create"))
         fail_msg("create GUEST --kernel: %d '%s'", rc, err);
     free(out);
     free(err);
@@ -113,7 +115,125 @@ static void test_cli_linux_vm(void **state)
         fail_msg("create --kernel /nonexistent: %d '%s'", rc, err);
     free(out);
     free(err);
-    expect(h, 2, NULL, "usage: mica create", "create", "lx", "--kernel");
+    expect(h, 125, NULL, "option '--kernel' needs a value", "create", "lx", "--kernel");
+}
+
+/* Every command's --help: its usage on stdout, status 0 (issue 13, 4). */
+static void test_cli_help(void **state)
+{
+    struct cp_harness *h = *state;
+    for (const struct cp_command *c = cp_commands; c->name; c++) {
+        char want[64];
+        snprintf(want, sizeof want, "usage: mica %s", c->name);
+        expect(h, 0, want, NULL, c->name, "--help", NULL);
+        expect(h, 0, want, NULL, c->name, "-h", NULL);
+    }
+    expect(h, 0, "Ctrl-A x", NULL, "console", "--help", NULL);
+}
+
+/* One scheme: usage errors are 125 and name what was wrong (13, 10, 11). */
+static void test_cli_usage_errors(void **state)
+{
+    struct cp_harness *h = *state;
+    expect(h, 125, NULL, "unknown option '--bogus'", "create", "x", "--bogus");
+    expect(h, 125, NULL, "unknown option '-q'", "create", "x", "-q");
+    expect(h, 125, NULL, "'--console' is one of mica run's", "create", "x", "--console");
+    expect(h, 125, NULL, "unknown option '--now'", "start", "--now", NULL);
+    expect(h, 125, NULL, "usage: mica start NAME", "start", NULL, NULL);
+    expect(h, 125, NULL, "unknown option '--fast'", "shutdown", "x", "--fast");
+    expect(h, 125, NULL, "unknown option '--yaml'", "info", "x", "--yaml");
+    expect(h, 125, NULL, "unknown option '-l'", "list", "-l", NULL);
+    expect(h, 125, NULL, "--iterations wants a whole number", "top", "--iterations", "0");
+    expect(h, 125, NULL, "--delay wants seconds > 0", "top", "--delay", "-1");
+    expect(h, 125, NULL, "unknown option '--frob'", "top", "--frob", NULL);
+}
+
+static void test_cli_create_unexpected_argument(void **state)
+{
+    struct cp_harness *h = *state;
+    char *out, *err;
+    int rc = cp_cli(h, NULL, &out, &err, "create", "a", h->guest, "c", (char *)NULL);
+    if (rc != 125 || !strstr(err, "unexpected argument 'c'"))
+        fail_msg("create a GUEST c: %d '%s'", rc, err);
+    free(out);
+    free(err);
+}
+
+/* `top`: q quits; a first screen; list and top columns fit 63-character
+ * names; info's counters under a heading, vcpus once (11, 12). */
+static void test_cli_top_and_columns(void **state)
+{
+    struct cp_harness *h = *state;
+    const char *name = "a23456789b123456789c123456789d123456789e123456789f123456789g12";
+    expect(h, 0, NULL, NULL, "create", name, h->guest);
+    expect(h, 0, NULL, NULL, "start", name, NULL);
+    char *out, *err;
+    int rc = cp_cli(h, "q", &out, &err, "top", "--delay", "30", (char *)NULL);
+    if (rc != 0 || !strstr(out, "mica top - 1 VMs") || !strstr(out, name))
+        fail_msg("top with q typed: %d '%s' '%s'", rc, out, err);
+    free(out);
+    free(err);
+    for (int pass = 0; pass < 2; pass++) {
+        rc = cp_cli(h, NULL, &out, &err, pass ? "top" : "list", pass ? "--iterations" : NULL,
+                    "1", (char *)NULL);
+        assert_int_equal(rc, 0);
+        char *header = strstr(out, "NAME"), *row = strstr(out, name);
+        assert_non_null(header);
+        assert_non_null(row);
+        if (strcspn(header, "\n") != strcspn(row, "\n"))
+            fail_msg("columns do not line up:\n%s", out);
+        free(out);
+        free(err);
+    }
+    rc = cp_cli(h, NULL, &out, &err, "info", name, (char *)NULL);
+    assert_int_equal(rc, 0);
+    char *vcpus = strstr(out, "vcpus");
+    if (!strstr(out, "\nstats:\n  ") || !vcpus || strstr(vcpus + 1, "vcpus"))
+        fail_msg("info's stats block: '%s'", out);
+    free(out);
+    free(err);
+}
+
+/* The daemon checks its options before it creates anything (2), and one
+ * state directory has one daemon whatever its socket (1). */
+static void test_cli_daemon_refusals(void **state)
+{
+    struct cp_harness *h = *state;
+    char other_state[PATH_MAX], other_sock[PATH_MAX], long_sock[200];
+    snprintf(other_state, sizeof other_state, "%s/other-state", h->dir);
+    snprintf(other_sock, sizeof other_sock, "%s/other.sock", h->dir);
+    snprintf(long_sock, sizeof long_sock, "%s/%0120d.sock", h->dir, 0);
+    const char *bad_socks[] = {"", long_sock};
+    struct cmd_result *r = malloc(sizeof *r);
+    for (int i = 0; i < 2; i++) {
+        char *argv[] = {h->self, "daemon", "--socket", (char *)bad_socks[i], "--state-dir",
+                        other_state, NULL};
+        assert_int_equal(run_cmd(argv, NULL, 20, r), 0);
+        if (r->status != 125 || !strstr(r->err, i ? "at most 107" : "socket path is empty"))
+            fail_msg("daemon --socket '%s': %d '%s'", bad_socks[i], r->status, r->err);
+        assert_int_not_equal(access(other_state, F_OK), 0);
+        assert_int_not_equal(access(".lock", F_OK), 0);
+    }
+    char *argv[] = {h->self, "daemon", "--socket", other_sock, "--state-dir", h->state, NULL};
+    assert_int_equal(run_cmd(argv, NULL, 20, r), 0);
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof want, "state directory %s is in use by another daemon (pid %d", h->state,
+             (int)h->daemon);
+    if (r->status != 1 || !strstr(r->err, want))
+        fail_msg("a second daemon on the same state: %d '%s'", r->status, r->err);
+    free(r);
+    assert_true(cp_socket_answers(h->socket));
+}
+
+/* GET /v1/version names the build (14). */
+static void test_cli_version(void **state)
+{
+    struct cp_harness *h = *state;
+    struct cp_reply r = cp_request(h, "GET", "/v1/version", NULL);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.json, "version")), mica_version());
+    assert_true(strlen(mica_version()) > 0);
+    cp_reply_free(&r);
 }
 
 int main(int argc, char **argv)
@@ -126,6 +246,12 @@ int main(int argc, char **argv)
         CP_TEST(test_cli_errors),
         CP_TEST(test_cli_console_detach),
         CP_TEST(test_cli_linux_vm),
+        CP_TEST(test_cli_help),
+        CP_TEST(test_cli_usage_errors),
+        CP_TEST(test_cli_create_unexpected_argument),
+        CP_TEST(test_cli_top_and_columns),
+        CP_TEST(test_cli_daemon_refusals),
+        CP_TEST(test_cli_version),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
