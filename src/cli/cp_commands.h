@@ -41,4 +41,9 @@ int cp_command_run(const struct cp_command *c, int argc, char **argv);
 int cp_usage(const char *cmd, const char *why);
 int cp_bad_option(const char *cmd, const char *opt);
 
+/* The viewer's terminal under `mica console`: raw input, but LF still
+ * written as CR LF (cp_console.c; declared here for its test). */
+struct termios;
+void viewer_raw(struct termios *t);
+
 #endif

@@ -5,6 +5,7 @@
 #include "cp/log_tail.h"
 #include "ctl/vm_control_client.h"
 #include "util/console_filter.h"
+#include "util/escape_keys.h"
 #include "util/parse.h"
 
 #include <poll.h>
@@ -15,7 +16,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define ESCAPE_KEY 0x1d /* Ctrl-] as in telnet and virsh */
+#define DETACH_KEY 0x1d /* Ctrl-] as in telnet and virsh; Ctrl-A x too */
 
 static bool write_all(int fd, const char *buf, size_t len)
 {
@@ -29,16 +30,23 @@ static bool write_all(int fd, const char *buf, size_t len)
     return true;
 }
 
-/* Forwards keyboard bytes up to the escape key; false to detach. */
-static bool forward_input(int sock)
+/* Forwards keyboard bytes through the escape keys; false to detach. */
+static bool forward_input(int sock, struct escape_keys *keys)
 {
-    char buf[512];
+    char buf[512], out[2 * sizeof buf];
     ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
     if (n <= 0)
         return false;
-    char *esc = memchr(buf, ESCAPE_KEY, (size_t)n);
-    size_t len = esc ? (size_t)(esc - buf) : (size_t)n;
-    return write_all(sock, buf, len) && !esc;
+    for (size_t at = 0; at < (size_t)n;) {
+        size_t len, used;
+        enum escape_action a = escape_keys_filter(keys, buf + at, (size_t)n - at, out, &len, &used);
+        at += used;
+        if (!write_all(sock, out, len) || a == ESCAPE_QUIT)
+            return false;
+        if (a == ESCAPE_HELP)
+            fputs(escape_keys_help, stderr);
+    }
+    return true;
 }
 
 static void write_stdout(void *ctx, const char *buf, size_t len)
@@ -53,6 +61,7 @@ static int relay(int sock, struct console_filter *filter)
 {
     struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
     char buf[4096];
+    struct escape_keys keys = {.quit_key = DETACH_KEY};
     for (;;) {
         if (poll(fds, 2, -1) < 0)
             return 1;
@@ -67,9 +76,18 @@ static int relay(int sock, struct console_filter *filter)
             else
                 write_all(STDOUT_FILENO, buf, (size_t)n);
         }
-        if (fds[0].revents && !forward_input(sock))
+        if (fds[0].revents && !forward_input(sock, &keys))
             return 0;
     }
+}
+
+/* Keys reach the guest one by one, unechoed and unsignalled, but the
+ * terminal still ends each line the guest writes with LF as CR LF, as
+ * `mica run` leaves it (run/terminal.c): guests write bare LF. */
+void viewer_raw(struct termios *t)
+{
+    cfmakeraw(t);
+    t->c_oflag |= OPOST | ONLCR;
 }
 
 static int attach(const char *name, const char *socket_path, bool raw_output)
@@ -84,10 +102,13 @@ static int attach(const char *name, const char *socket_path, bool raw_output)
     bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
     if (tty) {
         raw = saved;
-        cfmakeraw(&raw);
+        viewer_raw(&raw);
         tcsetattr(STDIN_FILENO, TCSANOW, &raw);
     }
-    fprintf(stderr, "Connected to %s (escape character is ^])\r\n", name);
+    fprintf(stderr,
+            "Connected to %s (escape character is ^]; Ctrl-A x detaches, Ctrl-A ? lists the "
+            "keys)\r\n",
+            name);
     /* The guest's bytes must not drive this terminal unless asked for. */
     struct console_filter filter;
     bool filtering = !raw_output && isatty(STDOUT_FILENO);

@@ -7,7 +7,10 @@
 
 #include "support/cp_harness.h"
 #include "support/run_cmd.h"
+#include "util/escape_keys.h"
 #include "util/version.h"
+
+#include <termios.h>
 
 static void expect(struct cp_harness *h, int status, const char *in_out, const char *in_err,
                    const char *a, const char *b, const char *c)
@@ -68,6 +71,59 @@ static void test_cli_console_detach(void **state)
     assert_non_null(strstr(err, "Detached from con"));
     free(out);
     free(err);
+}
+
+/* Ctrl-A x detaches, Ctrl-A ? lists the keys (15). */
+static void test_cli_console_escape_keys(void **state)
+{
+    struct cp_harness *h = *state;
+    expect(h, 0, NULL, NULL, "create", "con", h->guest);
+    expect(h, 0, NULL, NULL, "start", "con", NULL);
+    char *out, *err;
+    int rc = cp_cli(h, "\x01?ls\n\x01x", &out, &err, "console", "con", (char *)NULL);
+    assert_int_equal(rc, 0);
+    if (!strstr(err, "Ctrl-A x detaches") || !strstr(err, "Ctrl-A c  send Ctrl-C") ||
+        !strstr(err, "Detached from con"))
+        fail_msg("console with Ctrl-A ? then Ctrl-A x: '%s'", err);
+    free(out);
+    free(err);
+}
+
+/* The escape keys as bytes: what reaches the guest, and when they act. */
+static void test_escape_keys_filter(void **state)
+{
+    (void)state;
+    struct escape_keys k = {.quit_key = 0x1d};
+    char out[64];
+    size_t len, used;
+    const char in[] = "a\x03\x04\x01\x01" "b\x01" "c\x01" "zq";
+    assert_int_equal(escape_keys_filter(&k, in, sizeof in - 1, out, &len, &used), ESCAPE_NONE);
+    assert_int_equal(used, sizeof in - 1);
+    assert_int_equal(len, 9);
+    assert_memory_equal(out, "a\x03\x04\x01" "b\x03\x01" "zq", len);
+    /* An action stops the filter; the prefix carries over between reads. */
+    assert_int_equal(escape_keys_filter(&k, "ab\x01", 3, out, &len, &used), ESCAPE_NONE);
+    assert_int_equal(escape_keys_filter(&k, "?cd", 3, out, &len, &used), ESCAPE_HELP);
+    assert_int_equal(used, 1);
+    assert_int_equal(len, 0);
+    assert_int_equal(escape_keys_filter(&k, "cd\x01X", 4, out, &len, &used), ESCAPE_QUIT);
+    assert_int_equal(len, 2);
+    assert_int_equal(escape_keys_filter(&k, "e\x1d", 2, out, &len, &used), ESCAPE_QUIT);
+    k.quit_key = -1;
+    assert_int_equal(escape_keys_filter(&k, "e\x1d", 2, out, &len, &used), ESCAPE_NONE);
+    assert_int_equal(len, 2);
+}
+
+/* The viewer's terminal: raw keys, but LF still written as CR LF (3). */
+static void test_viewer_terminal(void **state)
+{
+    (void)state;
+    struct termios t;
+    memset(&t, 0, sizeof t);
+    t.c_lflag = ICANON | ECHO | ISIG;
+    viewer_raw(&t);
+    assert_int_equal(t.c_oflag & (OPOST | ONLCR), OPOST | ONLCR);
+    assert_int_equal(t.c_lflag & (ICANON | ECHO | ISIG), 0);
 }
 
 /* `mica create NAME --kernel ...` and how list and info show a linux VM. */
@@ -252,6 +308,9 @@ int main(int argc, char **argv)
         CP_TEST(test_cli_top_and_columns),
         CP_TEST(test_cli_daemon_refusals),
         CP_TEST(test_cli_version),
+        CP_TEST(test_cli_console_escape_keys),
+        cmocka_unit_test(test_escape_keys_filter),
+        cmocka_unit_test(test_viewer_terminal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
