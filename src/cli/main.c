@@ -11,6 +11,7 @@
 #include "cli/cp_commands.h"
 #include "run/exit_status.h"
 #include "util/log.h"
+#include "util/proc_title.h"
 #include "util/version.h"
 
 struct subcommand {
@@ -84,6 +85,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    proc_title_init(argc, argv);
     if (version_asked(argc, argv))
         return print_version();
     if (argc < 2) {

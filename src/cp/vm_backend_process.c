@@ -34,6 +34,7 @@
 #include "util/file.h"
 #include "run/confine.h"
 #include "run/jail.h"
+#include "util/proc_title.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -170,9 +171,19 @@ static void pump_output(const struct vm_files *f, int out_r, pid_t vmm_pid, uint
     close(out_r);
 }
 
+/* The VM's name in the VMM's arguments (both kinds pass --name). */
+static const char *vm_name_in(char *const argv[])
+{
+    for (int i = 0; argv[i] && argv[i + 1]; i++)
+        if (strcmp(argv[i], "--name") == 0)
+            return argv[i + 1];
+    return "";
+}
+
 static _Noreturn void monitor_main(const char *vmm, char *const argv[], const struct vm_files *f,
                                    const struct monitor_fds *fds, uint64_t log_max, bool jail)
 {
+    proc_title_set("mica-monitor", vm_name_in(argv)); /* not another daemon in ps */
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL); /* the daemon blocks some for signalfd */
@@ -680,6 +691,20 @@ static int read_exit_status(const struct vm_files *f, int *status)
     return ok ? 0 : -1;
 }
 
+/* The end of the VM's log; first, when a signal ended it (nothing in the
+ * log says so) or the log is empty, what ended it. */
+static char *crash_report(const char *event, bool signalled, const struct vm_files *f)
+{
+    char *tail = read_file_tail(f->log, REPORT_TAIL_BYTES, NULL);
+    if (!signalled && tail && *tail)
+        return tail;
+    char *report = NULL;
+    if (asprintf(&report, "%s\n%s", event, tail ? tail : "") < 0)
+        report = NULL;
+    free(tail);
+    return report;
+}
+
 /* `mica run` statuses: 0..123 guest exit code, 124 timeout, 125 mica error,
  * 130 interrupted, 139 guest crashed (report on stderr, so in the log). */
 static void describe_end(int status, const struct vm_files *f, struct vm_end *end)
@@ -687,8 +712,9 @@ static void describe_end(int status, const struct vm_files *f, struct vm_end *en
     end->state = VM_CRASHED;
     end->exit_code = -1;
     if (WIFSIGNALED(status)) {
-        snprintf(end->event, sizeof end->event, "VM process killed by signal %d",
-                 WTERMSIG(status));
+        const char *abbrev = sigabbrev_np(WTERMSIG(status));
+        snprintf(end->event, sizeof end->event, "VM process killed by signal %d (SIG%s)",
+                 WTERMSIG(status), abbrev ? abbrev : "?");
     } else {
         int code = WEXITSTATUS(status);
         if (code <= 123 || code == 130) {
@@ -704,7 +730,7 @@ static void describe_end(int status, const struct vm_files *f, struct vm_end *en
         }
     }
     if (end->state == VM_CRASHED)
-        end->report = read_file_tail(f->log, REPORT_TAIL_BYTES, NULL);
+        end->report = crash_report(end->event, WIFSIGNALED(status), f);
 }
 
 /* Whoever serves the VM's control socket is its VMM (SO_PEERCRED names the

@@ -11,6 +11,7 @@
 
 #include "cli/cp_commands.h"
 #include "support/cp_fake_vm.h"
+#include "util/proc_title.h"
 
 #include <curl/curl.h>
 #include <dirent.h>
@@ -46,6 +47,7 @@ static CP_UNUSED bool cp_harness_main_hook(int argc, char **argv, int *status)
         return true;
     }
     if (argc >= 2 && strcmp(argv[1], "daemon") == 0) {
+        proc_title_init(argc, argv); /* as main.c does */
         *status = cmd_daemon(argc - 1, argv + 1);
         return true;
     }

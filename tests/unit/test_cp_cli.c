@@ -281,6 +281,39 @@ static void test_cli_daemon_refusals(void **state)
     assert_true(cp_socket_answers(h->socket));
 }
 
+/* A VM's monitor shows in ps as "mica-monitor NAME", not as a daemon; a
+ * SIGKILLed VM's crash report says so (12). */
+static void test_cli_monitor_title_and_killed_vm(void **state)
+{
+    struct cp_harness *h = *state;
+    expect(h, 0, NULL, NULL, "create", "web", h->guest);
+    expect(h, 0, NULL, NULL, "start", "web", NULL);
+    char path[PATH_MAX + 32], text[256] = "";
+    snprintf(path, sizeof path, "%s/vms/1/pids", h->state);
+    int vmm = 0, monitor = 0;
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%d %d", &vmm, &monitor), 2);
+    fclose(f);
+    snprintf(path, sizeof path, "/proc/%d/comm", monitor);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(text, sizeof text, f));
+    fclose(f);
+    assert_string_equal(text, "mica-monitor\n");
+    snprintf(path, sizeof path, "/proc/%d/cmdline", monitor);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    assert_string_equal(text, "mica-monitor web");
+    kill(vmm, SIGKILL);
+    assert_true(cp_wait_state(h, "web", "crashed"));
+    expect(h, 0, "crash report:\nVM process killed by signal 9 (SIGKILL)", NULL, "info", "web",
+           NULL);
+}
+
 /* GET /v1/version names the build (14). */
 static void test_cli_version(void **state)
 {
@@ -308,6 +341,7 @@ int main(int argc, char **argv)
         CP_TEST(test_cli_top_and_columns),
         CP_TEST(test_cli_daemon_refusals),
         CP_TEST(test_cli_version),
+        CP_TEST(test_cli_monitor_title_and_killed_vm),
         CP_TEST(test_cli_console_escape_keys),
         cmocka_unit_test(test_escape_keys_filter),
         cmocka_unit_test(test_viewer_terminal),
