@@ -1,6 +1,7 @@
 #include "run/exit_status.h"
 
 #include <stdio.h>
+#include <unistd.h>
 
 #include "util/log.h"
 
@@ -19,6 +20,9 @@ int run_exit_status(const struct run_outcome *o)
                    (double)o->timeout_ns / 1e9);
         return MICA_STATUS_TIMEOUT;
     default:
+        /* After ^C on a prompt with no newline: the message gets its own line. */
+        if (isatty(STDERR_FILENO))
+            fputc('\n', stderr);
         mica_error("%s %s: interrupted", o->kind, o->name);
         return MICA_STATUS_INTERRUPTED;
     }
