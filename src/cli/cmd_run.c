@@ -10,6 +10,8 @@
 
 #include "cli/bundled_guest.h"
 #include "cli/commands.h"
+#include "cli/linux_image_hint.h"
+#include "cli/run_fv_options.h"
 #include "run/exit_status.h"
 #include "run/pv_control.h"
 #include "run/run_io.h"
@@ -196,8 +198,12 @@ int cmd_run(int argc, char **argv)
         return MICA_STATUS_ERROR;
     }
     if (o.help) {
-        fputs(run_usage, stdout);
+        printf("%s\n%s", run_usage, fv_usage);
         return 0;
+    }
+    if (o.guest && linux_image_hint(o.guest, err, sizeof err) < 0) {
+        mica_error("run: %s", err);
+        return MICA_STATUS_ERROR;
     }
     if (!o.guest) {
         if (bundled_guest_path("shell.elf", path, sizeof path, err, sizeof err) < 0) {

@@ -6,12 +6,16 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/linux_image_hint.h"
 #include "run/exit_status.h"
+
+#include <elf.h>
 
 /* Runs run_exit_status with stderr on fd; returns what it wrote. */
 static void status_with_stderr(int fd, int read_fd, char *got, size_t size)
@@ -24,8 +28,16 @@ static void status_with_stderr(int fd, int read_fd, char *got, size_t size)
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);
-    ssize_t n = read(read_fd, got, size - 1);
-    got[n > 0 ? n : 0] = '\0';
+    /* What was written comes in pieces on a pty: read until it is quiet. */
+    size_t len = 0;
+    struct pollfd p = {.fd = read_fd, .events = POLLIN};
+    while (len + 1 < size && poll(&p, 1, 200) == 1) {
+        ssize_t n = read(read_fd, got + len, size - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    got[len] = '\0';
 }
 
 /* The Ctrl-C message starts a line of its own on a terminal (issue 13, 12)
@@ -54,10 +66,47 @@ static void test_interrupted_message_line(void **state)
     close(p[1]);
 }
 
+/* An ELF with one PT_LOAD at vaddr. */
+static size_t elf_at(uint8_t *buf, size_t size, uint64_t vaddr)
+{
+    Elf64_Ehdr eh = {.e_type = ET_EXEC, .e_machine = EM_X86_64, .e_phoff = sizeof eh,
+                     .e_phentsize = sizeof(Elf64_Phdr), .e_phnum = 1, .e_entry = vaddr};
+    memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    Elf64_Phdr ph = {.p_type = PT_LOAD, .p_vaddr = vaddr, .p_paddr = 0x1000000, .p_filesz = 16,
+                     .p_memsz = 16};
+    memset(buf, 0, size);
+    memcpy(buf, &eh, sizeof eh);
+    memcpy(buf + sizeof eh, &ph, sizeof ph);
+    return sizeof eh + sizeof ph + 16;
+}
+
+/* Kernels given to `mica run` without --kernel are named (13, 9); guest-kit
+ * PV guests (linked at MICA_IMAGE_BASE) are not. */
+static void test_linux_image_hint(void **state)
+{
+    (void)state;
+    uint8_t img[512];
+    char why[200];
+    size_t n = elf_at(img, sizeof img, 0xffffffff81000000ull);
+    assert_int_equal(looks_like_linux_kernel(img, n, why, sizeof why), 1);
+    assert_non_null(strstr(why, "vmlinux"));
+    n = elf_at(img, sizeof img, 0x200000);
+    assert_int_equal(looks_like_linux_kernel(img, n, why, sizeof why), 1);
+    n = elf_at(img, sizeof img, 0x100000);
+    assert_int_equal(looks_like_linux_kernel(img, n, why, sizeof why), 0);
+    assert_int_equal(looks_like_linux_kernel((const uint8_t *)"just text", 9, why, sizeof why), 0);
+    /* Program headers beyond what was read: not a claim either way. */
+    n = elf_at(img, sizeof img, 0xffffffff81000000ull);
+    assert_int_equal(looks_like_linux_kernel(img, 80, why, sizeof why), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interrupted_message_line),
+        cmocka_unit_test(test_linux_image_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
