@@ -1,6 +1,7 @@
 /* `mica run --kernel`: boot a Linux kernel on a virtual PC (full
  * virtualization) with the serial console on this terminal, or with
  * --control on a control channel (how `mica daemon` runs VMs). */
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -44,6 +45,17 @@ static int status_for(const struct fv_machine *m, enum fv_end end, const struct 
                                                                   : RUN_END_INTERRUPTED,
         .report = m->report, .kind = "kernel", .name = o->kernel, .timeout_ns = o->timeout_ns,
     };
+    char at_once[PATH_MAX + 256];
+    if (end == FV_END_RESET && fv_stats_no_device_io(&m->stats)) {
+        /* Not a kernel asking for a reboot: it never got that far. */
+        snprintf(at_once, sizeof at_once,
+                 "kernel %s: the machine %s at once, before the kernel touched any device: "
+                 "is it a Linux kernel (bzImage or vmlinux)? A guest-kit PV guest runs "
+                 "without --kernel\n",
+                 o->kernel, m->report[0] ? "triple-faulted" : "reset");
+        r.end = RUN_END_CRASHED;
+        r.report = at_once;
+    }
     return run_exit_status(&r);
 }
 

@@ -11,3 +11,8 @@ void fv_stats_emulated(const struct fv_stats *s, char *buf, size_t len)
         snprintf(buf, len, "int3 %lu, clac %lu, stac %lu, fwait %lu, ldmxcsr %lu, stmxcsr %lu", i3,
                  cl, st, fw, ld, sm);
 }
+
+bool fv_stats_no_device_io(const struct fv_stats *s)
+{
+    return atomic_load(&s->exits_io) == 0 && atomic_load(&s->exits_mmio) == 0;
+}

@@ -5,6 +5,7 @@
 #define MICA_FV_FV_STATS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 struct fv_stats {
@@ -13,6 +14,11 @@ struct fv_stats {
 };
 
 /* "int3 2, clac 10, stac 10, fwait 0, ldmxcsr 3, stmxcsr 0" or "none". */
+/* Whether the guest never touched a device (no port or MMIO exit): a
+ * reset then came from its first instructions, not from a kernel that
+ * booted and asked for one (those always use a device first). */
+bool fv_stats_no_device_io(const struct fv_stats *s);
+
 void fv_stats_emulated(const struct fv_stats *s, char *buf, size_t len);
 
 #endif

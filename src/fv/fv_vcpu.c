@@ -139,7 +139,7 @@ static void handle_exit(struct fv_vcpu *v)
         fv_mmio(m, run->mmio.phys_addr, run->mmio.is_write, run->mmio.data, run->mmio.len);
         return;
     case KVM_EXIT_SHUTDOWN: /* a triple fault: a PC resets */
-        fv_machine_end(m, FV_END_RESET, NULL);
+        fv_machine_end(m, FV_END_RESET, "triple fault");
         return;
     case KVM_EXIT_SYSTEM_EVENT:
         on_system_event(v, run);

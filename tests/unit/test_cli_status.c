@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/linux_image_hint.h"
+#include "fv/fv_stats.h"
 #include "run/exit_status.h"
 
 #include <elf.h>
@@ -102,11 +103,29 @@ static void test_linux_image_hint(void **state)
     assert_int_equal(looks_like_linux_kernel(img, 80, why, sizeof why), 0);
 }
 
+/* A reset before any device I/O is what `mica run --kernel PV.elf` meets
+ * at the guest's first instruction: reported, not a clean end (13, 8).
+ * (cmd_run_linux.c turns it into status 139 with a one-line reason.) */
+static void test_reset_at_once(void **state)
+{
+    (void)state;
+    static struct fv_stats s;
+    atomic_store(&s.exits, 3);
+    atomic_store(&s.exits_other, 3);
+    assert_true(fv_stats_no_device_io(&s));
+    atomic_store(&s.exits_io, 1);
+    assert_false(fv_stats_no_device_io(&s));
+    atomic_store(&s.exits_io, 0);
+    atomic_store(&s.exits_mmio, 1);
+    assert_false(fv_stats_no_device_io(&s));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_interrupted_message_line),
         cmocka_unit_test(test_linux_image_hint),
+        cmocka_unit_test(test_reset_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
