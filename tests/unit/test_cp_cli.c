@@ -71,16 +71,8 @@ static void test_cli_console_detach(void **state)
     assert_non_null(strstr(err, "Detached from con"));
     free(out);
     free(err);
-}
-
-/* Ctrl-A x detaches, Ctrl-A ? lists the keys (15). */
-static void test_cli_console_escape_keys(void **state)
-{
-    struct cp_harness *h = *state;
-    expect(h, 0, NULL, NULL, "create", "con", h->guest);
-    expect(h, 0, NULL, NULL, "start", "con", NULL);
-    char *out, *err;
-    int rc = cp_cli(h, "\x01?ls\n\x01x", &out, &err, "console", "con", (char *)NULL);
+    /* Ctrl-A ? lists the escape keys, Ctrl-A x detaches (issue 13, 15). */
+    rc = cp_cli(h, "\x01?ls\n\x01x", &out, &err, "console", "con", (char *)NULL);
     assert_int_equal(rc, 0);
     if (!strstr(err, "Ctrl-A x detaches") || !strstr(err, "Ctrl-A c  send Ctrl-C") ||
         !strstr(err, "Detached from con"))
@@ -342,7 +334,6 @@ int main(int argc, char **argv)
         CP_TEST(test_cli_daemon_refusals),
         CP_TEST(test_cli_version),
         CP_TEST(test_cli_monitor_title_and_killed_vm),
-        CP_TEST(test_cli_console_escape_keys),
         cmocka_unit_test(test_escape_keys_filter),
         cmocka_unit_test(test_viewer_terminal),
     };
