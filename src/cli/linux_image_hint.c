@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define KERNEL_HALF 0xffff800000000000ull
@@ -55,10 +56,13 @@ int looks_like_linux_kernel(const uint8_t *img, size_t len, char *err, size_t er
 int linux_image_hint(const char *path, char *err, size_t errlen)
 {
     uint8_t head[16384];
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* Non-blocking, and regular files only: a FIFO must not hang us here
+     * (the loader refuses it with its own message). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return 0;
-    ssize_t n = pread(fd, head, sizeof head, 0);
+    struct stat st;
+    ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, head, sizeof head, 0) : 0;
     close(fd);
     char what[160];
     if (n <= 0 || !looks_like_linux_kernel(head, (size_t)n, what, sizeof what))
