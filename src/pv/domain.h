@@ -15,6 +15,7 @@
 #include "pv/clock.h"
 #include "pv/elf_loader.h"
 #include "pv/evtchn.h"
+#include "pv/gnttab.h"
 #include "pv/layout.h"
 #include "pv/pagetable.h"
 #include "pv/vcpu.h"
@@ -46,6 +47,7 @@ struct pv_domain {
     struct mica_shared_info *shared;
     struct pv_clock clock;
     struct pv_evtchn_table evt;  /* its event channels (pv/evtchn.h)      */
+    struct pv_gnttab gnt;        /* the frames it grants (pv/gnttab.h)    */
     struct pvio_console console; /* the first back end, always attached  */
     int doorbell_fd;     /* device kicks (ioeventfd)                   */
     unsigned backend_count;

@@ -181,6 +181,13 @@ static enum pv_outcome hc_event_op(struct pv_vcpu *v, struct kvm_regs *r, struct
     return PV_RESUME;
 }
 
+static enum pv_outcome hc_grant_op(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    r->rax = (uint64_t)(int64_t)pv_gnttab_op(v->dom, r->rdi, r->rsi);
+    return PV_RESUME;
+}
+
 static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
     [MICA_HC_CONSOLE_WRITE] = hc_console_write,
     [MICA_HC_CONSOLE_READ] = hc_console_read,
@@ -192,6 +199,7 @@ static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
     [MICA_HC_MMU_UPDATE] = hc_mmu_update,
     [MICA_HC_CLOCK] = hc_clock,
     [MICA_HC_EVENT_OP] = hc_event_op,
+    [MICA_HC_GRANT_OP] = hc_grant_op,
 };
 
 enum pv_outcome pv_hypercall(struct pv_vcpu *v, int nr, struct kvm_regs *r,
