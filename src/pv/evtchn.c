@@ -46,11 +46,12 @@ static void close_locked(struct pv_domain *d, mica_port_t port)
     struct pv_evtchn *c = &d->evt.port[port];
     if (c->state == MICA_EVTCHN_INTERDOMAIN && c->remote_dom != MICA_DOMID_MICA) {
         struct pv_domain *r = pv_xdom_find(d, c->remote_dom);
-        if (r && r->evt.port[c->remote_port].state == MICA_EVTCHN_INTERDOMAIN &&
-            r->evt.port[c->remote_port].remote_dom == d->id) {
+        struct pv_evtchn *peer = r ? &r->evt.port[c->remote_port] : NULL;
+        if (peer && peer->state == MICA_EVTCHN_INTERDOMAIN && peer->remote_dom == d->id &&
+            peer->remote_port == port) {
             /* The peer's port waits to be bound again, as in Xen. */
-            r->evt.port[c->remote_port].state = MICA_EVTCHN_UNBOUND;
-            r->evt.port[c->remote_port].remote_port = 0;
+            peer->state = MICA_EVTCHN_UNBOUND;
+            peer->remote_port = 0;
         }
     }
     if (c->state == MICA_EVTCHN_VIRQ)
