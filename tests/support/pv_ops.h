@@ -26,6 +26,28 @@ static inline long pv_ops_call(struct pv_domain *d, int nr, uint64_t cmd, void *
     return (long)r.rax;
 }
 
+/* The two domains each test of these ops starts with (cmocka setup and
+ * teardown), and a domain's id as its guest names it. */
+static struct pv_domain *a, *b;
+
+static inline int ops_setup_pair(void **state)
+{
+    (void)state;
+    a = testbed_domain(2);
+    b = testbed_domain(2);
+    return 0;
+}
+
+static inline int ops_teardown_pair(void **state)
+{
+    (void)state;
+    pv_domain_destroy(a);
+    pv_domain_destroy(b);
+    return 0;
+}
+
+static inline mica_domid_t id(struct pv_domain *d) { return (mica_domid_t)d->id; }
+
 #define pv_event_op(d, cmd, s) pv_ops_call((d), MICA_HC_EVENT_OP, (cmd), (s), sizeof *(s))
 #define pv_grant_op(d, cmd, s) pv_ops_call((d), MICA_HC_GRANT_OP, (cmd), (s), sizeof *(s))
 

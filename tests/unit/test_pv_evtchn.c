@@ -11,26 +11,6 @@
 #include "pv/domain_table.h"
 #include "support/pv_ops.h"
 
-static struct pv_domain *a, *b;
-
-static int setup(void **state)
-{
-    (void)state;
-    a = testbed_domain(2);
-    b = testbed_domain(2);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    pv_domain_destroy(a);
-    pv_domain_destroy(b);
-    return 0;
-}
-
-static mica_domid_t id(struct pv_domain *d) { return (mica_domid_t)d->id; }
-
 static bool pending(struct pv_domain *d, mica_port_t p)
 {
     return *mica_evtchn_word(d->shared, 0, p) & MICA_PORT_BIT(p);
@@ -334,17 +314,17 @@ static void backend_end_of_a_channel(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(fixed_ports_are_virqs, setup, teardown),
-        cmocka_unit_test_setup_teardown(virq_moves_with_its_port, setup, teardown),
-        cmocka_unit_test_setup_teardown(ports_run_out_at_1024, setup, teardown),
-        cmocka_unit_test_setup_teardown(hostile_ports_and_pointers, setup, teardown),
-        cmocka_unit_test_setup_teardown(interdomain_channel, setup, teardown),
-        cmocka_unit_test_setup_teardown(ports_of_other_domains_are_not_yours, setup, teardown),
-        cmocka_unit_test_setup_teardown(loopback_channel, setup, teardown),
-        cmocka_unit_test_setup_teardown(mask_unmask_pending, setup, teardown),
-        cmocka_unit_test_setup_teardown(one_wake_for_many_ports, setup, teardown),
-        cmocka_unit_test_setup_teardown(block_any_covers_every_port, setup, teardown),
-        cmocka_unit_test_setup_teardown(backend_end_of_a_channel, setup, teardown),
+        cmocka_unit_test_setup_teardown(fixed_ports_are_virqs, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(virq_moves_with_its_port, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(ports_run_out_at_1024, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(hostile_ports_and_pointers, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(interdomain_channel, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(ports_of_other_domains_are_not_yours, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(loopback_channel, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(mask_unmask_pending, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(one_wake_for_many_ports, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(block_any_covers_every_port, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(backend_end_of_a_channel, ops_setup_pair, ops_teardown_pair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,29 +11,9 @@
 
 #include "support/pv_ops.h"
 
-static struct pv_domain *a, *b;
-
 #define FRAME 0x150u                   /* a's frame it grants       */
 #define FRAME_GPA ((uint64_t)FRAME * PV_PAGE)
 #define BUF 0x180000ull                /* b's own buffer            */
-
-static int setup(void **state)
-{
-    (void)state;
-    a = testbed_domain(2);
-    b = testbed_domain(2);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    pv_domain_destroy(a);
-    pv_domain_destroy(b);
-    return 0;
-}
-
-static mica_domid_t id(struct pv_domain *d) { return (mica_domid_t)d->id; }
 
 static void grant_then_copy_both_ways(void **state)
 {
@@ -210,13 +190,13 @@ static void ping_pong_over_a_channel_and_a_grant(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(grant_then_copy_both_ways, setup, teardown),
-        cmocka_unit_test_setup_teardown(read_only_is_honoured, setup, teardown),
-        cmocka_unit_test_setup_teardown(wrong_domain_and_bad_refs, setup, teardown),
-        cmocka_unit_test_setup_teardown(copies_stay_in_the_page, setup, teardown),
-        cmocka_unit_test_setup_teardown(hostile_grants, setup, teardown),
-        cmocka_unit_test_setup_teardown(revoke_refused_while_in_use, setup, teardown),
-        cmocka_unit_test_setup_teardown(ping_pong_over_a_channel_and_a_grant, setup, teardown),
+        cmocka_unit_test_setup_teardown(grant_then_copy_both_ways, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(read_only_is_honoured, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(wrong_domain_and_bad_refs, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(copies_stay_in_the_page, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(hostile_grants, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(revoke_refused_while_in_use, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(ping_pong_over_a_channel_and_a_grant, ops_setup_pair, ops_teardown_pair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
