@@ -5,8 +5,9 @@
  * like Xen's public/ headers. This header holds what every guest relies on:
  * the address-space layout, the start_info and shared_info pages, hypercall
  * numbers and errors, event ports and the trap frame. Each other contract
- * has its own header: mica/ring.h (the byte-ring protocol) and one per PV
- * device under mica/io/ (mica/io/console.h). Guests never hard-code the
+ * has its own header: mica/event.h (event channels), mica/grant.h (grant
+ * tables), mica/ring.h (the byte-ring protocol) and one per PV device under
+ * mica/io/ (mica/io/console.h). Guests never hard-code the
  * special addresses: start_info names them.
  *
  * Every structure here is shared memory between the two sides, so its
@@ -62,6 +63,8 @@ enum mica_hypercall {
     MICA_HC_TRAP_RETURN = 6,    /* (struct mica_trap_frame *) resumes it  */
     MICA_HC_MMU_UPDATE = 7,     /* (va, frame number, MICA_MMU_*) -> 0    */
     MICA_HC_CLOCK = 8,          /* () -> monotonic ns, shared_info updated */
+    MICA_HC_EVENT_OP = 9,       /* (MICA_EVTCHNOP_*, struct *) mica/event.h */
+    MICA_HC_GRANT_OP = 10,      /* (MICA_GNTTABOP_*, struct *) mica/grant.h */
     MICA_HC_COUNT
 };
 
@@ -70,9 +73,13 @@ enum mica_hypercall {
 #define MICA_EXIT_CODE_MAX 123
 
 #define MICA_EPERM 1
+#define MICA_ESRCH 3   /* no such domain (or it is going away)          */
 #define MICA_EAGAIN 11
 #define MICA_EFAULT 14
+#define MICA_EBUSY 16  /* a grant in use: revoke refused                */
+#define MICA_EEXIST 17 /* a virtual IRQ already bound                   */
 #define MICA_EINVAL 22
+#define MICA_ENOSPC 28 /* every event port or grant reference is in use */
 #define MICA_ENOSYS 38
 
 /* MICA_HC_MMU_UPDATE flags: no MICA_MMU_PRESENT unmaps the page. */
@@ -81,9 +88,16 @@ enum mica_hypercall {
 #define MICA_MMU_EXEC 0x4u
 
 /* ---- events -----------------------------------------------------------
- * A port is a bit of shared_info's evt_pending and evt_mask; MICA_HC_BLOCK
- * takes a mask of them (MICA_PORT_BIT).                                   */
-#define MICA_EVENT_PORTS 64
+ * A port is a bit of shared_info's pending and mask words: ports 0-63 in
+ * evt_pending/evt_mask (as in the first layout), ports 64 .. 1023 in
+ * evt_pending_more/evt_mask_more (see mica/event.h for the channels and
+ * mica_evtchn_word()). MICA_HC_BLOCK takes a mask of ports 0-63
+ * (MICA_PORT_BIT), or 0 for any of the 1,024.
+ * Ports 0 and 1 start bound to the console's and the timer's virtual IRQs
+ * (mica/event.h); a guest may close them and bind the IRQs elsewhere.   */
+#define MICA_EVENT_PORTS 64 /* ports in one word, and in a BLOCK mask */
+#define MICA_EVTCHN_PORTS 1024
+#define MICA_EVTCHN_WORDS (MICA_EVTCHN_PORTS / MICA_EVENT_PORTS)
 #define MICA_PORT_BIT(port) (1ull << ((port) % MICA_EVENT_PORTS))
 enum mica_event_port {
     MICA_EVT_CONSOLE = 0, /* console input arrived (or reached its end) */
@@ -130,7 +144,11 @@ struct mica_shared_info {
     uint32_t tsc_mul;
     int32_t tsc_shift;
     volatile uint64_t evt_pending; /* MICA_PORT_BIT(port) per pending port */
-    volatile uint64_t evt_mask;
+    volatile uint64_t evt_mask;    /* ports 0-63                           */
+    /* Added compatibly (a guest that knows only the words above sees ports
+     * 0-63 exactly as before): word w-1 holds ports 64*w .. 64*w+63.     */
+    volatile uint64_t evt_pending_more[MICA_EVTCHN_WORDS - 1];
+    volatile uint64_t evt_mask_more[MICA_EVTCHN_WORDS - 1];
 };
 
 /* ---- traps --------------------------------------------------------------
@@ -185,7 +203,11 @@ _Static_assert(offsetof(struct mica_shared_info, tsc_mul) == 40, "shared_info.ts
 _Static_assert(offsetof(struct mica_shared_info, tsc_shift) == 44, "shared_info.tsc_shift");
 _Static_assert(offsetof(struct mica_shared_info, evt_pending) == 48, "shared_info.evt_pending");
 _Static_assert(offsetof(struct mica_shared_info, evt_mask) == 56, "shared_info.evt_mask");
-_Static_assert(sizeof(struct mica_shared_info) == 64, "shared_info size");
+_Static_assert(offsetof(struct mica_shared_info, evt_pending_more) == 64, "shared_info.evt_pending_more");
+_Static_assert(offsetof(struct mica_shared_info, evt_mask_more) == 184, "shared_info.evt_mask_more");
+_Static_assert(sizeof(struct mica_shared_info) == 304, "shared_info size");
+_Static_assert(sizeof(struct mica_shared_info) <= MICA_PAGE_SIZE, "shared_info fits its page");
+_Static_assert(MICA_EVTCHN_PORTS % MICA_EVENT_PORTS == 0, "mica ABI: whole words of ports");
 
 _Static_assert(offsetof(struct mica_trap_frame, vector) == 0, "trap_frame.vector");
 _Static_assert(offsetof(struct mica_trap_frame, error_code) == 8, "trap_frame.error_code");

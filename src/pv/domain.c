@@ -9,6 +9,7 @@
 #include "pv/cpu_tables.h"
 #include "pv/domain_table.h"
 #include "pv/start_info.h"
+#include "pv/xdom.h"
 #include "util/file.h"
 #include "util/log.h"
 
@@ -105,6 +106,7 @@ int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg
     if (pv_start_info_fill(d->start_info, &d->layout, img, d->name, d->id, cfg->argc, cfg->argv,
                            err, errlen) < 0)
         return -1;
+    pv_evtchn_init(d);
     pvio_console_init(&d->console, cfg->console_sink, cfg->console_ctx);
     if (pv_domain_attach(d, &d->console.base, PV_PG_CONSOLE, 2, MICA_EVT_CONSOLE, err, errlen) < 0) {
         pvio_detach(&d->console.base);
@@ -174,6 +176,7 @@ void pv_domain_destroy(struct pv_domain *d)
 {
     if (!d)
         return;
+    pv_xdom_leave(d); /* first: no other domain reaches it from here on */
     while (d->backend_count)
         pvio_detach(d->backends[--d->backend_count]);
     for (unsigned i = 0; i < PV_VCPUS_MAX; i++)
@@ -183,7 +186,6 @@ void pv_domain_destroy(struct pv_domain *d)
     vm_destroy(&d->vm);
     guest_mem_free(&d->ram);
     guest_mem_free(&d->hv);
-    pv_domain_table_remove(&pv_domains, d->id);
     free(d);
 }
 
@@ -212,7 +214,18 @@ void pv_domain_notify(struct pv_domain *d)
 
 void pv_domain_raise_event(struct pv_domain *d, mica_port_t port)
 {
-    __atomic_fetch_or(&d->shared->evt_pending, MICA_PORT_BIT(port), __ATOMIC_SEQ_CST);
+    if (port >= MICA_EVTCHN_PORTS)
+        return;
+    uint64_t bit = MICA_PORT_BIT(port);
+    uint64_t was = __atomic_fetch_or(mica_evtchn_word(d->shared, 0, port), bit, __ATOMIC_SEQ_CST);
+    /* Already pending: its wake is on its way. Masked: unmasking wakes. */
+    if ((was & bit) || (__atomic_load_n(mica_evtchn_word(d->shared, 1, port), __ATOMIC_SEQ_CST) & bit))
+        return;
+    pv_domain_wake(d);
+}
+
+void pv_domain_wake(struct pv_domain *d)
+{
     for (unsigned i = 0; i < d->vcpu_count; i++)
         pv_vcpu_wake(&d->vcpus[i]);
 }

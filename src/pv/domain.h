@@ -14,6 +14,8 @@
 #include "mica/abi.h"
 #include "pv/clock.h"
 #include "pv/elf_loader.h"
+#include "pv/evtchn.h"
+#include "pv/gnttab.h"
 #include "pv/layout.h"
 #include "pv/pagetable.h"
 #include "pv/vcpu.h"
@@ -44,6 +46,8 @@ struct pv_domain {
     struct mica_start_info *start_info;
     struct mica_shared_info *shared;
     struct pv_clock clock;
+    struct pv_evtchn_table evt;  /* its event channels (pv/evtchn.h)      */
+    struct pv_gnttab gnt;        /* the frames it grants (pv/gnttab.h)    */
     struct pvio_console console; /* the first back end, always attached  */
     int doorbell_fd;     /* device kicks (ioeventfd)                   */
     unsigned backend_count;
@@ -83,8 +87,14 @@ int pv_domain_attach(struct pv_domain *d, struct pvio_backend *b, enum pv_hv_pag
  * its rings. From the vCPU's or the I/O thread. */
 void pv_domain_notify(struct pv_domain *d);
 
-/* From any thread: sets an event pending and wakes the domain's vCPUs. */
+/* From any thread: sets a port pending; when that is news (it was not
+ * pending) and the port is not masked, wakes the domain's vCPUs. Devices
+ * raise their virtual IRQ instead (pv_evtchn_raise_virq): the guest may
+ * have bound it to another port. */
 void pv_domain_raise_event(struct pv_domain *d, mica_port_t port);
+
+/* From any thread: wakes the domain's blocked vCPUs (once, see pv_vcpu_wake). */
+void pv_domain_wake(struct pv_domain *d);
 
 /* From any thread: takes every vCPU back (see pv_vcpu_kick). */
 void pv_domain_kick(struct pv_domain *d);

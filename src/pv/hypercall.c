@@ -64,10 +64,11 @@ static enum pv_outcome hc_block(struct pv_vcpu *v, struct kvm_regs *r, struct hc
     struct pv_domain *d = v->dom;
     r->rax = 0;
     v->wait_ports = r->rsi ? r->rsi : ~0ull;
+    pv_vcpu_rearm_wake(v);
     if (pv_vcpu_event_ready(v))
         return PV_RESUME;
     if (r->rdi && r->rdi <= monotonic_ns()) {
-        pv_domain_raise_event(d, MICA_EVT_TIMER);
+        pv_evtchn_raise_virq(d, MICA_VIRQ_TIMER);
         return PV_RESUME;
     }
     *c->deadline = r->rdi;
@@ -173,6 +174,20 @@ static enum pv_outcome hc_clock(struct pv_vcpu *v, struct kvm_regs *r, struct hc
     return PV_RESUME;
 }
 
+static enum pv_outcome hc_event_op(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    r->rax = (uint64_t)(int64_t)pv_evtchn_op(v->dom, r->rdi, r->rsi);
+    return PV_RESUME;
+}
+
+static enum pv_outcome hc_grant_op(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    r->rax = (uint64_t)(int64_t)pv_gnttab_op(v->dom, r->rdi, r->rsi);
+    return PV_RESUME;
+}
+
 static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
     [MICA_HC_CONSOLE_WRITE] = hc_console_write,
     [MICA_HC_CONSOLE_READ] = hc_console_read,
@@ -183,6 +198,8 @@ static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
     [MICA_HC_TRAP_RETURN] = hc_trap_return,
     [MICA_HC_MMU_UPDATE] = hc_mmu_update,
     [MICA_HC_CLOCK] = hc_clock,
+    [MICA_HC_EVENT_OP] = hc_event_op,
+    [MICA_HC_GRANT_OP] = hc_grant_op,
 };
 
 enum pv_outcome pv_hypercall(struct pv_vcpu *v, int nr, struct kvm_regs *r,

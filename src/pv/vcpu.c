@@ -71,15 +71,15 @@ void pv_vcpu_destroy(struct pv_vcpu *v)
     v->wake_fd = -1;
 }
 
-bool pv_vcpu_event_ready(const struct pv_vcpu *v)
-{
-    const struct mica_shared_info *s = v->dom->shared;
-    return (__atomic_load_n(&s->evt_pending, __ATOMIC_ACQUIRE) &
-            ~__atomic_load_n(&s->evt_mask, __ATOMIC_ACQUIRE) & v->wait_ports) != 0;
-}
+bool pv_vcpu_event_ready(const struct pv_vcpu *v) { return pv_evtchn_ready(v->dom, v->wait_ports); }
+
+void pv_vcpu_rearm_wake(struct pv_vcpu *v) { __atomic_store_n(&v->wake_sent, 0, __ATOMIC_SEQ_CST); }
 
 void pv_vcpu_wake(struct pv_vcpu *v)
 {
+    if (__atomic_exchange_n(&v->wake_sent, 1, __ATOMIC_SEQ_CST))
+        return;
+    __atomic_add_fetch(&v->stats.wakes, 1, __ATOMIC_RELAXED);
     uint64_t one = 1;
     if (write(v->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
         mica_warn("guest %s: cannot wake it: %s", v->dom->name, strerror(errno));

@@ -30,6 +30,7 @@ enum pv_stop {
 
 struct pv_stats {
     uint64_t exits, hypercalls, faults_bounced;
+    uint64_t wakes; /* wake_fd writes for events (one per wait, see pv_vcpu_wake) */
 };
 
 struct pv_vcpu {
@@ -39,6 +40,7 @@ struct pv_vcpu {
     int wake_fd;          /* eventfd: an event arrived while it blocks   */
     mica_gva_t trap_table[MICA_TRAP_VECTORS];
     uint64_t wait_ports;  /* the ports the last MICA_HC_BLOCK waits for */
+    int wake_sent;        /* an event wrote wake_fd since the last rearm */
     struct pv_stats stats;
 };
 
@@ -57,8 +59,14 @@ enum pv_stop pv_vcpu_run(struct pv_vcpu *v, uint64_t *deadline_ns);
 /* Whether an unmasked event the vCPU waits for is pending. */
 bool pv_vcpu_event_ready(const struct pv_vcpu *v);
 
-/* From any thread: wakes the vCPU if it blocks (its wake_fd). */
+/* From any thread: wakes the vCPU if it blocks (its wake_fd): once until
+ * pv_vcpu_rearm_wake, however many ports fire meanwhile. */
 void pv_vcpu_wake(struct pv_vcpu *v);
+
+/* The vCPU is about to look at its events and maybe sleep (MICA_HC_BLOCK,
+ * or its run loop after reading wake_fd): the next event wakes it again.
+ * Call it before looking, so that no event falls between the two. */
+void pv_vcpu_rearm_wake(struct pv_vcpu *v);
 
 /* From any thread: takes the vCPU back (pv_vcpu_run returns PREEMPTED). */
 void pv_vcpu_kick(struct pv_vcpu *v);

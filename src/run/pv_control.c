@@ -49,7 +49,7 @@ static void pv_ctl_console_input(void *ctx, const void *buf, size_t len)
     struct pv_domain *d = rc->dom;
     pvio_console_queue_input(&d->console, buf, len);
     if (pvio_console_flush_input(&d->console))
-        pv_domain_raise_event(d, MICA_EVT_CONSOLE);
+        pv_evtchn_raise_virq(d, MICA_VIRQ_CONSOLE);
 }
 
 static const struct vm_control_ops pv_ops = {

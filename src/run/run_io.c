@@ -51,7 +51,7 @@ int run_io_block_signals(void)
 static void deliver_input(struct run_io *io)
 {
     if (pvio_console_flush_input(&io->dom->console))
-        pv_domain_raise_event(io->dom, MICA_EVT_CONSOLE);
+        pv_evtchn_raise_virq(io->dom, MICA_VIRQ_CONSOLE);
 }
 
 static void end_input(struct run_io *io)
@@ -60,7 +60,7 @@ static void end_input(struct run_io *io)
     if (io->in_pollable)
         evloop_remove(&io->console, io->in_fd);
     pvio_console_end_input(&io->dom->console);
-    pv_domain_raise_event(io->dom, MICA_EVT_CONSOLE);
+    pv_evtchn_raise_virq(io->dom, MICA_VIRQ_CONSOLE);
 }
 
 static size_t input_room(struct run_io *io)

@@ -38,6 +38,7 @@ static void sleep_on_wake_fd(struct pv_domain *d, int timeout_ms)
     if (poll(&p, 1, timeout_ms) > 0) {
         uint64_t v;
         (void)!read(fd, &v, sizeof v);
+        pv_vcpu_rearm_wake(the_vcpu(d)); /* before the caller looks again */
     }
 }
 
@@ -50,7 +51,7 @@ static void wait_blocked(struct pv_domain *d, struct solo_control *ctl, uint64_t
     run_gate_block(&ctl->gate);
     while (!run_gate_stopping(&ctl->gate) && !pv_vcpu_event_ready(the_vcpu(d))) {
         if (deadline && monotonic_ns() >= deadline) {
-            pv_domain_raise_event(d, MICA_EVT_TIMER);
+            pv_evtchn_raise_virq(d, MICA_VIRQ_TIMER);
             break;
         }
         sleep_on_wake_fd(d, deadline ? ms_until(deadline, 60000) : -1);

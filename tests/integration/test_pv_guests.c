@@ -132,6 +132,15 @@ static void traps_and_mappings(void **state)
     assert_int_equal(res.status, 0);
 }
 
+static void channels_and_grants(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    RUN(NULL, "run", (char *)guest("channels.elf"));
+    assert_contains(res.out, "channels: ok");
+    assert_int_equal(res.status, 0);
+}
+
 static void hostile_ring(void **state)
 {
     (void)state;
@@ -338,7 +347,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hello_exit_codes),   cmocka_unit_test(example_reads_args_and_time),
         cmocka_unit_test(mica_cc_builds_a_guest), cmocka_unit_test(shell_round_trip),   cmocka_unit_test(crash_report),
-        cmocka_unit_test(traps_and_mappings), cmocka_unit_test(hostile_ring),
+        cmocka_unit_test(traps_and_mappings), cmocka_unit_test(channels_and_grants),
+        cmocka_unit_test(hostile_ring),
         cmocka_unit_test(timeout_stops_spinner), cmocka_unit_test(ctrl_c_stops_spinner),
         cmocka_unit_test(signals_reach_the_vm_process), cmocka_unit_test(bad_input),
         cmocka_unit_test(stalled_stdout_and_unread_input),          cmocka_unit_test(too_little_memory),

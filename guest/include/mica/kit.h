@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "mica/abi.h"
+#include "mica/event.h"
+#include "mica/grant.h"
 
 /* The start_info page the hypervisor gave this guest (start_info.c). */
 extern const struct mica_start_info *mica_start;
@@ -39,6 +41,36 @@ long mica_block(uint64_t deadline_ns);
 long mica_block_on(uint64_t deadline_ns, uint64_t ports);
 /* MICA_HC_BLOCK alone, for what sits below the console (its own waits). */
 long mica_events_block(uint64_t deadline_ns, uint64_t ports);
+
+/* ---- event channels (mica/event.h): a port, or -MICA_E* ---- */
+/* A port that remote_dom (a VM's id, or MICA_DOMID_MICA for a back end)
+ * may bind; tell it the port out of band. */
+long mica_evtchn_alloc_unbound(mica_domid_t remote_dom);
+/* A port joined to remote_dom's port, allocated unbound for this VM. */
+long mica_evtchn_bind_interdomain(mica_domid_t remote_dom, mica_port_t remote_port);
+long mica_evtchn_bind_virq(enum mica_virq virq);
+/* 0 or -MICA_E*. Unmask wakes this VM's blocked vCPU if the port was
+ * pending meanwhile. */
+long mica_evtchn_send(mica_port_t port);
+long mica_evtchn_mask(mica_port_t port);
+long mica_evtchn_unmask(mica_port_t port);
+long mica_evtchn_close(mica_port_t port);
+long mica_evtchn_status(mica_port_t port, struct mica_evtchn_status *out);
+/* Atomically takes (clears) the port's pending bit: whether it was set.
+ * Wait for any port with mica_block (ports 64 and up need the mask 0). */
+int mica_evtchn_take(mica_port_t port);
+
+/* ---- grant tables (mica/grant.h) ---- */
+/* Grants frame (this VM's guest-physical frame number) to domid: a
+ * reference, or -MICA_E*. */
+long mica_gnttab_grant(mica_domid_t domid, uint64_t frame, int readonly);
+/* 0, or -MICA_EBUSY while a back end uses the grant: try again later. */
+long mica_gnttab_revoke(mica_grant_ref_t ref);
+/* Grant copy from / to the frame granter granted this VM as ref. */
+long mica_gnttab_copy_from(mica_domid_t granter, mica_grant_ref_t ref, uint32_t offset, void *buf,
+                           uint32_t len);
+long mica_gnttab_copy_to(mica_domid_t granter, mica_grant_ref_t ref, uint32_t offset,
+                         const void *buf, uint32_t len);
 
 /* ---- traps ---- */
 typedef void (*mica_trap_handler)(struct mica_trap_frame *frame);
