@@ -148,7 +148,7 @@ static int add_rules(scmp_filter_ctx ctx)
                               SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, ioctls[i] & 0xffffffffu));
     for (size_t i = 0; rc == 0 && i < sizeof fcntl_cmds / sizeof *fcntl_cmds; i++)
         rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(fcntl), 1,
-                              SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i]));
+                              SCMP_A1(SCMP_CMP_EQ, (scmp_datum_t)fcntl_cmds[i], 0));
     /* Threads, not processes: clone must share the address space and thread
      * group. clone3 passes its flags in memory a filter cannot read, so it
      * answers ENOSYS and the C library falls back to clone. */
