@@ -216,7 +216,7 @@ static void draw_frame(json_t *vms, json_t *prev, double elapsed, int clear)
 /* Options of top: 0, or a usage error's status. */
 static int parse_top(int argc, char **argv, uint64_t *delay_ns, long *iterations)
 {
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* each option takes a value */
         uint64_t n;
         const char *value = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(argv[i], "--delay") != 0 && strcmp(argv[i], "--iterations") != 0)
@@ -230,7 +230,6 @@ static int parse_top(int argc, char **argv, uint64_t *delay_ns, long *iterations
             return cp_usage("top", "--iterations wants a whole number >= 1");
         if (argv[i][2] == 'i')
             *iterations = (long)n;
-        i++;
     }
     return 0;
 }
