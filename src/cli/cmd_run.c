@@ -10,7 +10,6 @@
 
 #include "cli/bundled_guest.h"
 #include "cli/commands.h"
-#include "cli/linux_image_hint.h"
 #include "cli/run_fv_options.h"
 #include "run/exit_status.h"
 #include "run/pv_control.h"
@@ -200,10 +199,6 @@ int cmd_run(int argc, char **argv)
     if (o.help) {
         printf("%s\n%s", run_usage, fv_usage);
         return 0;
-    }
-    if (o.guest && linux_image_hint(o.guest, err, sizeof err) < 0) {
-        mica_error("run: %s", err);
-        return MICA_STATUS_ERROR;
     }
     if (!o.guest) {
         if (bundled_guest_path("shell.elf", path, sizeof path, err, sizeof err) < 0) {

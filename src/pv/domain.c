@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boot/linux_image.h"
 #include "pv/cpu_tables.h"
 #include "pv/domain_table.h"
 #include "pv/start_info.h"
@@ -47,6 +48,10 @@ static int read_image(const char *path, uint64_t mib, uint8_t **file, size_t *si
     char why[256];
     if (read_whole_file(path, IMAGE_FILE_MAX, file, size, err, errlen) < 0)
         return -1;
+    char what[160];
+    if (looks_like_linux_kernel(*file, *size, what, sizeof what))
+        return errmsg(err, errlen, -1, "%s looks like %s; boot it with 'mica run --kernel %s'",
+                      path, what, path);
     if (pv_elf_load(*file, *size, &sizing, img, why, sizeof why) < 0)
         return errmsg(err, errlen, -1, "guest image %s: %s", path, why);
     if (img->end + HEAP_MIN > sizing.size)

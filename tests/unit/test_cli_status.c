@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/linux_image_hint.h"
+#include "boot/linux_image.h"
 #include "fv/fv_stats.h"
 #include "run/exit_status.h"
 

@@ -1,4 +1,4 @@
-#include "cli/linux_image_hint.h"
+#include "boot/linux_image.h"
 
 #include "boot/bzimage.h"
 #include "boot/vmlinux.h"
@@ -6,11 +6,7 @@
 #include "util/errmsg.h"
 
 #include <elf.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define KERNEL_HALF 0xffff800000000000ull
 
@@ -51,22 +47,4 @@ int looks_like_linux_kernel(const uint8_t *img, size_t len, char *err, size_t er
                       "an ELF linked at %#llx, not at %#llx as guest-kit PV guests are: a kernel",
                       (unsigned long long)low, (unsigned long long)MICA_IMAGE_BASE);
     return 0;
-}
-
-int linux_image_hint(const char *path, char *err, size_t errlen)
-{
-    uint8_t head[16384];
-    /* Non-blocking, and regular files only: a FIFO must not hang us here
-     * (the loader refuses it with its own message). */
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0)
-        return 0;
-    struct stat st;
-    ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, head, sizeof head, 0) : 0;
-    close(fd);
-    char what[160];
-    if (n <= 0 || !looks_like_linux_kernel(head, (size_t)n, what, sizeof what))
-        return 0;
-    return errmsg(err, errlen, -1, "%s looks like %s; boot it with 'mica run --kernel %s'", path,
-                  what, path);
 }
