@@ -6,8 +6,9 @@
  * the address-space layout, the start_info and shared_info pages, hypercall
  * numbers and errors, event ports and the trap frame. Each other contract
  * has its own header: mica/event.h (event channels), mica/grant.h (grant
- * tables), mica/ring.h (the byte-ring protocol) and one per PV device under
- * mica/io/ (mica/io/console.h). Guests never hard-code the
+ * tables), mica/ring.h (the byte-ring protocol), mica/io/ring.h (the
+ * request/response rings), mica/io/device.h (connecting a device) and one
+ * per PV device under mica/io/ (console.h, blkif.h, netif.h). Guests never hard-code the
  * special addresses: start_info names them.
  *
  * Every structure here is shared memory between the two sides, so its
@@ -65,6 +66,7 @@ enum mica_hypercall {
     MICA_HC_CLOCK = 8,          /* () -> monotonic ns, shared_info updated */
     MICA_HC_EVENT_OP = 9,       /* (MICA_EVTCHNOP_*, struct *) mica/event.h */
     MICA_HC_GRANT_OP = 10,      /* (MICA_GNTTABOP_*, struct *) mica/grant.h */
+    MICA_HC_DEVICE_OP = 11,     /* (MICA_DEVOP_*, struct *) mica/io/device.h */
     MICA_HC_COUNT
 };
 
@@ -74,6 +76,7 @@ enum mica_hypercall {
 
 #define MICA_EPERM 1
 #define MICA_ESRCH 3   /* no such domain (or it is going away)          */
+#define MICA_EIO 5     /* a back end could not serve a device            */
 #define MICA_EAGAIN 11
 #define MICA_EFAULT 14
 #define MICA_EBUSY 16  /* a grant in use: revoke refused                */
@@ -104,6 +107,24 @@ enum mica_event_port {
     MICA_EVT_TIMER = 1,   /* a MICA_HC_BLOCK deadline passed            */
 };
 
+/* ---- devices ------------------------------------------------------------
+ * The PV devices a domain has besides its console, described by mica in
+ * start_info.devices[0 .. device_count); a front end connects to one with
+ * MICA_HC_DEVICE_OP (mica/io/device.h), its protocol in mica/io/.       */
+#define MICA_DEVICES_MAX 8
+enum mica_device_type {
+    MICA_DEVICE_NONE = 0,
+    MICA_DEVICE_BLOCK = 1, /* mica/io/blkif.h */
+    MICA_DEVICE_NET = 2,   /* mica/io/netif.h */
+};
+#define MICA_DEVICE_READONLY 0x1u /* mica_device_info.flags: a read-only disk */
+struct mica_device_info {
+    uint16_t type;  /* enum mica_device_type */
+    uint16_t flags; /* MICA_DEVICE_*         */
+    uint32_t reserved;
+    uint64_t info[3]; /* per type, see its header */
+};
+
 /* ---- start_info: read-only, its address arrives in rdi at entry ------- */
 #define MICA_NAME_MAX 64
 #define MICA_ARGS_MAX 3584
@@ -125,6 +146,10 @@ struct mica_start_info {
     uint32_t argc;
     uint32_t args_len;        /* bytes used in args                  */
     char args[MICA_ARGS_MAX]; /* argc NUL-terminated strings, packed */
+    /* Added compatibly (older guests never read past args): */
+    uint32_t device_count;
+    uint32_t reserved_devices;
+    struct mica_device_info devices[MICA_DEVICES_MAX];
 };
 
 /* ---- shared_info: read/write, one page ---------------------------------
@@ -190,7 +215,10 @@ _Static_assert(offsetof(struct mica_start_info, name) == 112, "start_info.name")
 _Static_assert(offsetof(struct mica_start_info, argc) == 176, "start_info.argc");
 _Static_assert(offsetof(struct mica_start_info, args_len) == 180, "start_info.args_len");
 _Static_assert(offsetof(struct mica_start_info, args) == 184, "start_info.args");
-_Static_assert(sizeof(struct mica_start_info) == 3768, "start_info size");
+_Static_assert(offsetof(struct mica_start_info, device_count) == 3768, "start_info.device_count");
+_Static_assert(offsetof(struct mica_start_info, devices) == 3776, "start_info.devices");
+_Static_assert(sizeof(struct mica_device_info) == 32, "device_info size");
+_Static_assert(sizeof(struct mica_start_info) == 4032, "start_info size");
 _Static_assert(sizeof(struct mica_start_info) <= MICA_PAGE_SIZE, "start_info fits its page");
 
 _Static_assert(offsetof(struct mica_shared_info, time_version) == 0, "shared_info.time_version");

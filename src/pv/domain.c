@@ -182,6 +182,7 @@ void pv_domain_destroy(struct pv_domain *d)
     if (!d)
         return;
     pv_xdom_leave(d); /* first: no other domain reaches it from here on */
+    pv_device_remove_all(d);
     while (d->backend_count)
         pvio_detach(d->backends[--d->backend_count]);
     for (unsigned i = 0; i < PV_VCPUS_MAX; i++)

@@ -13,6 +13,7 @@
 
 #include "mica/abi.h"
 #include "pv/clock.h"
+#include "pv/device.h"
 #include "pv/elf_loader.h"
 #include "pv/evtchn.h"
 #include "pv/gnttab.h"
@@ -52,6 +53,7 @@ struct pv_domain {
     int doorbell_fd;     /* device kicks (ioeventfd)                   */
     unsigned backend_count;
     struct pvio_backend *backends[PV_BACKENDS_MAX]; /* attached, in order */
+    struct pv_devices devices;   /* ring devices (pv/device.h)           */
     unsigned vcpu_count;
     struct pv_vcpu vcpus[PV_VCPUS_MAX];
     int exit_code;

@@ -301,6 +301,16 @@ int pv_evtchn_bind_backend(struct pv_domain *d, mica_port_t port, pv_evtchn_back
     return rc;
 }
 
+void pv_evtchn_unbind_backend(struct pv_domain *d, mica_port_t port, void *ctx)
+{
+    pv_xdom_lock();
+    struct pv_evtchn *c = open_port(d, port);
+    if (c && c->state == MICA_EVTCHN_INTERDOMAIN && c->remote_dom == MICA_DOMID_MICA &&
+        c->backend && c->backend_ctx == ctx)
+        *c = (struct pv_evtchn){.state = MICA_EVTCHN_UNBOUND, .remote_dom = MICA_DOMID_MICA};
+    pv_xdom_unlock();
+}
+
 int pv_evtchn_backend_send(struct pv_domain *d, mica_port_t port)
 {
     int rc = -MICA_EINVAL;

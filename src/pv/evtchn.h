@@ -48,6 +48,11 @@ void pv_evtchn_raise_virq(struct pv_domain *d, enum mica_virq virq);
  * fn hears the guest's sends. 0 or -MICA_EINVAL. */
 int pv_evtchn_bind_backend(struct pv_domain *d, mica_port_t port, pv_evtchn_backend_fn fn,
                            void *ctx);
+/* The back end that bound port with ctx lets go of its end (the device
+ * disconnected): the guest's port is unbound for MICA_DOMID_MICA again,
+ * ready for a new connection. A port the guest closed or rebound since is
+ * left alone. */
+void pv_evtchn_unbind_backend(struct pv_domain *d, mica_port_t port, void *ctx);
 /* The back end sends on its end: the guest's port goes pending. */
 int pv_evtchn_backend_send(struct pv_domain *d, mica_port_t port);
 

@@ -62,15 +62,24 @@ int pv_gnttab_copy(struct pv_domain *granter, mica_grant_ref_t ref, uint32_t off
     return rc;
 }
 
-int pv_gnttab_hold(struct pv_domain *granter, mica_grant_ref_t ref, bool write)
+int pv_gnttab_hold_frame(struct pv_domain *granter, mica_grant_ref_t ref, bool write,
+                         uint64_t *frame)
 {
     int rc;
     pv_xdom_lock();
     struct pv_grant *g = usable_grant(granter, ref, MICA_DOMID_MICA, write, &rc);
-    if (g)
+    if (g) {
         g->holds++;
+        if (frame)
+            *frame = g->frame;
+    }
     pv_xdom_unlock();
     return rc;
+}
+
+int pv_gnttab_hold(struct pv_domain *granter, mica_grant_ref_t ref, bool write)
+{
+    return pv_gnttab_hold_frame(granter, ref, write, NULL);
 }
 
 void pv_gnttab_release(struct pv_domain *granter, mica_grant_ref_t ref)

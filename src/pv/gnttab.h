@@ -41,5 +41,10 @@ int pv_gnttab_copy(struct pv_domain *granter, mica_grant_ref_t ref, uint32_t off
  * the back end releases it. write asks for a read-write grant. */
 int pv_gnttab_hold(struct pv_domain *granter, mica_grant_ref_t ref, bool write);
 void pv_gnttab_release(struct pv_domain *granter, mica_grant_ref_t ref);
+/* As pv_gnttab_hold, and says which frame the reference names (a ring page
+ * a back end then reaches directly: the frame cannot change or be revoked
+ * while held). */
+int pv_gnttab_hold_frame(struct pv_domain *granter, mica_grant_ref_t ref, bool write,
+                         uint64_t *frame);
 
 #endif

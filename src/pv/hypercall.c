@@ -174,18 +174,26 @@ static enum pv_outcome hc_clock(struct pv_vcpu *v, struct kvm_regs *r, struct hc
     return PV_RESUME;
 }
 
+/* The multiplexed hypercalls: (cmd, struct pointer) -> 0 or -MICA_E*. */
+static enum pv_outcome op_result(struct kvm_regs *r, int rc)
+{
+    r->rax = (uint64_t)(int64_t)rc;
+    return PV_RESUME;
+}
 static enum pv_outcome hc_event_op(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
     (void)c;
-    r->rax = (uint64_t)(int64_t)pv_evtchn_op(v->dom, r->rdi, r->rsi);
-    return PV_RESUME;
+    return op_result(r, pv_evtchn_op(v->dom, r->rdi, r->rsi));
 }
-
 static enum pv_outcome hc_grant_op(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
 {
     (void)c;
-    r->rax = (uint64_t)(int64_t)pv_gnttab_op(v->dom, r->rdi, r->rsi);
-    return PV_RESUME;
+    return op_result(r, pv_gnttab_op(v->dom, r->rdi, r->rsi));
+}
+static enum pv_outcome hc_device_op(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    return op_result(r, pv_device_op(v->dom, r->rdi, r->rsi));
 }
 
 static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
@@ -200,6 +208,7 @@ static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
     [MICA_HC_CLOCK] = hc_clock,
     [MICA_HC_EVENT_OP] = hc_event_op,
     [MICA_HC_GRANT_OP] = hc_grant_op,
+    [MICA_HC_DEVICE_OP] = hc_device_op,
 };
 
 enum pv_outcome pv_hypercall(struct pv_vcpu *v, int nr, struct kvm_regs *r,

@@ -9,10 +9,13 @@
 #ifndef MICA_PVIO_H
 #define MICA_PVIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mica/abi.h"
+#include "mica/grant.h"
+#include "mica/io/device.h"
 
 struct pvio_backend;
 
@@ -22,6 +25,33 @@ struct pvio_attach {
     void *shared;            /* the device's shared pages, host view */
     size_t shared_len;
     mica_port_t port;        /* the device's event port */
+};
+
+/* What a ring device's back end may ask of the domain whose front end
+ * connected it (so it still knows nothing of domains). Callable from any
+ * thread while connected. */
+struct pvio_domain_ops {
+    /* Grant copy: len bytes between buf and [offset, offset + len) of the
+     * frame granted as ref; to_grant writes the frame. 0 or -MICA_E*. */
+    int (*grant_copy)(void *dom, mica_grant_ref_t ref, uint32_t offset, void *buf, size_t len,
+                      bool to_grant);
+    /* Holds a grant while a request that uses it is in flight (the guest
+     * cannot revoke it meanwhile): 0 or -MICA_E*; release gives it back. */
+    int (*grant_hold)(void *dom, mica_grant_ref_t ref, bool write);
+    void (*grant_release)(void *dom, mica_grant_ref_t ref);
+    /* Sends on the device's port: the front end hears of new responses. */
+    void (*notify_guest)(void *dom, mica_port_t port);
+};
+
+/* A front end connected (MICA_DEVOP_CONNECT, mica/io/device.h): its ring
+ * pages, checked and held for as long as the connection lasts. */
+struct pvio_connect {
+    const char *domain_name;
+    void *ring[MICA_DEVICE_RINGS]; /* host views, one page each */
+    unsigned rings;
+    mica_port_t port;
+    const struct pvio_domain_ops *dom_ops;
+    void *dom;
 };
 
 struct pvio_backend_ops {
@@ -41,6 +71,14 @@ struct pvio_backend_ops {
     int (*restore)(struct pvio_backend *b, const void *buf, size_t len, char *err, size_t errlen);
     /* Releases what attach and the back end's init took. */
     void (*detach)(struct pvio_backend *b);
+    /* Ring devices only (NULL for the console): the front end connected;
+     * the back end attaches to the rings (the bytes in them are hostile)
+     * and serves them from then on, its work started by notify. Fails
+     * (-1, one line in err) when it cannot serve. */
+    int (*connect)(struct pvio_backend *b, const struct pvio_connect *c, char *err, size_t errlen);
+    /* Stops using the rings: returns once no request is in flight and no
+     * grant is held, so the domain may release the ring pages. */
+    void (*disconnect)(struct pvio_backend *b);
 };
 
 /* Embedded first in each back end's own structure. */
@@ -64,5 +102,11 @@ static inline int pvio_restore(struct pvio_backend *b, const void *buf, size_t l
     return b->ops->restore(b, buf, len, err, errlen);
 }
 static inline void pvio_detach(struct pvio_backend *b) { b->ops->detach(b); }
+static inline int pvio_connect(struct pvio_backend *b, const struct pvio_connect *c, char *err,
+                               size_t errlen)
+{
+    return b->ops->connect(b, c, err, errlen);
+}
+static inline void pvio_disconnect(struct pvio_backend *b) { b->ops->disconnect(b); }
 
 #endif
