@@ -15,6 +15,7 @@
 #include "run/pv_control.h"
 #include "run/run_io.h"
 #include "cli/run_options.h"
+#include "vmm/kvm.h"
 #include "run/supervisor.h"
 #include "run/terminal.h"
 #include "run/confine.h"
@@ -168,6 +169,8 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
         .name = name, .image_path = o->guest, .mem_mib = o->mem_mib,
         .argc = o->guest_argc + 1, .argv = gargv,
         .console_sink = o->control ? pv_control_sink : stdout_sink(o), .console_ctx = &rc,
+        .supervisor = o->supervisor == RUN_SUPERVISOR_ON ||
+                      (o->supervisor == RUN_SUPERVISOR_AUTO && kvm_host_runs_cpl0_natively()),
     };
     struct pv_domain *d = NULL;
     int status;

@@ -11,7 +11,7 @@
 const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
     "                [--control SOCKET] [--raw-console] [--jail] [--jail-user USER[:GROUP]]\n"
-    "                [-- GUEST-ARGS...]\n"
+    "                [--supervisor auto|on|off] [-- GUEST-ARGS...]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
     "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
     "  --timeout expired, 125 a mica error, 130 interrupted, 139 the guest crashed.\n"
@@ -22,6 +22,10 @@ const char run_usage[] =
     "  On a terminal, escape sequences and control characters in the guest's output are\n"
     "  dropped (colours pass) so that it cannot rewrite the screen or the title;\n"
     "  --raw-console passes every byte as the guest sent it.\n"
+    "  --supervisor: hypercalls enter mica's in-guest supervisor by `syscall` and those\n"
+    "  that need no host service are served without leaving the VM (on: always; off:\n"
+    "  every hypercall traps out; auto, the default: on where the host runs guest CPL0\n"
+    "  natively, i.e. not on kvm_pvm).\n"
     CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -47,6 +51,18 @@ static int check_name(const char *name, char *err, size_t errlen)
     return 0;
 }
 
+static int parse_supervisor(const char *arg, int *out, char *err, size_t errlen)
+{
+    static const char *const names[] = {[RUN_SUPERVISOR_AUTO] = "auto", [RUN_SUPERVISOR_ON] = "on",
+                                        [RUN_SUPERVISOR_OFF] = "off"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(arg, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    return errmsg(err, errlen, -1, "--supervisor '%s': give auto, on or off", arg);
+}
+
 static int apply_option(int c, void *ctx, char *err, size_t errlen)
 {
     struct run_options *o = ctx;
@@ -70,6 +86,8 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
     case 'W':
         o->raw_console = 1;
         return 0;
+    case 'S':
+        return parse_supervisor(optarg, &o->supervisor, err, errlen);
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -83,6 +101,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"mem", required_argument, NULL, 'm'},     {"name", required_argument, NULL, 'n'},
         {"timeout", required_argument, NULL, 't'}, {"control", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},          {"raw-console", no_argument, NULL, 'W'},
+        {"supervisor", required_argument, NULL, 'S'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };

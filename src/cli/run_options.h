@@ -19,7 +19,10 @@ struct run_options {
     struct confine_options confine; /* --jail, --jail-user */
     int help;
     int raw_console;        /* guest output to a terminal unfiltered */
+    int supervisor;         /* --supervisor: RUN_SUPERVISOR_* */
 };
+
+enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };
 
 #define RUN_DEFAULT_MEM_MIB 32
 

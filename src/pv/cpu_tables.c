@@ -7,6 +7,7 @@
 extern const uint8_t pv_tramp_start[], pv_tramp_end[];
 extern const uint8_t pv_tramp_pte_write[], pv_tramp_iret[], pv_tramp_syscall[], pv_tramp_vectors[];
 extern const uint8_t pv_tramp_hc_stub[], pv_tramp_hc_stub_end[];
+extern const uint8_t pv_tramp_sv_entry[], pv_tramp_sv_stub[], pv_tramp_sv_stub_end[];
 
 #define TRAMP_VA pv_hv_va(PV_PG_TRAMPOLINE * PV_PAGE)
 #define TSS_VA pv_hv_va(PV_PG_GDT * PV_PAGE + PV_TSS_OFFSET)
@@ -25,12 +26,13 @@ mica_gva_t pv_tramp_va_pte_write(void) { return tramp_va(pv_tramp_pte_write); }
 mica_gva_t pv_tramp_va_iret(void) { return tramp_va(pv_tramp_iret); }
 mica_gva_t pv_tramp_va_syscall(void) { return tramp_va(pv_tramp_syscall); }
 
-void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS])
+void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS], bool supervisor)
 {
     /* STAR: kernel CS 0x08, SS 0x10; user CS 0x23, SS 0x1b (base 0x10).
      * FMASK clears IF, TF, DF and AC. */
     msrs[0] = (struct pv_msr){0xc0000081, (uint64_t)0x10 << 48 | (uint64_t)PV_SEL_KCODE << 32};
-    msrs[1] = (struct pv_msr){0xc0000082, tramp_va(pv_tramp_syscall)};
+    msrs[1] = (struct pv_msr){0xc0000082,
+                              tramp_va(supervisor ? pv_tramp_sv_entry : pv_tramp_syscall)};
     msrs[2] = (struct pv_msr){0xc0000084, 0x40700};
 }
 mica_gva_t pv_stack0_top_va(void) { return pv_hv_va(PV_PG_PML4 * PV_PAGE); }
@@ -77,15 +79,17 @@ static void write_idt(struct guest_mem *hv)
         set_gate(idt, v, tramp_va(pv_tramp_vectors) + v * VECTOR_STUB_SIZE, 0);
 }
 
-static void write_hypercall_page(struct guest_mem *hv)
+static void write_hypercall_page(struct guest_mem *hv, bool supervisor)
 {
     uint8_t *page = hv_page(hv, PV_PG_HYPERCALL);
-    size_t stub = (size_t)(pv_tramp_hc_stub_end - pv_tramp_hc_stub);
+    const uint8_t *tmpl = supervisor ? pv_tramp_sv_stub : pv_tramp_hc_stub;
+    size_t stub = supervisor ? (size_t)(pv_tramp_sv_stub_end - pv_tramp_sv_stub)
+                             : (size_t)(pv_tramp_hc_stub_end - pv_tramp_hc_stub);
     memset(page, 0xcc, PV_PAGE); /* int3 between stubs */
     /* Every slot gets a stub, so an unknown number is -MICA_ENOSYS. */
     for (uint32_t nr = 0; nr < PV_PAGE / MICA_HC_STUB_SIZE; nr++) {
         uint8_t *at = page + nr * MICA_HC_STUB_SIZE;
-        memcpy(at, pv_tramp_hc_stub, stub);
+        memcpy(at, tmpl, stub);
         memcpy(at + 1, &nr, sizeof nr); /* imm32 of `mov $imm, %eax` */
     }
 }
@@ -116,12 +120,15 @@ int pv_hypercall_at(mica_gva_t rip)
     return off % MICA_HC_STUB_SIZE == HC_STUB_UD2_OFFSET ? (int)(off / MICA_HC_STUB_SIZE) : -1;
 }
 
-void pv_cpu_tables_write(struct guest_mem *hv)
+_Static_assert(PV_PG_STACK0 == PV_PG_TRAMPOLINE + 1 && PV_PG_PML4 == PV_PG_TRAMPOLINE + 3,
+               "the supervisor entry finds the CPL0 stack top 3 pages past the trampoline");
+
+void pv_cpu_tables_write(struct guest_mem *hv, bool supervisor)
 {
     write_gdt_and_tss(hv);
     write_idt(hv);
     memcpy(hv_page(hv, PV_PG_TRAMPOLINE), pv_tramp_start, (size_t)(pv_tramp_end - pv_tramp_start));
-    write_hypercall_page(hv);
+    write_hypercall_page(hv, supervisor);
 }
 
 static struct kvm_segment flat_segment(uint16_t selector, uint8_t type, int code)
@@ -132,7 +139,7 @@ static struct kvm_segment flat_segment(uint16_t selector, uint8_t type, int code
     };
 }
 
-void pv_cpu_initial_sregs(struct kvm_sregs *s)
+void pv_cpu_initial_sregs(struct kvm_sregs *s, bool supervisor)
 {
     s->cs = flat_segment(PV_SEL_UCODE, 0xb, 1);
     s->ss = flat_segment(PV_SEL_UDATA, 0x3, 0);
@@ -148,4 +155,6 @@ void pv_cpu_initial_sregs(struct kvm_sregs *s)
     s->cr4 = 0x620;      /* PAE, OSFXSR, OSXMMEXCPT: SSE works at CPL3     */
     s->cr0 = 0x80050033; /* PG, AM, WP, NE, ET, MP, PE                      */
     s->efer = 0xd00;     /* NXE, LMA, LME                                   */
+    if (supervisor)
+        s->efer |= 0x1;  /* SCE: hypercall stubs enter it with `syscall`    */
 }

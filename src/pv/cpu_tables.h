@@ -13,11 +13,14 @@
 #include "pv/layout.h"
 #include "vmm/guest_mem.h"
 
-/* Writes GDT, TSS, IDT, trampoline and hypercall page into the hv area. */
-void pv_cpu_tables_write(struct guest_mem *hv);
+/* Writes GDT, TSS, IDT, trampoline and hypercall page into the hv area;
+ * with the in-guest supervisor, the hypercall stubs enter it by `syscall`
+ * (see the supervisor in trampoline.S), else they trap with `ud2`. */
+void pv_cpu_tables_write(struct guest_mem *hv, bool supervisor);
 
-/* Initial segment and control registers: long mode, CPL3. */
-void pv_cpu_initial_sregs(struct kvm_sregs *s);
+/* Initial segment and control registers: long mode, CPL3 (and EFER.SCE
+ * with the supervisor). */
+void pv_cpu_initial_sregs(struct kvm_sregs *s, bool supervisor);
 
 /* The exception vector whose trampoline stub exited at rip (the rip after
  * its `out`), or -1; and whether the CPU pushed an error code for it. */
@@ -33,14 +36,15 @@ mica_gva_t pv_tramp_va_pte_write(void);
 mica_gva_t pv_tramp_va_iret(void);
 mica_gva_t pv_tramp_va_syscall(void);
 
-/* The MSRs that point `syscall` at pv_tramp_syscall (mica guests must not
- * use it; without them it jumps to address 0 on kvm_pvm). */
+/* The MSRs that point `syscall` at the supervisor's entry, or without it
+ * at pv_tramp_syscall (then mica guests must not use it; without these
+ * MSRs it jumps to address 0 on kvm_pvm). */
 #define PV_SYSCALL_MSRS 3
 struct pv_msr {
     uint32_t index;
     uint64_t value;
 };
-void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS]);
+void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS], bool supervisor);
 
 /* The rflags a guest may set: arithmetic flags, DF and AC; IF always on,
  * IOPL 0, no trap flag. */

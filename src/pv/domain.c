@@ -107,7 +107,8 @@ int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg
     if (alloc_memory(d, cfg->mem_mib, err, errlen) < 0)
         return -1;
     pv_pt_build(&d->mmu);
-    pv_cpu_tables_write(&d->hv);
+    d->supervisor = cfg->supervisor;
+    pv_cpu_tables_write(&d->hv, d->supervisor);
     if (pv_start_info_fill(d->start_info, &d->layout, img, d->name, d->id, cfg->argc, cfg->argv,
                            err, errlen) < 0)
         return -1;

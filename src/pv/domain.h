@@ -35,6 +35,7 @@ struct pv_domain_config {
     char **argv;
     pvio_console_sink console_sink;
     void *console_ctx;
+    bool supervisor; /* hypercalls enter the in-guest supervisor (pv_supervisor_usable) */
 };
 
 struct pv_domain {
@@ -56,6 +57,7 @@ struct pv_domain {
     struct pv_devices devices;   /* ring devices (pv/device.h)           */
     unsigned vcpu_count;
     struct pv_vcpu vcpus[PV_VCPUS_MAX];
+    bool supervisor;     /* see pv_domain_config.supervisor            */
     int exit_code;
     char crash_report[2048];
 };

@@ -51,6 +51,7 @@ enum pv_hv_page {
 /* Ports the trampoline uses to exit to mica (only CPL0 may do port I/O). */
 #define PV_PORT_EXCEPTION 0xe1
 #define PV_PORT_SYSCALL 0xe2
+#define PV_PORT_SUPERVISOR 0xe3 /* the supervisor hands a hypercall to mica */
 
 struct pv_layout {
     uint64_t ram_bytes;

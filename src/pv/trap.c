@@ -165,6 +165,19 @@ static const char *pf_reason(uint64_t err)
     return reasons[err & 3];
 }
 
+enum pv_outcome pv_supervisor_hypercall(struct pv_vcpu *v, struct kvm_regs *r, uint64_t *deadline)
+{
+    /* The supervisor built an iret frame at the CPL0 stack's top, from the
+     * CPU's syscall state and constant selectors, and nothing else. */
+    uint64_t *w = r->rsp == pv_stack0_top_va() - 5 * 8 ? pv_stack0_at(v->dom, r->rsp, 5) : NULL;
+    if (!w)
+        return pv_crash(v, r, NULL, "supervisor exit with a corrupt hypervisor state");
+    struct pv_iret_frame *f = (struct pv_iret_frame *)w;
+    if ((f->cs & 3) != 3)
+        return pv_crash(v, r, f, "supervisor exit from CPL0");
+    return pv_hypercall(v, (int)(uint32_t)r->rax, r, f, deadline);
+}
+
 enum pv_outcome pv_exception(struct pv_vcpu *v, struct kvm_regs *r, uint64_t *deadline)
 {
     struct pv_domain *d = v->dom;

@@ -23,6 +23,10 @@ uint64_t *pv_stack0_at(struct pv_domain *d, mica_gva_t rsp, unsigned words);
  * points at the error code, if any, and the iret frame. */
 enum pv_outcome pv_exception(struct pv_vcpu *v, struct kvm_regs *r, uint64_t *deadline);
 
+/* The in-guest supervisor handed a hypercall to mica (PV_PORT_SUPERVISOR):
+ * nr in rax, the guest's iret frame at the CPL0 stack's top. */
+enum pv_outcome pv_supervisor_hypercall(struct pv_vcpu *v, struct kvm_regs *r, uint64_t *deadline);
+
 /* Ends the domain with a crash report of printf-style text (one line) plus
  * the registers and a few stack words of the interrupted guest context. */
 enum pv_outcome pv_crash(struct pv_vcpu *v, const struct kvm_regs *r,

@@ -30,7 +30,7 @@ static int set_syscall_msrs(struct pv_vcpu *v, char *err, size_t errlen)
         struct kvm_msrs head;
         uint8_t bytes[sizeof(struct kvm_msrs) + PV_SYSCALL_MSRS * sizeof(struct kvm_msr_entry)];
     } buf = {.head.nmsrs = PV_SYSCALL_MSRS};
-    pv_cpu_syscall_msrs(want);
+    pv_cpu_syscall_msrs(want, v->dom->supervisor);
     for (int i = 0; i < PV_SYSCALL_MSRS; i++)
         buf.head.entries[i] = (struct kvm_msr_entry){.index = want[i].index, .data = want[i].value};
     if (ioctl(v->cpu.fd, KVM_SET_MSRS, &buf) != PV_SYSCALL_MSRS)
@@ -44,7 +44,7 @@ static int set_cpu_state(struct pv_vcpu *v, mica_gva_t entry, char *err, size_t 
     if (ioctl(v->cpu.fd, KVM_SET_CPUID2, v->dom->vm.kvm->supported_cpuid) < 0 ||
         ioctl(v->cpu.fd, KVM_GET_SREGS, &sregs) < 0)
         return errmsg(err, errlen, -1, "setting up the vCPU: %s", strerror(errno));
-    pv_cpu_initial_sregs(&sregs);
+    pv_cpu_initial_sregs(&sregs, v->dom->supervisor);
     struct kvm_regs regs = {
         .rip = entry,
         .rsp = MICA_IMAGE_BASE,

@@ -33,6 +33,8 @@ static enum pv_outcome handle_exit(struct pv_vcpu *v, struct kvm_run *run, uint6
         run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
         if (run->io.port == PV_PORT_EXCEPTION)
             return pv_exception(v, r, deadline);
+        if (run->io.port == PV_PORT_SUPERVISOR && v->dom->supervisor)
+            return pv_supervisor_hypercall(v, r, deadline);
         if (run->io.port == PV_PORT_SYSCALL)
             return pv_crash(v, r, NULL, "the guest executed `syscall`; mica guests make "
                                         "hypercalls through the hypercall page");

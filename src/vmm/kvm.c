@@ -72,3 +72,9 @@ struct kvm_host *kvm_host_get(char *err, size_t errlen)
     pthread_mutex_unlock(&host_lock);
     return rc == 0 ? &host : NULL;
 }
+
+int kvm_host_runs_cpl0_natively(void)
+{
+    /* kvm_pvm is a module of its own; VT-x and AMD-V are kvm_intel/kvm_amd. */
+    return access("/sys/module/kvm_pvm", F_OK) != 0;
+}

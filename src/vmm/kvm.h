@@ -19,6 +19,11 @@ struct kvm_host {
  * handle. On failure returns NULL with one line in err. */
 struct kvm_host *kvm_host_get(char *err, size_t errlen);
 
+/* Whether guest CPL0 code runs natively here (KVM on VT-x or AMD-V), as
+ * opposed to kvm_pvm, where it is emulated and a CPL3 `syscall` does not
+ * reach it: decides the default of PV domains' in-guest supervisor. */
+int kvm_host_runs_cpl0_natively(void);
+
 /* The KVM device node: /dev/kvm unless $MICA_KVM_DEVICE names another. */
 const char *kvm_device_path(void);
 
