@@ -16,7 +16,10 @@ endif
 CFLAGS_REL  := $(CFLAGS_COMMON) -O2
 CFLAGS_TEST := $(CFLAGS_COMMON) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 
-HOST_SRC  := $(shell find src -name '*.c' -o -name '*.S' | sort)
+# src/pv/supervisor/ is not part of mica's host code: it is the in-guest
+# supervisor, built freestanding into an image that mica embeds (below).
+SV_DIR    := src/pv/supervisor
+HOST_SRC  := $(shell find src -path $(SV_DIR) -prune -o \( -name '*.c' -o -name '*.S' \) -print | sort)
 MAIN_SRC  := src/cli/main.c
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(HOST_SRC))
 
@@ -81,6 +84,31 @@ $(BUILD)/test/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(BUILD)/test
 
 include guest/guest.mk
 include guest/fvtest/fvtest.mk
+
+# The in-guest supervisor (issue 10): freestanding C and asm, with mica's
+# MMU check (src/pv/mmu_check.c) compiled in too, linked at its place in
+# the hypervisor area and embedded in mica as bytes (src/pv/sv_blob.c).
+SV_SRC    := $(sort $(wildcard $(SV_DIR)/*.S $(SV_DIR)/*.c)) src/pv/mmu_check.c
+SV_OBJ    := $(patsubst %,$(BUILD)/sv/%.o,$(SV_SRC))
+SV_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector -fpie \
+             -fno-plt -fvisibility=hidden -mno-red-zone -mgeneral-regs-only -fno-jump-tables \
+             -fno-asynchronous-unwind-tables -fno-exceptions -Iinclude -Isrc
+SV_BLOB_INC := $(BUILD)/gen/supervisor_blob.inc
+$(BUILD)/sv/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(SV_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/sv/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(SV_CFLAGS) -MMD -MP -c $< -o $@
+$(BUILD)/sv/supervisor.elf: $(SV_OBJ) $(SV_DIR)/supervisor.ld
+	$(GUEST_CC) -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
+		-T $(SV_DIR)/supervisor.ld $(SV_OBJ) -o $@
+$(SV_BLOB_INC): $(BUILD)/sv/supervisor.elf
+	@mkdir -p $(dir $@)
+	objcopy -O binary $< $(BUILD)/sv/supervisor.bin
+	od -An -v -tx1 $(BUILD)/sv/supervisor.bin | sed -e 's/ \([0-9a-f][0-9a-f]\)/0x\1,/g' > $@.tmp
+	mv $@.tmp $@
+$(BUILD)/rel/src/pv/sv_blob.c.o $(BUILD)/test/src/pv/sv_blob.c.o $(BUILD)/fuzz/obj/src/pv/sv_blob.c.o: $(SV_BLOB_INC)
 
 test: $(BUILD)/test/mica guests $(UNIT_BIN) $(INTEG_BIN)
 	MICA=$(BUILD)/test/mica GUESTS=$(BUILD)/guests tests/run-tests.sh tests/layers/check-layers.sh \

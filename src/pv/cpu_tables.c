@@ -3,11 +3,12 @@
 #include <string.h>
 
 #include "mica/abi.h"
+#include "pv/sv_state.h"
 
 extern const uint8_t pv_tramp_start[], pv_tramp_end[];
 extern const uint8_t pv_tramp_pte_write[], pv_tramp_iret[], pv_tramp_syscall[], pv_tramp_vectors[];
 extern const uint8_t pv_tramp_hc_stub[], pv_tramp_hc_stub_end[];
-extern const uint8_t pv_tramp_sv_entry[], pv_tramp_sv_stub[], pv_tramp_sv_stub_end[];
+extern const uint8_t pv_tramp_sv_stub[], pv_tramp_sv_stub_end[];
 
 #define TRAMP_VA pv_hv_va(PV_PG_TRAMPOLINE * PV_PAGE)
 #define TSS_VA pv_hv_va(PV_PG_GDT * PV_PAGE + PV_TSS_OFFSET)
@@ -31,8 +32,7 @@ void pv_cpu_syscall_msrs(struct pv_msr msrs[PV_SYSCALL_MSRS], bool supervisor)
     /* STAR: kernel CS 0x08, SS 0x10; user CS 0x23, SS 0x1b (base 0x10).
      * FMASK clears IF, TF, DF and AC. */
     msrs[0] = (struct pv_msr){0xc0000081, (uint64_t)0x10 << 48 | (uint64_t)PV_SEL_KCODE << 32};
-    msrs[1] = (struct pv_msr){0xc0000082,
-                              tramp_va(supervisor ? pv_tramp_sv_entry : pv_tramp_syscall)};
+    msrs[1] = (struct pv_msr){0xc0000082, supervisor ? PV_SV_ENTRY_VA : tramp_va(pv_tramp_syscall)};
     msrs[2] = (struct pv_msr){0xc0000084, 0x40700};
 }
 mica_gva_t pv_stack0_top_va(void) { return pv_hv_va(PV_PG_PML4 * PV_PAGE); }
@@ -119,9 +119,6 @@ int pv_hypercall_at(mica_gva_t rip)
     uint64_t off = rip - page;
     return off % MICA_HC_STUB_SIZE == HC_STUB_UD2_OFFSET ? (int)(off / MICA_HC_STUB_SIZE) : -1;
 }
-
-_Static_assert(PV_PG_STACK0 == PV_PG_TRAMPOLINE + 1 && PV_PG_PML4 == PV_PG_TRAMPOLINE + 3,
-               "the supervisor entry finds the CPL0 stack top 3 pages past the trampoline");
 
 void pv_cpu_tables_write(struct guest_mem *hv, bool supervisor)
 {

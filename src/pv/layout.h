@@ -35,8 +35,11 @@ enum pv_hv_page {
     PV_PG_PT_SPECIAL = 14,
     PV_PG_PDPT_HV = 15,
     PV_PG_PD_HV = 16,
-    PV_PG_USER_PD = 17, /* then the user PDs and PTs, see struct pv_layout */
+    PV_PG_SUPERVISOR = 17, /* the in-guest supervisor: code, then its state */
+    PV_PG_USER_PD = 17 + 4, /* then the user PDs and PTs, see struct pv_layout */
 };
+#define PV_SV_CODE_PAGES 3
+#define PV_PG_SV_STATE (PV_PG_SUPERVISOR + PV_SV_CODE_PAGES) /* struct pv_sv_state */
 #define PV_TSS_OFFSET 0x800u
 #define PV_SPECIAL_PAGES 6 /* start_info .. console (2) .. doorbell */
 #define PV_DOORBELL_VA (MICA_SPECIAL_VA + 5 * PV_PAGE)

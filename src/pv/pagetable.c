@@ -105,27 +105,18 @@ void *pv_pt_user_ptr(const struct pv_mmu *mmu, mica_gva_t va, enum pv_access acc
     return NULL;
 }
 
+struct pv_mmu_limits pv_pt_limits(const struct pv_layout *l)
+{
+    return (struct pv_mmu_limits){
+        .window_bytes = l->window_bytes,
+        .ram_frames = l->ram_bytes / PV_PAGE,
+        .pte_base_va = pv_hv_va(l->first_user_pt * PV_PAGE),
+    };
+}
+
 int pv_pt_check_update(const struct pv_mmu *mmu, mica_gva_t va, uint64_t frame, uint64_t flags,
                        mica_gva_t *pte_va, uint64_t *new_pte)
 {
-    const struct pv_layout *l = mmu->layout;
-    if (va & (PV_PAGE - 1))
-        return -MICA_EINVAL;
-    if (flags & ~(uint64_t)(MICA_MMU_PRESENT | MICA_MMU_WRITE | MICA_MMU_EXEC))
-        return -MICA_EINVAL;
-    if (va >= l->window_bytes)
-        return -MICA_EPERM; /* special pages and the hypervisor stay put */
-    uint64_t pte = 0;
-    if (flags & MICA_MMU_PRESENT) {
-        if (frame >= l->ram_bytes / PV_PAGE)
-            return -MICA_EPERM; /* only the guest's own RAM */
-        pte = frame * PV_PAGE | PTE_P | PTE_U;
-        if (flags & MICA_MMU_WRITE)
-            pte |= PTE_W;
-        if (!(flags & MICA_MMU_EXEC))
-            pte |= PTE_NX;
-    }
-    *new_pte = pte;
-    *pte_va = pv_hv_va(l->first_user_pt * PV_PAGE + (va / PV_PAGE) * 8);
-    return 0;
+    struct pv_mmu_limits l = pv_pt_limits(mmu->layout);
+    return pv_mmu_check_update(&l, va, frame, flags, pte_va, new_pte);
 }

@@ -10,14 +10,9 @@
 #include <stdint.h>
 
 #include "pv/layout.h"
+#include "pv/mmu_check.h"
 #include "vmm/guest_mem.h"
 
-#define PTE_P 0x1ull
-#define PTE_W 0x2ull
-#define PTE_U 0x4ull
-#define PTE_PS 0x80ull
-#define PTE_NX (1ull << 63)
-#define PTE_ADDR 0x000ffffffffff000ull
 
 struct pv_mmu {
     const struct pv_layout *layout;
@@ -40,6 +35,10 @@ void *pv_pt_user_ptr(const struct pv_mmu *mmu, mica_gva_t va, enum pv_access acc
 /* The PTE a guest may change with MICA_HC_MMU_UPDATE: validates the request
  * and computes the new entry and the entry's hypervisor virtual address.
  * Returns 0 or -MICA_E*. */
+/* The layout's limits as the check (pv/mmu_check.h) and the supervisor
+ * see them. */
+struct pv_mmu_limits pv_pt_limits(const struct pv_layout *l);
+
 int pv_pt_check_update(const struct pv_mmu *mmu, mica_gva_t va, uint64_t frame, uint64_t flags,
                        mica_gva_t *pte_va, uint64_t *new_pte);
 

@@ -9,7 +9,7 @@
     .balign 16
     .globl pv_tramp_start, pv_tramp_end, pv_tramp_pte_write, pv_tramp_iret, pv_tramp_syscall
     .globl pv_tramp_vectors, pv_tramp_hc_stub, pv_tramp_hc_stub_end
-    .globl pv_tramp_sv_entry, pv_tramp_sv_stub, pv_tramp_sv_stub_end
+    .globl pv_tramp_sv_stub, pv_tramp_sv_stub_end
 pv_tramp_start:
 
 /* mica points rip here (and rsp at the iret frame) to make a page-table
@@ -54,89 +54,6 @@ pv_tramp_vectors:
     vec_stub 24,0; vec_stub 25,0; vec_stub 26,0; vec_stub 27,0
     vec_stub 28,0; vec_stub 29,1; vec_stub 30,1; vec_stub 31,0
 
-/* ---- the in-guest supervisor (issue 10), when the domain has it ----------
- * Hypercall stubs are `mov $nr, %eax; syscall; ret` and LSTAR points here,
- * with EFER.SCE on: a hypercall is a ring transition, and on hosts where
- * CPL0 runs natively (VT-x, AMD-V) the hypercalls that need no host service
- * are served here without leaving the VM. The rest leave with one `out`
- * to PV_PORT_SUPERVISOR, the same iret frame on the CPL0 stack as an
- * exception exit, so mica serves them exactly as through the `ud2` path.
- *
- * At entry: CPL0, IF/TF/DF/AC cleared by FMASK, rsp still the guest's (never
- * touched: it may point anywhere), rcx = return rip, r11 = rflags. The
- * hypercall ABI clobbers rcx, rdx and r11, so they are the only scratch
- * registers; arguments are in rdi, rsi, rdx. Guest-writable memory
- * (shared_info) is read here, never trusted beyond the guest's own result,
- * and every loop is bounded. */
-#define SV_SHARED_INFO (0x00007f0000000000 + 1 * 4096) /* MICA_SPECIAL_VA + page 1 */
-#define SV_CLOCK 8           /* MICA_HC_CLOCK */
-#define SV_TIME_TSC 1        /* MICA_TIME_TSC */
-#define SV_CLOCK_TRIES 4
-#define SV_PORT 0xe3         /* PV_PORT_SUPERVISOR */
-
-    .balign 16
-pv_tramp_sv_entry:
-    mov %rsp, sv_guest_rsp(%rip)
-    lea (pv_tramp_start + 3 * 4096)(%rip), %rsp /* the CPL0 stack top (PV_PG_PML4) */
-    pushq $0x1b                  /* ss: PV_SEL_UDATA */
-    pushq sv_guest_rsp(%rip)     /* rsp              */
-    push %r11                    /* rflags           */
-    pushq $0x23                  /* cs: PV_SEL_UCODE */
-    push %rcx                    /* rip              */
-    cmp $SV_CLOCK, %eax
-    je sv_clock
-sv_to_mica:
-    out %al, $SV_PORT
-    iretq
-
-/* MICA_HC_CLOCK: monotonic ns from shared_info's pvclock, as the guest kit
- * computes it (mica keeps it current at every exit). A version that stays
- * odd or keeps changing, or no TSC clock, goes to mica instead. */
-sv_clock:
-    mov $SV_CLOCK_TRIES, %ecx
-    shl $8, %rcx                 /* tries in cl's upper neighbour: ch */
-sv_clock_try:
-    movabs $SV_SHARED_INFO, %rax
-    mov (%rax), %r11d            /* time_version */
-    test $1, %r11d
-    jnz sv_clock_again
-    testl $SV_TIME_TSC, 4(%rax)
-    jz sv_clock_mica
-    lfence
-    rdtsc
-    shl $32, %rdx
-    or %rdx, %rax                /* rax = tsc */
-    movabs $SV_SHARED_INFO, %rdx
-    sub 32(%rdx), %rax           /* - tsc_stamp */
-    mov 44(%rdx), %cl            /* tsc_shift (low byte; sign below) */
-    cmpl $0, 44(%rdx)
-    jl sv_clock_right
-    shl %cl, %rax
-    jmp sv_clock_scale
-sv_clock_right:
-    neg %cl
-    shr %cl, %rax
-sv_clock_scale:
-    movl 40(%rdx), %edx          /* tsc_mul */
-    mul %rdx                     /* rdx:rax = delta * mul */
-    shrd $32, %rdx, %rax         /* >> 32 */
-    movabs $SV_SHARED_INFO, %rdx
-    add 8(%rdx), %rax            /* + monotonic_ns */
-    cmp (%rdx), %r11d            /* time_version unchanged? */
-    jne sv_clock_again
-    iretq
-sv_clock_again:
-    sub $0x100, %ecx
-    cmp $0x100, %ecx
-    jae sv_clock_try
-sv_clock_mica:
-    mov $SV_CLOCK, %eax
-    jmp sv_to_mica
-
-    .balign 8
-sv_guest_rsp:
-    .quad 0
-
     .balign 16
 pv_tramp_end:
 
@@ -148,7 +65,8 @@ pv_tramp_hc_stub:
     ret
 pv_tramp_hc_stub_end:
 
-/* The stub with the supervisor: a ring transition instead of an exception. */
+/* The stub with the in-guest supervisor (src/pv/supervisor/): a ring
+ * transition instead of an exception. */
 pv_tramp_sv_stub:
     mov $0x7fffffff, %eax
     syscall

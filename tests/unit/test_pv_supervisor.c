@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include "pv/cpu_tables.h"
+#include "pv/sv_blob.h"
+#include "pv/sv_state.h"
 #include "pv/trap.h"
 #include "support/pv_testbed.h"
 
@@ -17,6 +19,7 @@ static struct pv_domain *with_supervisor(bool on)
     struct pv_domain *d = testbed_domain(2);
     d->supervisor = on;
     pv_cpu_tables_write(&d->hv, on);
+    pv_supervisor_install(&d->hv, &d->layout, PV_SV_CLOCK | PV_SV_MMU);
     return d;
 }
 
@@ -43,6 +46,7 @@ static void stubs_and_msrs_follow_the_mode(void **state)
     assert_int_equal(m_on[1].index, 0xc0000082);
     assert_true(m_on[1].value != m_off[1].value);
     assert_int_equal(m_off[1].value, pv_tramp_va_syscall());
+    assert_int_equal(m_on[1].value, PV_SV_ENTRY_VA);
     struct kvm_sregs s_on = {0}, s_off = {0};
     pv_cpu_initial_sregs(&s_on, true);
     pv_cpu_initial_sregs(&s_off, false);
@@ -50,6 +54,37 @@ static void stubs_and_msrs_follow_the_mode(void **state)
     assert_int_equal(s_off.efer & 1, 0);
     pv_domain_destroy(on);
     pv_domain_destroy(off);
+}
+
+static void the_supervisor_and_its_state_are_installed(void **state)
+{
+    (void)state;
+    struct pv_domain *d = with_supervisor(true);
+    const uint8_t *code = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_SUPERVISOR), PV_PAGE);
+    assert_true(pv_sv_blob_len > 64 && pv_sv_blob_len <= PV_SV_CODE_PAGES * PV_PAGE);
+    assert_memory_equal(code, pv_sv_blob, pv_sv_blob_len);
+    const struct pv_sv_state *st = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_SV_STATE), PV_PAGE);
+    assert_int_equal(st->flags, PV_SV_CLOCK | PV_SV_MMU);
+    assert_int_equal(st->mmu.ram_frames, d->layout.ram_bytes / PV_PAGE);
+    assert_int_equal(st->mmu.window_bytes, d->layout.window_bytes);
+    /* The limits it checks with are mica's: the same answers and entries. */
+    mica_gva_t va_host, va_sv;
+    uint64_t pte_host, pte_sv;
+    static const uint64_t cases[][3] = {
+        {0x200000, 0x10, MICA_MMU_PRESENT | MICA_MMU_WRITE}, {0x1000, 0, 0},
+        {0x1001, 1, MICA_MMU_PRESENT}, {0x200000, 1ull << 40, MICA_MMU_PRESENT},
+        {MICA_SPECIAL_VA, 1, MICA_MMU_PRESENT}, {0x3000, 2, 0x80},
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int h = pv_pt_check_update(&d->mmu, cases[i][0], cases[i][1], cases[i][2], &va_host, &pte_host);
+        int s = pv_mmu_check_update(&st->mmu, cases[i][0], cases[i][1], cases[i][2], &va_sv, &pte_sv);
+        assert_int_equal(h, s);
+        if (h == 0) {
+            assert_int_equal(va_host, va_sv);
+            assert_int_equal(pte_host, pte_sv);
+        }
+    }
+    pv_domain_destroy(d);
 }
 
 /* The frame the supervisor pushes at the CPL0 stack's top. */
@@ -106,6 +141,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stubs_and_msrs_follow_the_mode),
+        cmocka_unit_test(the_supervisor_and_its_state_are_installed),
         cmocka_unit_test(exits_are_served_like_trapped_hypercalls),
         cmocka_unit_test(corrupt_exits_end_the_guest),
     };
