@@ -18,10 +18,7 @@ extern const uint8_t pv_tramp_sv_stub[], pv_tramp_sv_stub_end[];
 
 static uint64_t tramp_va(const uint8_t *label) { return TRAMP_VA + (uint64_t)(label - pv_tramp_start); }
 
-#define USER_RFLAGS_MASK 0x40cd5ull /* CF PF AF ZF SF DF OF AC */
-#define RFLAGS_FIXED 0x202ull       /* reserved bit 1, IF     */
-
-uint64_t pv_user_rflags(uint64_t wanted) { return (wanted & USER_RFLAGS_MASK) | RFLAGS_FIXED; }
+uint64_t pv_user_rflags(uint64_t wanted) { return pv_rflags_for_user(wanted); }
 
 mica_gva_t pv_tramp_va_pte_write(void) { return tramp_va(pv_tramp_pte_write); }
 mica_gva_t pv_tramp_va_iret(void) { return tramp_va(pv_tramp_iret); }
@@ -70,14 +67,26 @@ static void set_gate(uint64_t *idt, unsigned vector, uint64_t handler, unsigned 
     idt[vector * 2 + 1] = handler >> 32;
 }
 
-static void write_idt(struct guest_mem *hv)
+/* Vectors that always go straight to mica: NMI, double fault and machine
+ * check are never the guest's to handle. */
+static bool sv_takes_vector(unsigned v) { return v != 2 && v != 8 && v != 18; }
+
+static void write_idt(struct guest_mem *hv, bool supervisor)
 {
     uint64_t *idt = hv_page(hv, PV_PG_IDT);
     memset(idt, 0, PV_PAGE);
-    /* Exception gates are DPL0, so `int N` from the guest is a #GP. */
-    for (unsigned v = 0; v < MICA_TRAP_VECTORS; v++)
-        set_gate(idt, v, tramp_va(pv_tramp_vectors) + v * VECTOR_STUB_SIZE, 0);
+    /* Exception gates are DPL0, so `int N` from the guest is a #GP. With
+     * the supervisor, faults enter it first (it bounces them to the guest's
+     * handlers or hands them on to the trampoline's stubs). */
+    for (unsigned v = 0; v < MICA_TRAP_VECTORS; v++) {
+        uint64_t to = supervisor && sv_takes_vector(v)
+                          ? PV_SV_ENTRY_VA + PV_SV_VECTORS_OFFSET + v * PV_SV_VECTOR_STUB
+                          : tramp_va(pv_tramp_vectors) + v * VECTOR_STUB_SIZE;
+        set_gate(idt, v, to, 0);
+    }
 }
+
+mica_gva_t pv_tramp_va_vectors(void) { return tramp_va(pv_tramp_vectors); }
 
 static void write_hypercall_page(struct guest_mem *hv, bool supervisor)
 {
@@ -123,7 +132,7 @@ int pv_hypercall_at(mica_gva_t rip)
 void pv_cpu_tables_write(struct guest_mem *hv, bool supervisor)
 {
     write_gdt_and_tss(hv);
-    write_idt(hv);
+    write_idt(hv, supervisor);
     memcpy(hv_page(hv, PV_PG_TRAMPOLINE), pv_tramp_start, (size_t)(pv_tramp_end - pv_tramp_start));
     write_hypercall_page(hv, supervisor);
 }

@@ -35,6 +35,7 @@ int pv_hypercall_at(mica_gva_t rip);
 mica_gva_t pv_tramp_va_pte_write(void);
 mica_gva_t pv_tramp_va_iret(void);
 mica_gva_t pv_tramp_va_syscall(void);
+mica_gva_t pv_tramp_va_vectors(void); /* vector 0's stub; 16 bytes each */
 
 /* The MSRs that point `syscall` at the supervisor's entry, or without it
  * at pv_tramp_syscall (then mica guests must not use it; without these

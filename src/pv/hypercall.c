@@ -12,6 +12,8 @@
 #include "pv/cpu_tables.h"
 #include "pv/domain.h"
 #include "pv/guest_copy.h"
+#include "pv/sv_blob.h"
+#include "pv/sv_state.h"
 #include "pv/vcpu.h"
 #include "util/time.h"
 
@@ -110,6 +112,8 @@ static enum pv_outcome hc_set_trap_table(struct pv_vcpu *v, struct kvm_regs *r, 
             return PV_RESUME;
         }
     memcpy(v->trap_table, table, sizeof table);
+    if (d->supervisor) /* it bounces faults too: keep its copy in step */
+        memcpy(pv_supervisor_state(&d->hv)->trap_table, table, sizeof table);
     r->rax = 0;
     return PV_RESUME;
 }

@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "pv/cpu_tables.h"
 #include "pv/pagetable.h"
 #include "pv/sv_state.h"
 
@@ -22,5 +23,11 @@ void pv_supervisor_install(struct guest_mem *hv, const struct pv_layout *l, uint
     memcpy(guest_mem_ptr(hv, pv_hv_gpa(PV_PG_SUPERVISOR), PV_SV_CODE_PAGES * PV_PAGE), pv_sv_blob,
            pv_sv_blob_len);
     struct pv_sv_state *st = guest_mem_ptr(hv, pv_hv_gpa(PV_PG_SV_STATE), PV_PAGE);
-    *st = (struct pv_sv_state){.flags = flags, .mmu = pv_pt_limits(l)};
+    *st = (struct pv_sv_state){.flags = flags, .mmu = pv_pt_limits(l),
+                               .tramp_vectors_va = pv_tramp_va_vectors()};
+}
+
+struct pv_sv_state *pv_supervisor_state(struct guest_mem *hv)
+{
+    return guest_mem_ptr(hv, pv_hv_gpa(PV_PG_SV_STATE), PV_PAGE);
 }

@@ -20,4 +20,7 @@ extern const size_t pv_sv_blob_len;
  * it may serve (PV_SV_*) and the domain's MMU limits. */
 void pv_supervisor_install(struct guest_mem *hv, const struct pv_layout *l, uint64_t flags);
 
+/* The state page mica shares with the supervisor (pv/sv_state.h). */
+struct pv_sv_state *pv_supervisor_state(struct guest_mem *hv);
+
 #endif

@@ -12,14 +12,41 @@
 #include "pv/mmu_check.h"
 #include "pv/sv_state.h"
 
-/* The guest's registers as entry.S pushed them (r15 lowest). */
+/* The guest's registers as entry.S pushed them (r15 lowest), then the
+ * iret frame of the syscall entry. */
 struct sv_regs {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
 };
+struct sv_frame {
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+struct sv_call {
+    struct sv_regs regs;
+    struct sv_frame frame;
+};
+
+#define USER_VA_LIMIT (1ull << 47)
 
 #define CLOCK_TRIES 4
 
 static struct pv_sv_state *state(void) { return (struct pv_sv_state *)PV_SV_STATE_VA; }
+
+/* Whether the guest at CPL3 could access [va, va + len) (for writing when
+ * write), answered only for the remappable window whose PTEs the
+ * supervisor reads directly; anything else (0) goes to mica, whose full
+ * page walk answers it. */
+static int user_range_ok(uint64_t va, uint64_t len, int write)
+{
+    const struct pv_mmu_limits *l = &state()->mmu;
+    if (len == 0 || va + len < va || va + len > l->window_bytes)
+        return 0;
+    for (uint64_t p = va & ~(MICA_PAGE_SIZE - 1); p < va + len; p += MICA_PAGE_SIZE) {
+        uint64_t pte = *(volatile uint64_t *)(l->pte_base_va + (p / MICA_PAGE_SIZE) * 8);
+        if (!(pte & PTE_P) || !(pte & PTE_U) || (write && !(pte & PTE_W)))
+            return 0;
+    }
+    return 1;
+}
 
 static uint64_t rdtsc(void)
 {
@@ -70,16 +97,43 @@ static int serve_mmu_update(struct sv_regs *r)
     return 1;
 }
 
-/* 1: served (the result is in r->rax); 0: mica serves it. */
-int sv_syscall(struct sv_regs *r)
+/* MICA_HC_TRAP_RETURN: resumes the trap frame at rdi, as mica does. */
+static int serve_trap_return(struct sv_call *c)
+{
+    struct sv_regs *r = &c->regs;
+    if (!user_range_ok(r->rdi, sizeof(struct mica_trap_frame), 0))
+        return 0; /* mica answers (-MICA_EFAULT, or a frame outside the window) */
+    struct mica_trap_frame t = *(const volatile struct mica_trap_frame *)r->rdi;
+    if (t.rip >= USER_VA_LIMIT || t.rsp >= USER_VA_LIMIT) {
+        r->rax = (uint64_t)-MICA_EINVAL;
+        return 1;
+    }
+    *r = (struct sv_regs){
+        .rax = t.rax, .rbx = t.rbx, .rcx = t.rcx, .rdx = t.rdx, .rsi = t.rsi, .rdi = t.rdi,
+        .rbp = t.rbp, .r8 = t.r8, .r9 = t.r9, .r10 = t.r10, .r11 = t.r11, .r12 = t.r12,
+        .r13 = t.r13, .r14 = t.r14, .r15 = t.r15,
+    };
+    c->frame = (struct sv_frame){.rip = t.rip, .cs = 0x23, .rflags = pv_rflags_for_user(t.rflags),
+                                 .rsp = t.rsp, .ss = 0x1b};
+    return 1;
+}
+
+/* 1: served (the result is in rax); 0: mica serves it. */
+int sv_syscall(struct sv_call *c)
 {
     uint64_t flags = state()->flags;
-    switch ((uint32_t)r->rax) {
+    int served = 0;
+    switch ((uint32_t)c->regs.rax) {
     case MICA_HC_CLOCK:
-        return (flags & PV_SV_CLOCK) ? serve_clock(r) : 0;
+        served = (flags & PV_SV_CLOCK) ? serve_clock(&c->regs) : 0;
+        break;
     case MICA_HC_MMU_UPDATE:
-        return (flags & PV_SV_MMU) ? serve_mmu_update(r) : 0;
-    default:
-        return 0;
+        served = (flags & PV_SV_MMU) ? serve_mmu_update(&c->regs) : 0;
+        break;
+    case MICA_HC_TRAP_RETURN:
+        served = (flags & PV_SV_TRAPS) ? serve_trap_return(c) : 0;
+        break;
     }
+    state()->served += (uint64_t)served;
+    return served;
 }

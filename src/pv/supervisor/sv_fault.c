@@ -1,0 +1,95 @@
+/*
+ * Faults inside the guest: a fault at CPL3 whose vector has a handler in
+ * the guest's trap table is bounced to it here, exactly as mica's
+ * src/pv/trap.c would (frame below the red zone, zero return address, DF
+ * and AC cleared, rdi = the frame), without leaving the VM. Everything
+ * else — no handler, a stack the supervisor cannot vouch for, a fault at
+ * CPL0 — goes to mica through the trampoline's stub for the vector, which
+ * reports or bounces it with the full page walk.
+ */
+#include <stdint.h>
+
+#include "mica/abi.h"
+#include "pv/mmu_check.h"
+#include "pv/sv_state.h"
+
+#define RED_ZONE 128
+#define RFLAGS_DF 0x400ull
+#define RFLAGS_AC 0x40000ull
+
+/* What entry.S pushed (r15 lowest), the vector, then what the CPU pushed:
+ * an error code for some vectors, and the iret frame. */
+struct sv_fault {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector;
+    uint64_t cpu[6];
+};
+struct sv_iret {
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+
+static struct pv_sv_state *state(void) { return (struct pv_sv_state *)PV_SV_STATE_VA; }
+
+static int has_error_code(uint64_t v)
+{
+    return v < 32 && ((1u << v) & ((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
+                                   (1u << 14) | (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30)));
+}
+
+/* Writable by the guest at CPL3, inside the remappable window. */
+static int user_writable(uint64_t va, uint64_t len)
+{
+    const struct pv_mmu_limits *l = &state()->mmu;
+    if (va + len < va || va + len > l->window_bytes)
+        return 0;
+    for (uint64_t p = va & ~(MICA_PAGE_SIZE - 1); p < va + len; p += MICA_PAGE_SIZE) {
+        uint64_t pte = *(volatile uint64_t *)(l->pte_base_va + (p / MICA_PAGE_SIZE) * 8);
+        if ((pte & (PTE_P | PTE_U | PTE_W)) != (PTE_P | PTE_U | PTE_W))
+            return 0;
+    }
+    return 1;
+}
+
+static uint64_t read_cr2(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr2, %0" : "=r"(v));
+    return v;
+}
+
+static int hand_to_mica(struct sv_fault *f)
+{
+    f->vector = state()->tramp_vectors_va + f->vector * 16;
+    return 0;
+}
+
+int sv_fault(struct sv_fault *f)
+{
+    uint64_t vec = f->vector;
+    int err = has_error_code(vec);
+    struct sv_iret *i = (struct sv_iret *)&f->cpu[err];
+    mica_gva_t handler = vec < MICA_TRAP_VECTORS ? state()->trap_table[vec] : 0;
+    if (!(state()->flags & PV_SV_TRAPS) || !handler || (i->cs & 3) != 3)
+        return hand_to_mica(f);
+    uint64_t at = (i->rsp - RED_ZONE - sizeof(struct mica_trap_frame)) & ~15ull;
+    if (i->rsp < RED_ZONE + sizeof(struct mica_trap_frame) + 8 ||
+        !user_writable(at - 8, sizeof(struct mica_trap_frame) + 8))
+        return hand_to_mica(f); /* mica reports the unwritable stack */
+    struct mica_trap_frame t = {
+        .vector = vec, .error_code = err ? f->cpu[0] : 0, .fault_addr = vec == 14 ? read_cr2() : 0,
+        .rip = i->rip, .rsp = i->rsp, .rflags = i->rflags,
+        .rax = f->rax, .rbx = f->rbx, .rcx = f->rcx, .rdx = f->rdx, .rsi = f->rsi, .rdi = f->rdi,
+        .rbp = f->rbp, .r8 = f->r8, .r9 = f->r9, .r10 = f->r10, .r11 = f->r11, .r12 = f->r12,
+        .r13 = f->r13, .r14 = f->r14, .r15 = f->r15,
+    };
+    *(volatile struct mica_trap_frame *)at = t;
+    *(volatile uint64_t *)(at - 8) = 0;
+    i->rip = handler;
+    i->rsp = at - 8;
+    i->rflags = pv_rflags_for_user(i->rflags) & ~(RFLAGS_DF | RFLAGS_AC);
+    i->cs = 0x23;
+    i->ss = 0x1b;
+    f->rdi = at;
+    state()->bounced++;
+    return err ? 2 : 1;
+}
