@@ -1,5 +1,8 @@
 #include "run/pv_control.h"
 
+#include "pv/sv_blob.h"
+#include "pv/sv_state.h"
+
 #include "run/run_io.h"
 
 static int pv_ctl_pause(void *ctx)
@@ -34,6 +37,8 @@ static int pv_ctl_stats(void *ctx, struct vm_control_stats *out)
         out->exits += __atomic_load_n(&v->stats.exits, __ATOMIC_RELAXED);
         out->hypercalls += __atomic_load_n(&v->stats.hypercalls, __ATOMIC_RELAXED);
     }
+    if (d->supervisor) /* and those served inside the guest, never seen here */
+        out->hypercalls += __atomic_load_n(&pv_supervisor_state(&d->hv)->served, __ATOMIC_RELAXED);
     const struct run_gate *g = &rc->ctl->gate;
     out->blocked = run_gate_where(g) == RUN_GATE_BLOCKED;
     out->paused = run_gate_pause_requested(g) || run_gate_where(g) == RUN_GATE_PARKED;

@@ -9,6 +9,17 @@
  * leaves, so what goes to mica (one `out`) is served exactly as through the
  * trap path; then every register, as sv_syscall left them, and `iretq`.
  */
+/* The guest's general registers, r15 lowest (struct sv_regs, sv_fault). */
+    .macro save_guest_registers
+    push %rax; push %rbx; push %rcx; push %rdx; push %rsi; push %rdi; push %rbp
+    push %r8;  push %r9;  push %r10; push %r11; push %r12; push %r13; push %r14; push %r15
+    .endm
+/* Their reverse; pops leave the flags alone, so a test before it holds. */
+    .macro restore_guest_registers
+    pop %r15; pop %r14; pop %r13; pop %r12; pop %r11; pop %r10; pop %r9; pop %r8
+    pop %rbp; pop %rdi; pop %rsi; pop %rdx; pop %rcx; pop %rbx; pop %rax
+    .endm
+
     .section .text.entry, "ax"
     .globl sv_entry
 sv_entry:
@@ -19,39 +30,11 @@ sv_entry:
     push %r11                    /* rflags (syscall) */
     pushq $0x23                  /* cs: PV_SEL_UCODE */
     push %rcx                    /* rip (syscall)    */
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    save_guest_registers
     mov %rsp, %rdi               /* struct sv_regs *; rsp is 16-byte aligned here */
     call sv_syscall
     test %eax, %eax
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+    restore_guest_registers
     jz 1f
     iretq                        /* served here */
 1:  out %al, $0xe3               /* PV_PORT_SUPERVISOR: mica serves rax */
@@ -84,40 +67,12 @@ sv_entry:
  * guest's handler (frame rewritten), no error code to drop; 2: the same,
  * with one. */
 sv_exception:
-    push %rax
-    push %rbx
-    push %rcx
-    push %rdx
-    push %rsi
-    push %rdi
-    push %rbp
-    push %r8
-    push %r9
-    push %r10
-    push %r11
-    push %r12
-    push %r13
-    push %r14
-    push %r15
+    save_guest_registers
     mov %rsp, %rdi               /* struct sv_fault * */
     cld
     call sv_fault
     cmp $1, %eax
-    pop %r15
-    pop %r14
-    pop %r13
-    pop %r12
-    pop %r11
-    pop %r10
-    pop %r9
-    pop %r8
-    pop %rbp
-    pop %rdi
-    pop %rsi
-    pop %rdx
-    pop %rcx
-    pop %rbx
-    pop %rax
+    restore_guest_registers
     jb 2f
     je 1f
     add $8, %rsp                 /* the error code */

@@ -11,7 +11,7 @@
 
 #include "mica/abi.h"
 #include "pv/mmu_check.h"
-#include "pv/sv_state.h"
+#include "pv/supervisor/sv.h"
 
 #define RED_ZONE 128
 #define RFLAGS_DF 0x400ull
@@ -28,26 +28,10 @@ struct sv_iret {
     uint64_t rip, cs, rflags, rsp, ss;
 };
 
-static struct pv_sv_state *state(void) { return (struct pv_sv_state *)PV_SV_STATE_VA; }
-
 static int has_error_code(uint64_t v)
 {
     return v < 32 && ((1u << v) & ((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
                                    (1u << 14) | (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30)));
-}
-
-/* Writable by the guest at CPL3, inside the remappable window. */
-static int user_writable(uint64_t va, uint64_t len)
-{
-    const struct pv_mmu_limits *l = &state()->mmu;
-    if (va + len < va || va + len > l->window_bytes)
-        return 0;
-    for (uint64_t p = va & ~(MICA_PAGE_SIZE - 1); p < va + len; p += MICA_PAGE_SIZE) {
-        uint64_t pte = *(volatile uint64_t *)(l->pte_base_va + (p / MICA_PAGE_SIZE) * 8);
-        if ((pte & (PTE_P | PTE_U | PTE_W)) != (PTE_P | PTE_U | PTE_W))
-            return 0;
-    }
-    return 1;
 }
 
 static uint64_t read_cr2(void)
@@ -59,7 +43,7 @@ static uint64_t read_cr2(void)
 
 static int hand_to_mica(struct sv_fault *f)
 {
-    f->vector = state()->tramp_vectors_va + f->vector * 16;
+    f->vector = sv_state()->tramp_vectors_va + f->vector * 16;
     return 0;
 }
 
@@ -68,12 +52,12 @@ int sv_fault(struct sv_fault *f)
     uint64_t vec = f->vector;
     int err = has_error_code(vec);
     struct sv_iret *i = (struct sv_iret *)&f->cpu[err];
-    mica_gva_t handler = vec < MICA_TRAP_VECTORS ? state()->trap_table[vec] : 0;
-    if (!(state()->flags & PV_SV_TRAPS) || !handler || (i->cs & 3) != 3)
+    mica_gva_t handler = vec < MICA_TRAP_VECTORS ? sv_state()->trap_table[vec] : 0;
+    if (!(sv_state()->flags & PV_SV_TRAPS) || !handler || (i->cs & 3) != 3)
         return hand_to_mica(f);
     uint64_t at = (i->rsp - RED_ZONE - sizeof(struct mica_trap_frame)) & ~15ull;
     if (i->rsp < RED_ZONE + sizeof(struct mica_trap_frame) + 8 ||
-        !user_writable(at - 8, sizeof(struct mica_trap_frame) + 8))
+        !sv_user_range_ok(at - 8, sizeof(struct mica_trap_frame) + 8, 1))
         return hand_to_mica(f); /* mica reports the unwritable stack */
     struct mica_trap_frame t = {
         .vector = vec, .error_code = err ? f->cpu[0] : 0, .fault_addr = vec == 14 ? read_cr2() : 0,
@@ -90,6 +74,6 @@ int sv_fault(struct sv_fault *f)
     i->cs = 0x23;
     i->ss = 0x1b;
     f->rdi = at;
-    state()->bounced++;
+    sv_state()->bounced++;
     return err ? 2 : 1;
 }

@@ -10,7 +10,7 @@
 
 #include "mica/abi.h"
 #include "pv/mmu_check.h"
-#include "pv/sv_state.h"
+#include "pv/supervisor/sv.h"
 
 /* The guest's registers as entry.S pushed them (r15 lowest), then the
  * iret frame of the syscall entry. */
@@ -28,25 +28,6 @@ struct sv_call {
 #define USER_VA_LIMIT (1ull << 47)
 
 #define CLOCK_TRIES 4
-
-static struct pv_sv_state *state(void) { return (struct pv_sv_state *)PV_SV_STATE_VA; }
-
-/* Whether the guest at CPL3 could access [va, va + len) (for writing when
- * write), answered only for the remappable window whose PTEs the
- * supervisor reads directly; anything else (0) goes to mica, whose full
- * page walk answers it. */
-static int user_range_ok(uint64_t va, uint64_t len, int write)
-{
-    const struct pv_mmu_limits *l = &state()->mmu;
-    if (len == 0 || va + len < va || va + len > l->window_bytes)
-        return 0;
-    for (uint64_t p = va & ~(MICA_PAGE_SIZE - 1); p < va + len; p += MICA_PAGE_SIZE) {
-        uint64_t pte = *(volatile uint64_t *)(l->pte_base_va + (p / MICA_PAGE_SIZE) * 8);
-        if (!(pte & PTE_P) || !(pte & PTE_U) || (write && !(pte & PTE_W)))
-            return 0;
-    }
-    return 1;
-}
 
 static uint64_t rdtsc(void)
 {
@@ -85,7 +66,7 @@ static int serve_clock(struct sv_regs *r)
  * flush, here at CPL0 (where the MMU sees the write, shadowed or not). */
 static int serve_mmu_update(struct sv_regs *r)
 {
-    struct pv_mmu_limits l = state()->mmu;
+    struct pv_mmu_limits l = sv_state()->mmu;
     mica_gva_t pte_va;
     uint64_t pte;
     int rc = pv_mmu_check_update(&l, r->rdi, r->rsi, r->rdx, &pte_va, &pte);
@@ -101,7 +82,7 @@ static int serve_mmu_update(struct sv_regs *r)
 static int serve_trap_return(struct sv_call *c)
 {
     struct sv_regs *r = &c->regs;
-    if (!user_range_ok(r->rdi, sizeof(struct mica_trap_frame), 0))
+    if (!sv_user_range_ok(r->rdi, sizeof(struct mica_trap_frame), 0))
         return 0; /* mica answers (-MICA_EFAULT, or a frame outside the window) */
     struct mica_trap_frame t = *(const volatile struct mica_trap_frame *)r->rdi;
     if (t.rip >= USER_VA_LIMIT || t.rsp >= USER_VA_LIMIT) {
@@ -121,7 +102,7 @@ static int serve_trap_return(struct sv_call *c)
 /* 1: served (the result is in rax); 0: mica serves it. */
 int sv_syscall(struct sv_call *c)
 {
-    uint64_t flags = state()->flags;
+    uint64_t flags = sv_state()->flags;
     int served = 0;
     switch ((uint32_t)c->regs.rax) {
     case MICA_HC_CLOCK:
@@ -134,6 +115,6 @@ int sv_syscall(struct sv_call *c)
         served = (flags & PV_SV_TRAPS) ? serve_trap_return(c) : 0;
         break;
     }
-    state()->served += (uint64_t)served;
+    sv_state()->served += (uint64_t)served;
     return served;
 }
