@@ -3,9 +3,14 @@
 # build/bin/mica-cc (guest/mica-cc.in), which uses the same flags.
 
 GUEST_CC     ?= gcc
+# Guests see only the kit's C library headers (guest/include/libc) and the
+# compiler's own freestanding ones (stddef.h, stdint.h, stdarg.h, ...):
+# never the host's libc, whose headers would compile and then not link.
+GUEST_CC_INCLUDE := $(shell $(GUEST_CC) -print-file-name=include)
 GUEST_CFLAGS := -std=c11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
                 -fno-pie -fno-pic -fno-asynchronous-unwind-tables -fno-exceptions \
-                -mcmodel=small -march=x86-64 -Iinclude -Iguest/include
+                -mcmodel=small -march=x86-64 -nostdinc -isystem guest/include/libc \
+                -isystem $(GUEST_CC_INCLUDE) -Iinclude -Iguest/include
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack \
                  -Wl,-z,max-page-size=4096 -T guest/lib/guest.ld
 

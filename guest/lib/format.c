@@ -7,7 +7,9 @@
 
 /* Relative paths: host tests build without -Iguest/include. */
 #include "../include/mica/format.h"
-#include "../include/mica/string.h"
+#include "../include/libc/ctype.h"
+#include "../include/libc/string.h"
+#include "float_digits.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -21,7 +23,7 @@ enum {
     F_ALT = 1 << 4,   /* '#' */
 };
 
-enum length { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z, LEN_T, LEN_J };
+enum length { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z, LEN_T, LEN_J, LEN_LONG_DOUBLE };
 
 /* One parsed conversion specification. */
 struct spec {
@@ -139,6 +141,7 @@ static const char *parse_length(const char *f, enum length *len)
     case 'z': *len = LEN_Z; return f + 1;
     case 't': *len = LEN_T; return f + 1;
     case 'j': *len = LEN_J; return f + 1;
+    case 'L': *len = LEN_LONG_DOUBLE; return f + 1;
     default: *len = LEN_NONE; return f;
     }
 }
@@ -298,6 +301,189 @@ static void format_string(struct sink *out, const struct spec *sp, const char *s
     put_text(out, sp, s, sp->precision >= 0 ? strnlen(s, (size_t)sp->precision) : strlen(s));
 }
 
+/* ---- floating point: %f %e %g (and upper case) ------------------------- */
+
+/* A double's exact digits (float_digits.h), rounded as a conversion asks. */
+struct decimal {
+    char d[FLOAT_DIGITS_MAX];
+    size_t n;  /* d[0..n) significant; every later place is zero */
+    int exp10; /* value = 0.d0 d1 ... x 10^exp10 */
+};
+
+/* Emits places [from, from+count) of the digits, zeros beyond them in bulk. */
+static void put_places(struct sink *out, const struct decimal *x, long from, size_t count)
+{
+    while (count > 0 && from < 0) {
+        put(out, "0", 1);
+        from++, count--;
+    }
+    if (count > 0 && (size_t)from < x->n) {
+        size_t k = x->n - (size_t)from < count ? x->n - (size_t)from : count;
+        put(out, x->d + from, k);
+        from += (long)k, count -= k;
+    }
+    put_repeated(out, '0', count);
+}
+
+/* Fixed notation with `frac` places after the point: "ddd.fff". */
+static size_t fixed_length(const struct decimal *x, size_t frac, bool point)
+{
+    return (x->exp10 > 0 ? (size_t)x->exp10 : 1) + point + frac;
+}
+
+static void put_fixed(struct sink *out, const struct decimal *x, size_t frac, bool point)
+{
+    if (x->exp10 > 0)
+        put_places(out, x, 0, (size_t)x->exp10);
+    else
+        put(out, "0", 1);
+    if (point)
+        put(out, ".", 1);
+    put_places(out, x, x->exp10, frac);
+}
+
+/* Exponent notation: "d.fffe+XX", at least two exponent digits. */
+static int exponent_of(const struct decimal *x) { return x->n ? x->exp10 - 1 : 0; }
+
+static size_t exp_text(int e, bool upper, char *buf)
+{
+    unsigned mag = e < 0 ? (unsigned)-e : (unsigned)e;
+    char digits[8];
+    char *start = to_digits(mag, 10, false, digits + sizeof digits);
+    size_t nd = (size_t)(digits + sizeof digits - start), len = 0;
+    buf[len++] = upper ? 'E' : 'e';
+    buf[len++] = e < 0 ? '-' : '+';
+    if (nd < 2)
+        buf[len++] = '0';
+    memcpy(buf + len, start, nd);
+    return len + nd;
+}
+
+static size_t exp_length(const struct decimal *x, size_t frac, bool point, bool upper)
+{
+    char e[12];
+    return 1 + point + frac + exp_text(exponent_of(x), upper, e);
+}
+
+static void put_exp(struct sink *out, const struct decimal *x, size_t frac, bool point, bool upper)
+{
+    char e[12];
+    put(out, x->n ? x->d : "0", 1);
+    if (point)
+        put(out, ".", 1);
+    put_places(out, x, 1, frac);
+    put(out, e, exp_text(exponent_of(x), upper, e));
+}
+
+/* How %g shows a value already rounded to p significant digits. */
+struct g_choice {
+    bool fixed;
+    size_t frac;
+};
+
+static struct g_choice choose_g(const struct decimal *x, const struct spec *sp, int p)
+{
+    int e = exponent_of(x);
+    bool fixed = e < p && e >= -4;
+    size_t frac = (size_t)(fixed ? p - 1 - e : p - 1);
+    if (!(sp->flags & F_ALT)) {
+        /* Trailing zeros go: only the significant digits after the point. */
+        long first_frac = fixed ? x->exp10 : 1;
+        long sig = (long)x->n - first_frac;
+        frac = sig <= 0 ? 0 : ((size_t)sig < frac ? (size_t)sig : frac);
+    }
+    return (struct g_choice){ fixed, frac };
+}
+
+static const char *float_sign(const struct spec *sp, bool negative)
+{
+    if (negative)
+        return "-";
+    if (sp->flags & F_PLUS)
+        return "+";
+    return sp->flags & F_SPACE ? " " : "";
+}
+
+/* Pads a number of body_len bytes: '0' pads after the sign (unlike the
+ * integer conversions, a precision does not turn it off). */
+static void pad_number(struct sink *out, const struct spec *sp, const char *sign, size_t body_len,
+                       bool zero_ok, size_t *zeros_after_sign)
+{
+    size_t len = strlen(sign) + body_len, width = (size_t)sp->width;
+    size_t fill = width > len ? width - len : 0;
+    *zeros_after_sign = 0;
+    if (sp->flags & F_LEFT)
+        return;
+    if ((sp->flags & F_ZERO) && zero_ok)
+        *zeros_after_sign = fill;
+    else
+        put_repeated(out, ' ', fill);
+}
+
+/* With '-', the field's spaces come after the len bytes of the number. */
+static void pad_right(struct sink *out, const struct spec *sp, size_t len)
+{
+    if ((sp->flags & F_LEFT) && (size_t)sp->width > len)
+        put_repeated(out, ' ', (size_t)sp->width - len);
+}
+
+static void put_non_finite(struct sink *out, const struct spec *sp, double v)
+{
+    bool upper = isupper((unsigned char)sp->conv);
+    const char *text = v != v ? (upper ? "NAN" : "nan") : (upper ? "INF" : "inf");
+    const char *sign = float_sign(sp, __builtin_signbit(v));
+    size_t zeros;
+    pad_number(out, sp, sign, 3, false, &zeros);
+    put(out, sign, strlen(sign));
+    put(out, text, 3);
+    pad_right(out, sp, strlen(sign) + 3);
+}
+
+static void format_float(struct sink *out, const struct spec *sp, double v)
+{
+    if (v != v || v - v != 0) { /* NaN, or infinite */
+        put_non_finite(out, sp, v);
+        return;
+    }
+    struct decimal x;
+    char conv = (char)tolower((unsigned char)sp->conv);
+    bool upper = sp->conv != conv, alt = sp->flags & F_ALT;
+    int p = sp->precision < 0 ? 6 : sp->precision;
+    x.n = float_digits(v, x.d, &x.exp10);
+    bool fixed = conv == 'f';
+    size_t frac = (size_t)p;
+    if (conv == 'f') {
+        long keep = (long)x.exp10 + p; /* places up to p after the point */
+        x.n = float_digits_round(x.d, x.n, &x.exp10, keep > INT_MAX ? INT_MAX : (int)keep);
+    } else if (conv == 'e') {
+        x.n = float_digits_round(x.d, x.n, &x.exp10, p == INT_MAX ? p : p + 1);
+    } else { /* g */
+        p = p == 0 ? 1 : p;
+        x.n = float_digits_round(x.d, x.n, &x.exp10, p);
+        struct g_choice g = choose_g(&x, sp, p);
+        fixed = g.fixed;
+        frac = g.frac;
+    }
+    bool point = frac > 0 || alt;
+    const char *sign = float_sign(sp, __builtin_signbit(v));
+    size_t body = fixed ? fixed_length(&x, frac, point) : exp_length(&x, frac, point, upper);
+    size_t zeros;
+    pad_number(out, sp, sign, body, true, &zeros);
+    put(out, sign, strlen(sign));
+    put_repeated(out, '0', zeros);
+    if (fixed)
+        put_fixed(out, &x, frac, point);
+    else
+        put_exp(out, &x, frac, point, upper);
+    pad_right(out, sp, strlen(sign) + body);
+}
+
+static double fetch_double(va_list *ap, enum length len)
+{
+    /* long double arguments are converted: the kit formats doubles. */
+    return len == LEN_LONG_DOUBLE ? (double)va_arg(*ap, long double) : va_arg(*ap, double);
+}
+
 /* Handles one conversion; returns false if it is not one we support. */
 static bool convert(struct sink *out, const struct spec *sp, va_list *ap)
 {
@@ -321,6 +507,9 @@ static bool convert(struct sink *out, const struct spec *sp, va_list *ap)
     }
     case 's':
         format_string(out, sp, va_arg(*ap, const char *));
+        return true;
+    case 'f': case 'F': case 'e': case 'E': case 'g': case 'G':
+        format_float(out, sp, fetch_double(ap, sp->length));
         return true;
     case '%':
         put(out, "%", 1);

@@ -31,7 +31,7 @@ void mica_runtime_start(const struct mica_start_info *si)
     mica_heap_init((void *)si->heap_start, si->heap_end - si->heap_start);
     char **argv = split_args(si);
     int code = main(argv ? (int)si->argc : 0, argv);
-    mica_exit(code);
+    exit(code); /* returning from main is exit(): atexit functions run */
 }
 
 void mica_exit(int code)

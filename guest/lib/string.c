@@ -6,9 +6,12 @@
  */
 #include "host_test_names.h" /* renames everything for host tests only */
 
-/* A relative path so host tests build with the top-level Makefile's flags,
- * which do not add -Iguest/include. */
-#include "../include/mica/string.h"
+/* Relative paths so host tests build with the top-level Makefile's flags,
+ * which do not add the kit's include directories. */
+#include "../include/libc/ctype.h"
+#include "../include/libc/errno.h"
+#include "../include/libc/stdlib.h"
+#include "../include/libc/string.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -213,6 +216,130 @@ size_t strlcpy(char *restrict dst, const char *restrict src, size_t size)
     return len;
 }
 
+char *strcat(char *restrict dst, const char *restrict src)
+{
+    strcpy(dst + strlen(dst), src);
+    return dst;
+}
+
+/* Appends at most n bytes of src, and always a terminator. */
+char *strncat(char *restrict dst, const char *restrict src, size_t n)
+{
+    char *end = dst + strlen(dst);
+    size_t len = strnlen(src, n);
+
+    memcpy(end, src, len);
+    end[len] = '\0';
+    return dst;
+}
+
+char *strndup(const char *s, size_t n)
+{
+    size_t len = strnlen(s, n);
+    char *copy = malloc(len + 1);
+
+    if (copy == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    return copy;
+}
+
+char *strdup(const char *s) { return strndup(s, SIZE_MAX); }
+
+/* The sets of strspn and friends as a 256-bit map: one pass over each string. */
+struct byte_set {
+    uint64_t bits[4];
+};
+
+static struct byte_set make_set(const char *chars)
+{
+    struct byte_set set = { { 0, 0, 0, 0 } };
+
+    for (const unsigned char *p = (const unsigned char *)chars; *p; p++)
+        set.bits[*p >> 6] |= 1ull << (*p & 63);
+    return set;
+}
+
+static bool in_set(const struct byte_set *set, unsigned char c)
+{
+    return set->bits[c >> 6] >> (c & 63) & 1;
+}
+
+/* The length of s's first run of bytes that are (or are not) in chars. */
+static size_t span(const char *s, const char *chars, bool member)
+{
+    struct byte_set set = make_set(chars);
+    size_t n = 0;
+
+    while (s[n] && in_set(&set, (unsigned char)s[n]) == member)
+        n++;
+    return n;
+}
+
+size_t strspn(const char *s, const char *accept) { return span(s, accept, true); }
+size_t strcspn(const char *s, const char *reject) { return span(s, reject, false); }
+
+char *strpbrk(const char *s, const char *accept)
+{
+    s += strcspn(s, accept);
+    return *s ? (char *)s : NULL;
+}
+
+/* Quadratic in the worst case, which is fine for a guest's strings. */
+char *strstr(const char *haystack, const char *needle)
+{
+    size_t n = strlen(needle);
+
+    for (; *haystack; haystack++) {
+        if (strncmp(haystack, needle, n) == 0)
+            return (char *)haystack;
+    }
+    return n == 0 ? (char *)haystack : NULL;
+}
+
+char *strtok_r(char *restrict s, const char *restrict delim, char **restrict save)
+{
+    if (s == NULL)
+        s = *save;
+    if (s == NULL)
+        return NULL;
+    s += strspn(s, delim);
+    if (*s == '\0') {
+        *save = NULL;
+        return NULL;
+    }
+    char *end = s + strcspn(s, delim);
+    *save = *end ? end + 1 : NULL;
+    *end = '\0';
+    return s;
+}
+
+char *strtok(char *restrict s, const char *restrict delim)
+{
+    static char *save;
+
+    return strtok_r(s, delim, &save);
+}
+
+int strncasecmp(const char *a, const char *b, size_t n)
+{
+    const unsigned char *x = (const unsigned char *)a;
+    const unsigned char *y = (const unsigned char *)b;
+
+    for (; n > 0; n--, x++, y++) {
+        int cx = tolower(*x), cy = tolower(*y);
+        if (cx != cy || cx == '\0')
+            return (cx > cy) - (cx < cy);
+    }
+    return 0;
+}
+
+int strcasecmp(const char *a, const char *b) { return strncasecmp(a, b, SIZE_MAX); }
+int strcoll(const char *a, const char *b) { return strcmp(a, b); }
+
 /* ---- number parsing ---------------------------------------------------- */
 
 /* The value of c as a digit in bases up to 36, or 36 if it is none. */
@@ -289,8 +416,10 @@ unsigned long strtoul(const char *restrict s, char **restrict endptr, int base)
     struct parsed r = parse_number(s, base);
 
     set_end(endptr, r.end);
-    if (r.overflow)
+    if (r.overflow) {
+        errno = ERANGE;
         return ULONG_MAX;
+    }
     return r.negative ? 0 - r.magnitude : r.magnitude;
 }
 
@@ -300,13 +429,30 @@ long strtol(const char *restrict s, char **restrict endptr, int base)
     const unsigned long max_pos = (unsigned long)LONG_MAX;
 
     set_end(endptr, r.end);
+    const unsigned long limit = r.negative ? max_pos + 1 : max_pos;
+    if (r.overflow || r.magnitude > limit) {
+        errno = ERANGE;
+        return r.negative ? LONG_MIN : LONG_MAX;
+    }
     if (!r.negative)
-        return r.magnitude > max_pos ? LONG_MAX : (long)r.magnitude;
-    if (r.magnitude > max_pos + 1)
-        return LONG_MIN;
+        return (long)r.magnitude;
     /* Written so that -(LONG_MAX + 1) never overflows a long. */
     return r.magnitude == 0 ? 0 : -(long)(r.magnitude - 1) - 1;
 }
+
+/* long and long long are the same 64 bits on x86-64. */
+long long strtoll(const char *restrict s, char **restrict endptr, int base)
+{
+    return strtol(s, endptr, base);
+}
+
+unsigned long long strtoull(const char *restrict s, char **restrict endptr, int base)
+{
+    return strtoul(s, endptr, base);
+}
+
+long atol(const char *s) { return strtol(s, NULL, 10); }
+long long atoll(const char *s) { return strtol(s, NULL, 10); }
 
 /* atoi's result is undefined on overflow in ISO C; here it saturates at
  * INT_MIN/INT_MAX, so a caller never sees a wrapped value. */

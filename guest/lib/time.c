@@ -2,6 +2,8 @@
  * ticks since, scaled pvclock-style; a hypercall when there is no TSC. */
 #include "mica/mica.h"
 
+#include <time.h>
+
 struct time_sample {
     uint64_t monotonic, wall, run, stamp;
     uint32_t mul, flags;
@@ -90,4 +92,28 @@ void mica_sleep_ns(uint64_t ns)
         __atomic_and_fetch(&s->evt_pending, ~MICA_PORT_BIT(MICA_EVT_TIMER), __ATOMIC_SEQ_CST);
         mica_block_on(deadline, MICA_PORT_BIT(MICA_EVT_TIMER));
     }
+}
+
+/* ---- <time.h> on top of the above ---- */
+
+time_t time(time_t *t)
+{
+    time_t now = (time_t)(mica_time_wall() / 1000000000ull);
+    if (t)
+        *t = now;
+    return now;
+}
+
+clock_t clock(void) { return (clock_t)(mica_time_run() / (1000000000ull / CLOCKS_PER_SEC)); }
+
+int nanosleep(const struct timespec *req, struct timespec *rem)
+{
+    if (req->tv_sec < 0 || req->tv_nsec < 0 || req->tv_nsec > 999999999) {
+        errno = EINVAL;
+        return -1;
+    }
+    mica_sleep_ns((uint64_t)req->tv_sec * 1000000000ull + (uint64_t)req->tv_nsec);
+    if (rem)
+        *rem = (struct timespec){ 0, 0 };
+    return 0;
 }

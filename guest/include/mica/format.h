@@ -1,11 +1,14 @@
 /*
- * printf-style formatting for guests, without floating point.
+ * printf-style formatting for guests.
  *
  * Supported: flags - 0 + space #, width and precision (digits or *),
- * length modifiers hh h l ll z t j, conversions d i u x X o c s p %.
- * "%s" with a NULL pointer prints "(null)"; "%p" prints 0x followed by
- * lower-case hex, so NULL is "0x0". An unsupported conversion (such as %f)
- * is copied to the output verbatim and consumes no argument.
+ * length modifiers hh h l ll z t j L, conversions d i u x X o c s p % and
+ * floating point f F e E g G. Floating-point output is exact and rounded
+ * half to even, as glibc prints it (a long double argument, %Lf, is
+ * converted to double first). "%s" with a NULL pointer prints "(null)";
+ * "%p" prints 0x followed by lower-case hex, so NULL is "0x0". An
+ * unsupported conversion (%a, %n, ...) is copied to the output verbatim and
+ * consumes no argument.
  */
 #ifndef MICA_GUEST_FORMAT_H
 #define MICA_GUEST_FORMAT_H

@@ -1,0 +1,295 @@
+/*
+ * A <math.h> subset for guests. Exact operations are done exactly (fmod
+ * with the x87's partial remainder, sqrt with SSE2's); the transcendental
+ * functions use the x87's own instructions (fyl2x, f2xm1, fsin, fpatan,
+ * ...) with 64-bit intermediates, which brings them within about one unit
+ * in the last place of a double. Special values follow C's Annex F; errno
+ * is set to EDOM or ERANGE as math_errhandling == MATH_ERRNO promises.
+ */
+#include "host_test_names.h" /* renames everything for host tests only */
+
+#include "../include/libc/errno.h"
+#include "../include/libc/math.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LN2_L 0.6931471805599453094172321214581765681L
+#define LOG10_2_L 0.3010299956639811952137388947244930268L
+#define LOG2E_L 1.4426950408889634073599246810018921374L
+#define TWO_POW_52 4503599627370496.0
+
+static double domain_error(void)
+{
+    errno = EDOM;
+    return __builtin_nan("");
+}
+
+static double range_error(double v)
+{
+    errno = ERANGE;
+    return v;
+}
+
+/* ---- exact ---------------------------------------------------------- */
+
+double fabs(double x) { return __builtin_fabs(x); }
+
+/* Below 2^52 a double may have a fraction; at or above it, none. */
+double trunc(double x)
+{
+    if (!(fabs(x) < TWO_POW_52))
+        return x; /* integral already, infinite or NaN */
+    return __builtin_copysign((double)(int64_t)x, x);
+}
+
+double floor(double x)
+{
+    double t = trunc(x);
+    return t > x ? t - 1 : t;
+}
+
+double ceil(double x)
+{
+    double t = trunc(x);
+    return t < x ? __builtin_copysign(t + 1, x) : t;
+}
+
+/* Halfway cases away from zero, as C's round (not the x87's even). */
+double round(double x)
+{
+    double t = trunc(x);
+    if (fabs(x - t) >= 0.5)
+        t += x > 0 ? 1 : -1;
+    return __builtin_copysign(t, x);
+}
+
+/* fprem is exact; it works in steps of at most 63 bits of quotient, so
+ * it is repeated until the x87 says the reduction is complete. */
+double fmod(double x, double y)
+{
+    if (y == 0 || __builtin_isinf(x))
+        return isnan(x) || isnan(y) ? x + y : domain_error();
+    long double r = x;
+    __asm__("1: fprem\n\t"
+            "fnstsw %%ax\n\t"
+            "testb $4, %%ah\n\t"
+            "jnz 1b"
+            : "+t"(r)
+            : "u"((long double)y)
+            : "ax", "cc");
+    return (double)r;
+}
+
+double sqrt(double x)
+{
+    if (x < 0)
+        return domain_error();
+    double r;
+    __asm__("sqrtsd %1, %0" : "=x"(r) : "x"(x));
+    return r;
+}
+
+double hypot(double x, double y)
+{
+    if (__builtin_isinf(x) || __builtin_isinf(y))
+        return __builtin_inf();
+    long double lx = x, ly = y, r; /* no overflow in the x87's range */
+    __asm__("fsqrt" : "=t"(r) : "0"(lx * lx + ly * ly));
+    double v = (double)r;
+    return __builtin_isinf(v) ? range_error(v) : v;
+}
+
+/* ---- exponentials and logarithms ------------------------------------- */
+
+/* y x log2(x) for x > 0. */
+static long double y_log2(long double x, long double y)
+{
+    long double r;
+    __asm__("fyl2x" : "=t"(r) : "0"(x), "u"(y) : "st(1)");
+    return r;
+}
+
+/* 2^y for a finite y of modest size: integer part by fscale, the rest
+ * (|f| <= 1/2) by f2xm1. */
+static long double exp2_l(long double y)
+{
+    long double n, r;
+    __asm__("frndint" : "=t"(n) : "0"(y));
+    __asm__("f2xm1" : "=t"(r) : "0"(y - n));
+    r += 1;
+    __asm__("fscale" : "=t"(r) : "0"(r), "u"(n));
+    return r;
+}
+
+/* 2^y as a double, with overflow and underflow reported. */
+static double exp2_checked(long double y)
+{
+    if (y != y)
+        return (double)y;
+    if (y > 1100)
+        return range_error(__builtin_inf());
+    if (y < -1100)
+        return range_error(0);
+    double v = (double)exp2_l(y);
+    if (__builtin_isinf(v) || v == 0)
+        return range_error(v);
+    return v;
+}
+
+double exp2(double x) { return __builtin_isinf(x) ? (x > 0 ? x : 0) : exp2_checked(x); }
+double exp(double x) { return __builtin_isinf(x) ? (x > 0 ? x : 0) : exp2_checked(x * LOG2E_L); }
+
+/* log_b(x) = scale x log2(x): EDOM below zero, a pole at zero. */
+static double log_scaled(double x, long double scale)
+{
+    if (isnan(x))
+        return x;
+    if (x < 0)
+        return domain_error();
+    if (x == 0)
+        return range_error(-__builtin_inf());
+    if (__builtin_isinf(x))
+        return x;
+    return (double)y_log2(x, scale);
+}
+
+double log(double x) { return log_scaled(x, LN2_L); }
+double log2(double x) { return log_scaled(x, 1); }
+double log10(double x) { return log_scaled(x, LOG10_2_L); }
+
+static bool is_integer(double y) { return trunc(y) == y; }
+static bool is_odd_integer(double y) { return is_integer(y) && fmod(y, 2) != 0; }
+
+/* x^n by squaring, for small integral n: exact whenever the result is. */
+static long double power_by_squaring(long double x, int64_t n)
+{
+    long double r = 1;
+    bool invert = n < 0;
+    for (uint64_t k = invert ? (uint64_t)-n : (uint64_t)n; k; k >>= 1, x *= x) {
+        if (k & 1)
+            r *= x;
+    }
+    return invert ? 1 / r : r;
+}
+
+/* pow's special cases (C11 F.10.4.4) for a zero or infinite operand. */
+static double pow_special(double x, double y)
+{
+    bool odd = is_odd_integer(y);
+    if (x == 0) {
+        if (y < 0)
+            return range_error(odd ? __builtin_copysign(__builtin_inf(), x) : __builtin_inf());
+        return odd ? x : 0;
+    }
+    if (__builtin_isinf(y)) {
+        if (fabs(x) == 1)
+            return 1;
+        return (fabs(x) > 1) == (y > 0) ? __builtin_inf() : 0;
+    }
+    /* x is infinite */
+    double mag = y < 0 ? 0 : __builtin_inf();
+    return x < 0 && odd ? -mag : mag;
+}
+
+double pow(double x, double y)
+{
+    if (x == 1 || y == 0)
+        return 1;
+    if (isnan(x) || isnan(y))
+        return x + y;
+    if (x == 0 || __builtin_isinf(x) || __builtin_isinf(y))
+        return pow_special(x, y);
+    if (x < 0 && !is_integer(y))
+        return domain_error();
+    double mag;
+    if (is_integer(y) && fabs(y) <= 64) {
+        mag = (double)power_by_squaring(fabs(x), (int64_t)y);
+        if (__builtin_isinf(mag) || mag == 0)
+            errno = ERANGE;
+    } else {
+        mag = exp2_checked(y_log2(fabs(x), y));
+    }
+    return x < 0 && is_odd_integer(y) ? -mag : mag;
+}
+
+/* ---- trigonometry ----------------------------------------------------- */
+
+/* fsin, fcos and fptan take |x| < 2^63; beyond that, reduce first. */
+static long double reduce(double x)
+{
+    static const long double two_pi = 6.2831853071795864769252867665590057684L;
+    if (fabs(x) < 9.2e18)
+        return x;
+    long double r = x;
+    __asm__("1: fprem1\n\t"
+            "fnstsw %%ax\n\t"
+            "testb $4, %%ah\n\t"
+            "jnz 1b"
+            : "+t"(r)
+            : "u"(two_pi)
+            : "ax", "cc");
+    return r;
+}
+
+double sin(double x)
+{
+    if (__builtin_isinf(x))
+        return domain_error();
+    long double r;
+    __asm__("fsin" : "=t"(r) : "0"(reduce(x)));
+    return (double)r;
+}
+
+double cos(double x)
+{
+    if (__builtin_isinf(x))
+        return domain_error();
+    long double r;
+    __asm__("fcos" : "=t"(r) : "0"(reduce(x)));
+    return (double)r;
+}
+
+double tan(double x)
+{
+    if (__builtin_isinf(x))
+        return domain_error();
+    long double r, one;
+    __asm__("fptan" : "=t"(one), "=u"(r) : "0"(reduce(x)));
+    (void)one; /* fptan pushes 1.0 after the result */
+    return (double)r;
+}
+
+/* atan(y/x) in the right quadrant; the x87 handles zeros and infinities
+ * as C's atan2 does. */
+static long double arctan2(long double y, long double x)
+{
+    long double r;
+    __asm__("fpatan" : "=t"(r) : "0"(x), "u"(y) : "st(1)");
+    return r;
+}
+
+double atan2(double y, double x) { return (double)arctan2(y, x); }
+double atan(double x) { return (double)arctan2(x, 1); }
+
+/* sqrt(1 - x^2) as (1 - x)(1 + x), which keeps its digits near |x| = 1. */
+static long double cosine_of_arcsine(double x)
+{
+    long double lx = x, r;
+    __asm__("fsqrt" : "=t"(r) : "0"((1 - lx) * (1 + lx)));
+    return r;
+}
+
+double asin(double x)
+{
+    if (fabs(x) > 1)
+        return domain_error();
+    return (double)arctan2(x, cosine_of_arcsine(x));
+}
+
+double acos(double x)
+{
+    if (fabs(x) > 1)
+        return domain_error();
+    return (double)arctan2(cosine_of_arcsine(x), x);
+}
