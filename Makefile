@@ -75,12 +75,12 @@ $(BUILD)/test/mica: $(TEST_OBJ) $(BUILD)/test/$(MAIN_SRC).o
 
 $(BUILD)/test/unit/%: tests/unit/%.c $(TEST_OBJ) $(TEST_SUPPORT)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_TEST) -Itests $^ -o $@ $(HOST_LIBS) -lcmocka
+	$(CC) $(CFLAGS_TEST) -Itests $^ -o $@ $(HOST_LIBS) -lcmocka -lm
 # Integration tests run the mica binary; of the library they link only
 # what the shared test support reads /proc with.
 $(BUILD)/test/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(BUILD)/test/src/cp/proc_info.c.o
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_TEST) -Itests $^ -o $@ $(HOST_LIBS) -lcmocka
+	$(CC) $(CFLAGS_TEST) -Itests $^ -o $@ $(HOST_LIBS) -lcmocka -lm
 
 include guest/guest.mk
 include guest/fvtest/fvtest.mk

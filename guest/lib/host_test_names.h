@@ -94,7 +94,15 @@
 #define srand kit_srand
 #define getenv kit_getenv
 
-/* calendar.c */
+/* calendar.c: struct tm and struct timespec become the kit's own */
+#define tm kit_tm
+#define timespec kit_timespec
+#define nanosleep kit_nanosleep
+#define time kit_time
+#define clock kit_clock
+#ifndef MICA_LIBC_TIME_H
+#undef CLOCKS_PER_SEC
+#endif
 #define gmtime_r kit_gmtime_r
 #define gmtime kit_gmtime
 #define timegm kit_timegm

@@ -3,7 +3,8 @@
  * with the x87's partial remainder, sqrt with SSE2's); the transcendental
  * functions use the x87's own instructions (fyl2x, f2xm1, fsin, fpatan,
  * ...) with 64-bit intermediates, which brings them within about one unit
- * in the last place of a double. Special values follow C's Annex F; errno
+ * in the last place of a double (sin, cos and tan for |x| < 1e9; see
+ * reduce()). Special values follow C's Annex F; errno
  * is set to EDOM or ERANGE as math_errhandling == MATH_ERRNO promises.
  */
 #include "host_test_names.h" /* renames everything for host tests only */
@@ -159,7 +160,11 @@ double log2(double x) { return log_scaled(x, 1); }
 double log10(double x) { return log_scaled(x, LOG10_2_L); }
 
 static bool is_integer(double y) { return trunc(y) == y; }
-static bool is_odd_integer(double y) { return is_integer(y) && fmod(y, 2) != 0; }
+/* From 2^53 up every double is an even integer. */
+static bool is_odd_integer(double y)
+{
+    return fabs(y) < 2 * TWO_POW_52 && is_integer(y) && (int64_t)y % 2 != 0;
+}
 
 /* x^n by squaring, for small integral n: exact whenever the result is. */
 static long double power_by_squaring(long double x, int64_t n)
@@ -215,49 +220,107 @@ double pow(double x, double y)
 
 /* ---- trigonometry ----------------------------------------------------- */
 
-/* fsin, fcos and fptan take |x| < 2^63; beyond that, reduce first. */
-static long double reduce(double x)
+/*
+ * Argument reduction: x = k pi/2 + r with |r| <= pi/4 (about), so that the
+ * x87's fsin/fcos/fptan only see small arguments, where they are accurate
+ * (their own reduction uses a 66-bit pi). pi/2 in three pieces, the first
+ * two of 32 bits so that k times them is exact for |k| < 2^32 (Cody and
+ * Waite): good for |x| below REDUCE_MAX. Beyond it the x87's fprem1 does
+ * the reduction, and the result has few correct digits.
+ */
+#define PIO2_1 0x1.921fb54400000000p+0L
+#define PIO2_2 0x1.0b4611a600000000p-34L
+#define PIO2_3 0x1.3198a2e03707344ap-69L
+#define TWO_OVER_PI 0x1.45f306dc9c882a52p-1L
+#define REDUCE_MAX 1e9
+
+struct reduced {
+    long double r;
+    unsigned quadrant; /* k mod 4 */
+};
+
+static long double round_to_integer(long double v)
 {
-    static const long double two_pi = 6.2831853071795864769252867665590057684L;
-    if (fabs(x) < 9.2e18)
-        return x;
+    long double n;
+    __asm__("frndint" : "=t"(n) : "0"(v));
+    return n;
+}
+
+static struct reduced reduce(double x)
+{
+    if (fabs(x) <= 0.785398163397448) /* pi/4: nothing to do */
+        return (struct reduced){ x, 0 };
+    if (fabs(x) < REDUCE_MAX) {
+        long double k = round_to_integer(x * TWO_OVER_PI);
+        long double r = (((long double)x - k * PIO2_1) - k * PIO2_2) - k * PIO2_3;
+        return (struct reduced){ r, (unsigned)((int64_t)k & 3) };
+    }
     long double r = x;
     __asm__("1: fprem1\n\t"
             "fnstsw %%ax\n\t"
             "testb $4, %%ah\n\t"
             "jnz 1b"
             : "+t"(r)
-            : "u"(two_pi)
+            : "u"(PIO2_1 * 4)
             : "ax", "cc");
-    return r;
+    return (struct reduced){ r, 0 };
+}
+
+static long double x87_sin(long double r)
+{
+    long double v;
+    __asm__("fsin" : "=t"(v) : "0"(r));
+    return v;
+}
+
+static long double x87_cos(long double r)
+{
+    long double v;
+    __asm__("fcos" : "=t"(v) : "0"(r));
+    return v;
+}
+
+static long double x87_tan(long double r)
+{
+    long double v, one;
+    __asm__("fptan" : "=t"(one), "=u"(v) : "0"(r));
+    (void)one; /* fptan pushes 1.0 after the result */
+    return v;
 }
 
 double sin(double x)
 {
     if (__builtin_isinf(x))
         return domain_error();
-    long double r;
-    __asm__("fsin" : "=t"(r) : "0"(reduce(x)));
-    return (double)r;
+    struct reduced a = reduce(x);
+    switch (a.quadrant) {
+    case 0: return (double)x87_sin(a.r);
+    case 1: return (double)x87_cos(a.r);
+    case 2: return (double)-x87_sin(a.r);
+    default: return (double)-x87_cos(a.r);
+    }
 }
 
 double cos(double x)
 {
     if (__builtin_isinf(x))
         return domain_error();
-    long double r;
-    __asm__("fcos" : "=t"(r) : "0"(reduce(x)));
-    return (double)r;
+    struct reduced a = reduce(x);
+    switch (a.quadrant) {
+    case 0: return (double)x87_cos(a.r);
+    case 1: return (double)-x87_sin(a.r);
+    case 2: return (double)-x87_cos(a.r);
+    default: return (double)x87_sin(a.r);
+    }
 }
 
 double tan(double x)
 {
     if (__builtin_isinf(x))
         return domain_error();
-    long double r, one;
-    __asm__("fptan" : "=t"(one), "=u"(r) : "0"(reduce(x)));
-    (void)one; /* fptan pushes 1.0 after the result */
-    return (double)r;
+    struct reduced a = reduce(x);
+    long double t = x87_tan(a.r);
+    return (double)(a.quadrant & 1 ? -1 / t : t);
 }
 
 /* atan(y/x) in the right quadrant; the x87 handles zeros and infinities

@@ -3,7 +3,8 @@
  * ceil, trunc, round, fmod) are exact; the transcendental ones use the
  * x87 unit's instructions with 64-bit intermediate precision, good to
  * about one unit in the last place of a double (not always correctly
- * rounded). Domain errors give NaN, overflow HUGE_VAL; errno is set to
+ * rounded; sin, cos and tan only for |x| < 1e9, beyond which they have
+ * few correct digits). Domain errors give NaN, overflow HUGE_VAL; errno is set to
  * EDOM or ERANGE (math_errhandling == MATH_ERRNO).
  */
 #ifndef MICA_LIBC_MATH_H
