@@ -2,6 +2,8 @@
 #include "mica/mica.h"
 #include "shell.h"
 
+#include <time.h>
+
 #define NS_PER_SEC 1000000000ull
 
 static void cmd_help(int argc, char **argv)
@@ -18,20 +20,6 @@ static void cmd_echo(int argc, char **argv)
     printf("\n");
 }
 
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static void print_duration(const char *label, uint64_t ns)
 {
     uint64_t s = ns / NS_PER_SEC;
@@ -43,13 +31,16 @@ static void print_duration(const char *label, uint64_t ns)
 static void cmd_time(int argc, char **argv)
 {
     (void)argc, (void)argv;
-    uint64_t wall = mica_time_wall(), secs = wall / NS_PER_SEC;
-    int y;
-    unsigned mo, d;
-    civil_from_days((int64_t)(secs / 86400), &y, &mo, &d);
-    printf("wall clock: %04d-%02u-%02u %02llu:%02llu:%02llu.%03llu UTC\n", y, mo, d,
-           (unsigned long long)(secs % 86400 / 3600), (unsigned long long)(secs % 3600 / 60),
-           (unsigned long long)(secs % 60), (unsigned long long)(wall % NS_PER_SEC / 1000000));
+    uint64_t wall = mica_time_wall();
+    time_t secs = (time_t)(wall / NS_PER_SEC);
+    struct tm tm;
+    if (gmtime_r(&secs, &tm) == NULL) {
+        printf("wall clock: %llu ns since the epoch\n", (unsigned long long)wall);
+        return;
+    }
+    printf("wall clock: %04d-%02d-%02d %02d:%02d:%02d.%03llu UTC\n", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+           (unsigned long long)(wall % NS_PER_SEC / 1000000));
     printf("monotonic:  %llu ns\n", (unsigned long long)mica_time_monotonic());
 }
 

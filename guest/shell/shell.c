@@ -1,15 +1,19 @@
 /*
  * The mica shell: the CMS of mica, a small single-user command interpreter
- * running as a paravirtualized guest. Reads lines from the console, echoes
- * what it reads (the console is raw), runs built-in commands.
+ * running as a paravirtualized guest. Reads lines from the console with a
+ * line editor and history (line_edit.h; the console is raw, so the editor
+ * echoes), splits them into words with quoting (tokenize.h) and runs
+ * built-in commands.
  */
 #include "mica/mica.h"
+#include "line_edit.h"
 #include "shell.h"
+#include "tokenize.h"
 
-#define LINE_MAX 256
-#define ARGS_MAX 16
+#define PROMPT "cms> "
 
 static uint64_t boot_ns;
+static struct line_history history; /* 32 KiB: not on the stack */
 
 static const struct shell_command *find_command(const char *name)
 {
@@ -19,42 +23,35 @@ static const struct shell_command *find_command(const char *name)
     return NULL;
 }
 
-static int split(char *line, char **argv)
+static void to_console(void *ctx, const char *s, size_t n)
 {
-    int argc = 0;
-    char *p = line;
-    while (*p && argc < ARGS_MAX) {
-        while (isspace((unsigned char)*p))
-            *p++ = 0;
-        if (!*p)
-            break;
-        argv[argc++] = p;
-        while (*p && !isspace((unsigned char)*p))
-            p++;
-    }
-    return argc;
+    (void)ctx;
+    mica_console_put(s, n);
 }
 
-/* Reads a line with echo and backspace; returns its length, -1 at EOF. */
-static int read_line(char *buf, int cap)
+/* Reads a line with the editor (line_edit.h); NULL at the end of input. */
+static const char *read_line(struct line_edit *e)
 {
-    int n = 0;
     for (;;) {
-        int c = getchar();
-        if (c == EOF || (c == 4 && n == 0))
-            return -1;
-        if (c == '\r' || c == '\n') {
-            putchar('\n');
-            buf[n] = 0;
-            return n;
+        printf("%s", PROMPT);
+        line_edit_begin(e, &history, PROMPT, to_console, NULL);
+        enum line_result r = LINE_MORE;
+        while (r == LINE_MORE) {
+            int c = getchar();
+            if (c == EOF)
+                return NULL;
+            r = line_edit_key(e, (unsigned char)c);
         }
-        if ((c == 0x7f || c == 8) && n > 0) {
-            n--;
-            printf("\b \b");
-        } else if (isprint(c) && n < cap - 1) {
-            buf[n++] = (char)c;
-            putchar(c);
+        if (r == LINE_EOF)
+            return NULL;
+        if (r == LINE_CANCELLED)
+            continue;
+        if (e->too_long) {
+            printf("cms: line too long (at most %d characters): not run\n", LINE_EDIT_MAX);
+            continue;
         }
+        line_history_add(&history, e->buf);
+        return e->buf;
     }
 }
 
@@ -62,8 +59,13 @@ uint64_t shell_boot_ns(void) { return boot_ns; }
 
 static void run_line(char *line)
 {
-    char *argv[ARGS_MAX + 1] = {0};
-    int argc = split(line, argv);
+    char *argv[SHELL_ARGS_MAX + 1];
+    const char *error;
+    int argc = shell_split(line, argv, SHELL_ARGS_MAX, &error);
+    if (argc < 0) {
+        printf("cms: %s\n", error);
+        return;
+    }
     if (argc == 0)
         return;
     const struct shell_command *c = find_command(argv[0]);
@@ -80,13 +82,15 @@ int main(int argc, char **argv)
     boot_ns = mica_time_monotonic();
     printf("mica CMS shell on VM %s (id %llu, %llu MiB). Type 'help'.\n", mica_start->name,
            (unsigned long long)mica_start->vm_id, (unsigned long long)(mica_start->mem_bytes >> 20));
-    char line[LINE_MAX];
+    static struct line_edit editor;
     for (;;) {
-        printf("cms> ");
-        if (read_line(line, sizeof line) < 0) {
+        const char *line = read_line(&editor);
+        if (line == NULL) {
             printf("\n");
             return 0;
         }
-        run_line(line);
+        static char words[LINE_EDIT_MAX + 1]; /* split in place: a copy */
+        strcpy(words, line);
+        run_line(words);
     }
 }
