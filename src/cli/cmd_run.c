@@ -66,6 +66,7 @@ static int attach(struct run_io *io, struct pv_control *rc, const struct run_opt
             return -1;
     } else {
         terminal_make_raw(STDIN_FILENO);
+        cfg.escape_keys = isatty(STDIN_FILENO); /* keys of a person, not a pipe's bytes */
     }
     /* Everything is open: confine the process before its threads start. */
     if (confine_seal(err, errlen) < 0) {

@@ -75,6 +75,8 @@ static int boot(const struct fv_options *o, uint64_t deadline, int sig_fd, struc
         mica_error("%s", err);
         return MICA_STATUS_ERROR;
     }
+    if (!o->control && isatty(STDIN_FILENO))
+        fv_console_set_escape_keys(&m.console); /* keys of a person, not a pipe's bytes */
     struct fv_watch w = {.fd = -1};
     if (fc)
         fv_control_attach(fc, &m, &w);

@@ -16,8 +16,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define DETACH_KEY 0x1d /* Ctrl-] as in telnet and virsh; Ctrl-A x too */
-
 static bool write_all(int fd, const char *buf, size_t len)
 {
     while (len > 0) {
@@ -33,20 +31,14 @@ static bool write_all(int fd, const char *buf, size_t len)
 /* Forwards keyboard bytes through the escape keys; false to detach. */
 static bool forward_input(int sock, struct escape_keys *keys)
 {
-    char buf[512], out[2 * sizeof buf];
+    char buf[512], out[sizeof buf + 1];
     ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
     if (n <= 0)
         return false;
-    for (size_t at = 0; at < (size_t)n;) {
-        size_t len, used;
-        enum escape_action a = escape_keys_filter(keys, buf + at, (size_t)n - at, out, &len, &used);
-        at += used;
-        if (!write_all(sock, out, len) || a == ESCAPE_QUIT)
-            return false;
-        if (a == ESCAPE_HELP)
-            fputs(escape_keys_help, stderr);
-    }
-    return true;
+    size_t len;
+    enum escape_action a =
+        escape_keys_apply(keys, buf, (size_t)n, out, &len, escape_keys_help, STDERR_FILENO);
+    return write_all(sock, out, len) && a != ESCAPE_QUIT;
 }
 
 static void write_stdout(void *ctx, const char *buf, size_t len)
@@ -61,7 +53,7 @@ static int relay(int sock, struct console_filter *filter)
 {
     struct pollfd fds[2] = {{.fd = STDIN_FILENO, .events = POLLIN}, {.fd = sock, .events = POLLIN}};
     char buf[4096];
-    struct escape_keys keys = {.quit_key = DETACH_KEY};
+    struct escape_keys keys = {.quit_key = ESCAPE_KEYS_DETACH};
     for (;;) {
         if (poll(fds, 2, -1) < 0)
             return 1;

@@ -7,6 +7,7 @@
 #include "cli/run_shared_options.h"
 #include "run/confine.h"
 #include "util/log.h"
+#include "util/escape_keys.h"
 #include "util/parse.h"
 
 const char fv_usage[] =
@@ -30,7 +31,7 @@ const char fv_usage[] =
     "  The guest resetting or powering off ends mica with status 0 (--reboot restarts\n"
     "  it instead); 124 means --timeout expired, 125 a mica error or bad input,\n"
     "  130 interrupted, 139 the guest stopped on an instruction mica cannot complete.\n"
-    CONFINE_USAGE;
+    ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int parse_disk(struct fv_options *o, const char *arg, char *err, size_t errlen)
 {

@@ -6,6 +6,7 @@
 #include "cli/option_loop.h"
 #include "cli/run_shared_options.h"
 #include "util/log.h"
+#include "util/escape_keys.h"
 #include "util/parse.h"
 
 const char run_usage[] =
@@ -26,7 +27,7 @@ const char run_usage[] =
     "  that need no host service are served without leaving the VM (on: always; off:\n"
     "  every hypercall traps out; auto, the default: on where the host runs guest CPL0\n"
     "  natively, i.e. not on kvm_pvm).\n"
-    CONFINE_USAGE;
+    ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
 {

@@ -276,17 +276,39 @@ void fv_console_queue_input(struct fv_console *c, const uint8_t *buf, size_t len
     fv_console_flush_input(c);
 }
 
+void fv_console_set_escape_keys(struct fv_console *c)
+{
+    c->escaping = true;
+    c->keys = (struct escape_keys){.quit_key = ESCAPE_KEYS_DETACH};
+}
+
+/* The keys just read into c->in[c->in_len..+n) through the escape keys,
+ * in place (they never grow by more than the byte reserved for it). */
+static size_t escape_input(struct fv_console *c, size_t n)
+{
+    uint8_t keys[FV_CONSOLE_INBUF];
+    size_t len;
+    memcpy(keys, c->in + c->in_len, n);
+    if (escape_keys_apply(&c->keys, (const char *)keys, n, (char *)c->in + c->in_len, &len,
+                          escape_keys_run_help, STDERR_FILENO) == ESCAPE_QUIT)
+        c->quit = true;
+    return len;
+}
+
 void fv_console_read_input(struct fv_console *c)
 {
-    if (c->in_done || c->in_len == sizeof c->in)
+    /* With escape keys a held Ctrl-A may come back with the next key: one
+     * byte of room stays free for it. */
+    size_t room = sizeof c->in - c->in_len, reserve = c->escaping;
+    if (c->in_done || room <= reserve)
         return; /* wait for the guest to drain its FIFO */
-    ssize_t n = read(c->in_fd, c->in + c->in_len, sizeof c->in - c->in_len);
+    ssize_t n = read(c->in_fd, c->in + c->in_len, room - reserve);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
     if (n <= 0) {
         c->in_done = true; /* end of input: the guest sees a quiet line */
         return;
     }
-    c->in_len += (size_t)n;
+    c->in_len += c->escaping ? escape_input(c, (size_t)n) : (size_t)n;
     fv_console_flush_input(c);
 }

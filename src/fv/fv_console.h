@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "util/console_filter.h"
+#include "util/escape_keys.h"
 
 #define FV_CONSOLE_INBUF 4096
 #define FV_CONSOLE_OUTBUF (64u << 10)
@@ -34,6 +35,9 @@ typedef void (*fv_console_tee)(void *ctx, const uint8_t *buf, size_t len);
 struct fv_console {
     int in_fd, out_fd;           /* -1: none (with --control, the terminal is unused) */
     bool in_done;
+    bool escaping;               /* in_fd is a keyboard: escape keys apply */
+    struct escape_keys keys;
+    bool quit;                   /* a quit key was pressed: fv_io ends the machine */
     uint8_t in[FV_CONSOLE_INBUF];
     size_t in_len;
     fv_console_sink sink;
@@ -88,6 +92,9 @@ size_t fv_console_offer(struct fv_console *c, const uint8_t *buf, size_t len);
 void fv_console_write(struct fv_console *c, const uint8_t *buf, size_t len);
 void fv_console_output(void *ctx, uint8_t byte);
 
+/* in_fd is a person's keyboard: Ctrl-] and Ctrl-A x set quit, Ctrl-A c
+ * sends Ctrl-C, Ctrl-A ? prints the keys (util/escape_keys.h). */
+void fv_console_set_escape_keys(struct fv_console *c);
 /* stdin is readable (or not pollable): read what fits and offer it. */
 void fv_console_read_input(struct fv_console *c);
 /* Input from elsewhere (a viewer): queued behind stdin's; what does not fit

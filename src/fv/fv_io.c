@@ -36,6 +36,8 @@ static void on_stdin(void *ctx, int fd, uint32_t events)
     struct fv_io *io = ctx;
     struct fv_console *con = &io->m->console;
     fv_console_read_input(con);
+    if (con->quit) /* an escape key: as Ctrl-C, which the terminal makes a signal */
+        fv_machine_end(io->m, FV_END_INTERRUPTED, NULL);
     if (con->in_done) {
         evloop_remove(&io->loop, fd);
     } else if (con->in_len == sizeof con->in) {
@@ -73,6 +75,8 @@ static void after_wake(void *ctx)
     bool unpolled = !io->in_pollable && !con->in_done;
     if (unpolled)
         fv_console_read_input(con);
+    if (con->quit)
+        fv_machine_end(io->m, FV_END_INTERRUPTED, NULL);
     fv_console_flush_input(con);
     bool room = con->in_len < sizeof con->in;
     if (io->in_muted && room && evloop_modify(&io->loop, con->in_fd, EPOLLIN) == 0)

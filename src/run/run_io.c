@@ -78,14 +78,34 @@ static void pause_input(struct run_io *io, bool pause)
     io->in_paused = pause;
 }
 
+static void request_stop(struct run_io *io, enum solo_stop_request why)
+{
+    atomic_store(&stdout_abandoned, true); /* nobody must wait for a reader now */
+    solo_request_stop(io->dom, io->ctl, why);
+}
+
+/* Keys through the escape keys: what is left for the guest, in place. A
+ * quit key stops mica as Ctrl-C does (the terminal's Ctrl-C is a signal). */
+static size_t escape_input(struct run_io *io, char *buf, size_t n, char *out)
+{
+    size_t len;
+    if (escape_keys_apply(&io->keys, buf, n, out, &len, escape_keys_run_help, STDERR_FILENO) ==
+        ESCAPE_QUIT)
+        request_stop(io, SOLO_STOP_INTERRUPT);
+    return len;
+}
+
 static void read_input(struct run_io *io)
 {
-    char buf[4096];
-    size_t room = input_room(io);
-    if (room == 0) {
+    char buf[4096], out[sizeof buf + 1];
+    /* With escape keys one byte may come out as two (a held Ctrl-A and the
+     * next key): read one less than there is room for. */
+    size_t room = input_room(io), reserve = io->escaping;
+    if (room <= reserve) {
         pause_input(io, true);
         return;
     }
+    room -= reserve;
     ssize_t n = read(io->in_fd, buf, room < sizeof buf ? room : sizeof buf);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
@@ -93,14 +113,14 @@ static void read_input(struct run_io *io)
         end_input(io);
         return;
     }
-    pvio_console_queue_input(&io->dom->console, buf, (size_t)n);
+    const char *keys = buf;
+    size_t len = (size_t)n;
+    if (io->escaping) {
+        len = escape_input(io, buf, len, out);
+        keys = out;
+    }
+    pvio_console_queue_input(&io->dom->console, keys, len);
     deliver_input(io);
-}
-
-static void request_stop(struct run_io *io, enum solo_stop_request why)
-{
-    atomic_store(&stdout_abandoned, true); /* nobody must wait for a reader now */
-    solo_request_stop(io->dom, io->ctl, why);
 }
 
 /* ---- the stopper loop: signals and the --timeout deadline --------------------- */
@@ -223,6 +243,8 @@ int run_io_start(struct run_io *io, struct pv_domain *d, struct solo_control *ct
     io->control = cfg->control;
     io->in_fd = cfg->in_fd;
     io->sig_fd = cfg->sig_fd;
+    io->escaping = cfg->escape_keys;
+    io->keys = (struct escape_keys){.quit_key = ESCAPE_KEYS_DETACH};
     if (subscribe_stopper(io, cfg->timeout_ns) < 0)
         return errmsg(err, errlen, -1, "signal thread setup: %s", evloop_error(&io->stopper));
     if (subscribe_console(io) < 0)

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "sched/solo.h"
+#include "util/escape_keys.h"
 #include "util/evloop.h"
 
 struct vm_control;
@@ -25,6 +26,8 @@ struct run_io_config {
     uint64_t timeout_ns;        /* 0: no --timeout */
     struct vm_control *control; /* NULL: none. With one, input comes from its
                                  * viewers, and no in_fd does not mean EOF */
+    bool escape_keys;           /* in_fd is a keyboard: Ctrl-] and Ctrl-A x stop
+                                 * mica, Ctrl-A c sends Ctrl-C (util/escape_keys.h) */
 };
 
 struct run_io {
@@ -33,6 +36,8 @@ struct run_io {
     struct vm_control *control;
     int in_fd, sig_fd;
     bool in_pollable, in_done, in_paused;
+    bool escaping;            /* cfg.escape_keys */
+    struct escape_keys keys;
     struct evloop console, stopper;   /* see above */
     bool console_ready, stopper_ready; /* initialised: to be destroyed */
     struct evloop_timer retry, timeout;

@@ -1,8 +1,14 @@
 #include "util/escape_keys.h"
 
+#include <string.h>
+#include <unistd.h>
+
 const char escape_keys_help[] =
     "Ctrl-A x  detach    Ctrl-A c  send Ctrl-C    Ctrl-A Ctrl-A  send Ctrl-A    "
     "Ctrl-A ?  this help\r\n";
+const char escape_keys_run_help[] =
+    "Ctrl-] or Ctrl-A x  stop mica    Ctrl-A c  send Ctrl-C to the guest    "
+    "Ctrl-A Ctrl-A  send Ctrl-A    Ctrl-A ?  this help\r\n";
 
 /* The key after Ctrl-A: an action, or the bytes it stands for. */
 static enum escape_action after_prefix(char c, char *out, size_t *len)
@@ -41,5 +47,22 @@ enum escape_action escape_keys_filter(struct escape_keys *k, const char *in, siz
         }
     }
     *used = n;
+    return ESCAPE_NONE;
+}
+
+enum escape_action escape_keys_apply(struct escape_keys *k, const char *in, size_t n, char *out,
+                                     size_t *out_len, const char *help, int help_fd)
+{
+    *out_len = 0;
+    for (size_t at = 0; at < n;) {
+        size_t len, used;
+        enum escape_action a = escape_keys_filter(k, in + at, n - at, out + *out_len, &len, &used);
+        at += used;
+        *out_len += len;
+        if (a == ESCAPE_QUIT)
+            return ESCAPE_QUIT;
+        if (a == ESCAPE_HELP && help_fd >= 0)
+            (void)!write(help_fd, help, strlen(help)); /* a hint: a short write loses little */
+    }
     return ESCAPE_NONE;
 }

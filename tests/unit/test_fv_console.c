@@ -127,9 +127,72 @@ static void offers_are_cut_short_and_resumed_when_the_reader_returns(void **stat
     fv_console_destroy(&con);
 }
 
+/* ---- input: the escape keys of a keyboard (issue 13) ---- */
+
+static uint8_t taken[64];
+static size_t taken_len;
+
+static size_t take_all(void *ctx, const uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    size_t n = len < sizeof taken - taken_len ? len : sizeof taken - taken_len;
+    memcpy(taken + taken_len, buf, n);
+    taken_len += n;
+    return n;
+}
+
+static void escape_keys_filter_input_and_quit(void **state)
+{
+    (void)state;
+    static struct fv_console in;
+    int p[2];
+    char err[128];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(fv_console_init(&in, p[0], -1, err, sizeof err), 0);
+    fv_console_set_sink(&in, take_all, NULL);
+    fv_console_set_escape_keys(&in);
+    taken_len = 0;
+    assert_int_equal(write(p[1], "ls\x01" "c\x01", 5), 5);
+    fv_console_read_input(&in);
+    assert_int_equal(taken_len, 3);
+    assert_memory_equal(taken, "ls\x03", 3);
+    assert_false(in.quit);
+    assert_int_equal(write(p[1], "\x01" "\x01x" "after", 8), 8);
+    fv_console_read_input(&in);
+    assert_int_equal(taken_len, 4); /* Ctrl-A Ctrl-A: one Ctrl-A; Ctrl-A x: quit, the rest dropped */
+    assert_int_equal(taken[3], 0x01);
+    assert_true(in.quit);
+    fv_console_destroy(&in);
+    close(p[0]);
+    close(p[1]);
+}
+
+/* Input that is not a keyboard's is left alone, quit keys included. */
+static void without_escape_keys_input_passes(void **state)
+{
+    (void)state;
+    static struct fv_console in;
+    int p[2];
+    char err[128];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    assert_int_equal(fv_console_init(&in, p[0], -1, err, sizeof err), 0);
+    fv_console_set_sink(&in, take_all, NULL);
+    taken_len = 0;
+    assert_int_equal(write(p[1], "\x1d\x01x", 3), 3);
+    fv_console_read_input(&in);
+    assert_int_equal(taken_len, 3);
+    assert_memory_equal(taken, "\x1d\x01x", 3);
+    assert_false(in.quit);
+    fv_console_destroy(&in);
+    close(p[0]);
+    close(p[1]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(escape_keys_filter_input_and_quit),
+        cmocka_unit_test(without_escape_keys_input_passes),
         cmocka_unit_test_setup_teardown(uart_with_stalled_stdout_never_blocks, setup, teardown),
         cmocka_unit_test_setup_teardown(stop_request_drops_output_at_once, setup, teardown),
         cmocka_unit_test_setup_teardown(offers_are_cut_short_and_resumed_when_the_reader_returns, setup,

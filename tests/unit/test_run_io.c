@@ -49,10 +49,16 @@ static int teardown(void **state)
     return 0;
 }
 
+static void start_with_keys(int in_fd, int sig_fd, uint64_t timeout_ns, bool escape_keys)
+{
+    struct run_io_config cfg = {.in_fd = in_fd, .sig_fd = sig_fd, .timeout_ns = timeout_ns,
+                                .escape_keys = escape_keys};
+    assert_int_equal(run_io_start(&io, d, &ctl, &cfg, err, sizeof err), 0);
+}
+
 static void start(int in_fd, int sig_fd, uint64_t timeout_ns)
 {
-    struct run_io_config cfg = {.in_fd = in_fd, .sig_fd = sig_fd, .timeout_ns = timeout_ns};
-    assert_int_equal(run_io_start(&io, d, &ctl, &cfg, err, sizeof err), 0);
+    start_with_keys(in_fd, sig_fd, timeout_ns, false);
 }
 
 static void wait_for_stop(enum solo_stop_request why)
@@ -126,6 +132,48 @@ static void stdin_reaches_the_guest_and_ends(void **state)
     close(p[0]);
 }
 
+/* A keyboard's escape keys (issue 13): Ctrl-A c becomes the Ctrl-C the
+ * terminal would otherwise turn into a signal, Ctrl-A Ctrl-A one Ctrl-A, a
+ * Ctrl-A held over the end of one read acts on the next; Ctrl-] stops as
+ * Ctrl-C does, and nothing after it reaches the guest. */
+static void escape_keys_reach_the_guest_and_stop(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    start_with_keys(p[0], -1, 0, true);
+    assert_int_equal(write(p[1], "ab\x01" "c\x01\x01" "d\x01", 8), 8);
+    char seen[16];
+    assert_int_equal(guest_read(seen, sizeof seen, 5), 5);
+    assert_memory_equal(seen, "ab\x03\x01" "d", 5);
+    assert_false(run_gate_stopping(&ctl.gate));
+    assert_int_equal(write(p[1], "z\x1d" "lost", 6), 6);
+    wait_for_stop(SOLO_STOP_INTERRUPT);
+    assert_int_equal(guest_read(seen, sizeof seen, 2), 2);
+    assert_memory_equal(seen, "\x01z", 2); /* the held Ctrl-A and its key */
+    run_io_stop(&io);
+    assert_int_equal(pvio_console_take_input(&d->console, seen, sizeof seen), 0);
+    close(p[0]);
+    close(p[1]);
+}
+
+/* Without escape keys (stdin is a pipe or file) every byte passes as it is. */
+static void without_escape_keys_bytes_pass(void **state)
+{
+    (void)state;
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    start(p[0], -1, 0);
+    assert_int_equal(write(p[1], "\x01x\x1d\x01" "c", 5), 5);
+    char seen[8];
+    assert_int_equal(guest_read(seen, sizeof seen, 5), 5);
+    assert_memory_equal(seen, "\x01x\x1d\x01" "c", 5);
+    assert_false(run_gate_stopping(&ctl.gate));
+    run_io_stop(&io);
+    close(p[0]);
+    close(p[1]);
+}
+
 /* What the guest kit does to produce output, then its doorbell kick. */
 static void guest_print(const char *s)
 {
@@ -186,6 +234,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(signal_asks_for_a_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(stdin_reaches_the_guest_and_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(doorbell_drains_guest_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(escape_keys_reach_the_guest_and_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(without_escape_keys_bytes_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(stalled_stdout_does_not_hold_up_the_timeout, setup,
                                         teardown),
     };
