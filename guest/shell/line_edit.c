@@ -13,15 +13,16 @@ static void emit(struct line_edit *e, const char *s, size_t n)
         e->out(e->out_ctx, s, n);
 }
 
+/* n blanks or n backspaces (the only two runs the editor draws). */
 static void emit_repeated(struct line_edit *e, char c, size_t n)
 {
-    char chunk[32];
-    memset(chunk, c, sizeof chunk);
-    while (n > 0) {
-        size_t k = n < sizeof chunk ? n : sizeof chunk;
-        emit(e, chunk, k);
-        n -= k;
-    }
+    static const char blanks[] = "                                ";
+    static const char backs[] = "\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b\b";
+    const char *run = c == ' ' ? blanks : backs;
+    size_t len = c == ' ' ? sizeof blanks - 1 : sizeof backs - 1;
+    for (; n > len; n -= len)
+        emit(e, run, len);
+    emit(e, run, n);
 }
 
 /* Moves the terminal's cursor to position `to` of the line: backspaces to
