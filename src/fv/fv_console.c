@@ -295,14 +295,19 @@ static size_t escape_input(struct fv_console *c, size_t n)
     return len;
 }
 
+/* With escape keys a held Ctrl-A may come back with the next key: one
+ * byte of room stays free for it. */
+bool fv_console_input_full(const struct fv_console *c)
+{
+    return sizeof c->in - c->in_len <= (size_t)c->escaping;
+}
+
 void fv_console_read_input(struct fv_console *c)
 {
-    /* With escape keys a held Ctrl-A may come back with the next key: one
-     * byte of room stays free for it. */
-    size_t room = sizeof c->in - c->in_len, reserve = c->escaping;
-    if (c->in_done || room <= reserve)
+    if (c->in_done || fv_console_input_full(c))
         return; /* wait for the guest to drain its FIFO */
-    ssize_t n = read(c->in_fd, c->in + c->in_len, room - reserve);
+    size_t room = sizeof c->in - c->in_len - c->escaping;
+    ssize_t n = read(c->in_fd, c->in + c->in_len, room);
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
     if (n <= 0) {

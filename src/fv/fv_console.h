@@ -95,6 +95,8 @@ void fv_console_output(void *ctx, uint8_t byte);
 /* in_fd is a person's keyboard: Ctrl-] and Ctrl-A x set quit, Ctrl-A c
  * sends Ctrl-C, Ctrl-A ? prints the keys (util/escape_keys.h). */
 void fv_console_set_escape_keys(struct fv_console *c);
+/* No room to read more input until the device takes some. */
+bool fv_console_input_full(const struct fv_console *c);
 /* stdin is readable (or not pollable): read what fits and offer it. */
 void fv_console_read_input(struct fv_console *c);
 /* Input from elsewhere (a viewer): queued behind stdin's; what does not fit

@@ -40,7 +40,7 @@ static void on_stdin(void *ctx, int fd, uint32_t events)
         fv_machine_end(io->m, FV_END_INTERRUPTED, NULL);
     if (con->in_done) {
         evloop_remove(&io->loop, fd);
-    } else if (con->in_len == sizeof con->in) {
+    } else if (fv_console_input_full(con)) {
         /* Full until the guest drains its FIFO: a readable stdin would only
          * wake the loop again and again. after_wake() unmutes it. */
         evloop_modify(&io->loop, fd, 0);
@@ -78,7 +78,7 @@ static void after_wake(void *ctx)
     if (con->quit)
         fv_machine_end(io->m, FV_END_INTERRUPTED, NULL);
     fv_console_flush_input(con);
-    bool room = con->in_len < sizeof con->in;
+    bool room = !fv_console_input_full(con);
     if (io->in_muted && room && evloop_modify(&io->loop, con->in_fd, EPOLLIN) == 0)
         io->in_muted = false;
     if ((con->in_len || unpolled) && !io->retry.armed)

@@ -176,7 +176,7 @@ static void after_wake(void *ctx)
     if (unpolled)
         read_input(io);
     deliver_input(io);
-    if (io->in_paused && input_room(io))
+    if (io->in_paused && input_room(io) > io->escaping) /* see read_input() */
         pause_input(io, false);
     bool waiting = pvio_console_pending_input(&io->dom->console) || unpolled;
     if (waiting && !io->retry.armed)

@@ -110,16 +110,15 @@ static bool console_event_raised(void)
 
 /* More than the pending buffer and the ring hold together: stdin is muted
  * while they are full and read again as the guest takes input. */
-static void stdin_reaches_the_guest_and_ends(void **state)
+static void stdin_reaches_the_guest(bool escape_keys)
 {
-    (void)state;
     int p[2];
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
     static char sent[3 * 4096 + 100], seen[sizeof sent];
     for (size_t i = 0; i < sizeof sent; i++)
         sent[i] = (char)('a' + i % 26);
     assert_int_equal(write(p[1], sent, sizeof sent), sizeof sent);
-    start(p[0], -1, 0);
+    start_with_keys(p[0], -1, 0, escape_keys);
     assert_int_equal(guest_read(seen, sizeof seen, sizeof sent), sizeof sent);
     assert_memory_equal(seen, sent, sizeof sent);
     assert_true(console_event_raised());
@@ -130,6 +129,19 @@ static void stdin_reaches_the_guest_and_ends(void **state)
     assert_true(d->console.ring->in_flags & MICA_CONS_IN_EOF);
     run_io_stop(&io);
     close(p[0]);
+}
+
+static void stdin_reaches_the_guest_and_ends(void **state)
+{
+    (void)state;
+    stdin_reaches_the_guest(false);
+}
+
+/* The same with escape keys, which keep a byte of room in reserve. */
+static void keyboard_input_reaches_the_guest_and_ends(void **state)
+{
+    (void)state;
+    stdin_reaches_the_guest(true);
 }
 
 /* A keyboard's escape keys (issue 13): Ctrl-A c becomes the Ctrl-C the
@@ -234,6 +246,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(signal_asks_for_a_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(stdin_reaches_the_guest_and_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(doorbell_drains_guest_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(keyboard_input_reaches_the_guest_and_ends, setup, teardown),
         cmocka_unit_test_setup_teardown(escape_keys_reach_the_guest_and_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(without_escape_keys_bytes_pass, setup, teardown),
         cmocka_unit_test_setup_teardown(stalled_stdout_does_not_hold_up_the_timeout, setup,
