@@ -250,6 +250,7 @@ void pv_domain_publish_clock(struct pv_domain *d)
 {
     uint64_t run_ns = 0;
     for (unsigned i = 0; i < d->vcpu_count; i++)
-        run_ns += __atomic_load_n(&d->vcpus[i].cpu.run_ns, __ATOMIC_RELAXED);
+        run_ns += d->dispatched ? __atomic_load_n(&d->vcpus[i].charged_ns, __ATOMIC_RELAXED)
+                                : __atomic_load_n(&d->vcpus[i].cpu.run_ns, __ATOMIC_RELAXED);
     pv_clock_publish(&d->clock, d->shared, run_ns);
 }

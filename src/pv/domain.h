@@ -58,6 +58,8 @@ struct pv_domain {
     unsigned vcpu_count;
     struct pv_vcpu vcpus[PV_VCPUS_MAX];
     bool supervisor;     /* see pv_domain_config.supervisor            */
+    bool dispatched;     /* run by a dispatcher that charges run time:
+                            the guest's run_ns is what it was charged */
     int exit_code;
     char crash_report[2048];
 };
@@ -103,7 +105,9 @@ void pv_domain_wake(struct pv_domain *d);
 /* From any thread: takes every vCPU back (see pv_vcpu_kick). */
 void pv_domain_kick(struct pv_domain *d);
 
-/* Refreshes shared_info's time, with the run time of all vCPUs. */
+/* Refreshes shared_info's time, with the run time of all vCPUs (the time
+ * inside KVM_RUN, or when `dispatched` the run time the dispatcher charged
+ * them: the virtual time BVT accounts, see sched/cell.h). */
 void pv_domain_publish_clock(struct pv_domain *d);
 
 #endif

@@ -10,7 +10,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#define PV_DOMAINS_MAX 256
+#define PV_DOMAINS_MAX 4096 /* a cell runs thousands (sched/cell.h); fds bound it too */
 
 struct pv_domain;
 

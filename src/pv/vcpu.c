@@ -80,9 +80,20 @@ void pv_vcpu_wake(struct pv_vcpu *v)
     if (__atomic_exchange_n(&v->wake_sent, 1, __ATOMIC_SEQ_CST))
         return;
     __atomic_add_fetch(&v->stats.wakes, 1, __ATOMIC_RELAXED);
+    pv_wake_fn hook = __atomic_load_n(&v->on_wake, __ATOMIC_ACQUIRE);
+    if (hook) {
+        hook(v->on_wake_ctx);
+        return;
+    }
     uint64_t one = 1;
     if (write(v->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
         mica_warn("guest %s: cannot wake it: %s", v->dom->name, strerror(errno));
+}
+
+void pv_vcpu_set_wake_hook(struct pv_vcpu *v, pv_wake_fn fn, void *ctx)
+{
+    v->on_wake_ctx = ctx; /* published by the release store below */
+    __atomic_store_n(&v->on_wake, fn, __ATOMIC_RELEASE);
 }
 
 void pv_vcpu_kick(struct pv_vcpu *v) { vcpu_kick(&v->cpu); }

@@ -33,6 +33,9 @@ struct pv_stats {
     uint64_t wakes; /* wake_fd writes for events (one per wait, see pv_vcpu_wake) */
 };
 
+/* Called instead of writing wake_fd when set (see pv_vcpu_set_wake_hook). */
+typedef void (*pv_wake_fn)(void *ctx);
+
 struct pv_vcpu {
     struct pv_domain *dom;
     unsigned index;
@@ -41,6 +44,9 @@ struct pv_vcpu {
     mica_gva_t trap_table[MICA_TRAP_VECTORS];
     uint64_t wait_ports;  /* the ports the last MICA_HC_BLOCK waits for */
     int wake_sent;        /* an event wrote wake_fd since the last rearm */
+    pv_wake_fn on_wake;   /* NULL: wake_fd (atomic accesses)             */
+    void *on_wake_ctx;
+    uint64_t charged_ns;  /* run time a dispatcher charged it (atomic)    */
     struct pv_stats stats;
 };
 
@@ -62,6 +68,13 @@ bool pv_vcpu_event_ready(const struct pv_vcpu *v);
 /* From any thread: wakes the vCPU if it blocks (its wake_fd): once until
  * pv_vcpu_rearm_wake, however many ports fire meanwhile. */
 void pv_vcpu_wake(struct pv_vcpu *v);
+
+/* Sends the vCPU's wake-ups to fn(ctx) instead of its wake_fd: how a
+ * dispatcher running many vCPUs learns that a blocked one has an event
+ * (sched/cell.c), with no descriptor to poll per vCPU. fn runs on the
+ * thread that raised the event, once per wait as above; it must not block.
+ * Set it before events can arrive; NULL goes back to wake_fd. */
+void pv_vcpu_set_wake_hook(struct pv_vcpu *v, pv_wake_fn fn, void *ctx);
 
 /* The vCPU is about to look at its events and maybe sleep (MICA_HC_BLOCK,
  * or its run loop after reading wake_fd): the next event wakes it again.

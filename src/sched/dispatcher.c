@@ -117,6 +117,13 @@ static void make_room(struct dispatcher *d, struct sched_vcpu *woken, uint64_t n
 
 static void wake_locked(struct dispatcher *d, struct sched_vcpu *v, uint64_t now)
 {
+    if (v->parked) {
+        if (v->where == SCHED_VCPU_RUNNING)
+            v->wake_pending = true;
+        else if (v->where == SCHED_VCPU_SLEEPING)
+            v->park_runnable = true; /* queued when unparked */
+        return;
+    }
     switch (v->where) {
     case SCHED_VCPU_SLEEPING:
         timer_cancel(d, &v->deadline);
@@ -186,6 +193,8 @@ static struct sched_vcpu *put_back(struct dispatcher *d, struct worker *w, enum 
     uint64_t now = monotonic_ns();
     timer_cancel(d, &w->slice_end);
     sched_charge(&d->policy, &v->unit, now > w->since ? now - w->since : 0, now);
+    if (v->ops->charged)
+        v->ops->charged(v->ctx, v->unit.run_ns);
     w->current = NULL;
     v->worker = -1;
     bool runnable = end == SCHED_RUN_YIELDED || end == SCHED_RUN_PREEMPTED ||
@@ -195,16 +204,17 @@ static struct sched_vcpu *put_back(struct dispatcher *d, struct worker *w, enum 
         sched_remove(&d->policy, &v->unit);
         v->where = SCHED_VCPU_OUT;
         d->vcpus--;
-    } else if (runnable && !v->leaving) {
+    } else if (runnable && !v->leaving && !v->parked) {
         sched_requeue(&d->policy, &v->unit, now);
         v->where = SCHED_VCPU_QUEUED;
-    } else { /* blocked, or leaving (dispatcher_remove takes it from here) */
+    } else { /* blocked, parked, or leaving (dispatcher_remove takes it from here) */
         sched_sleep(&d->policy, &v->unit, now);
         v->where = SCHED_VCPU_SLEEPING;
+        v->park_runnable = v->parked && runnable;
         if (!runnable && !v->leaving && deadline)
             timer_set(d, &v->deadline, deadline);
     }
-    if (v->leaving)
+    if (v->leaving || v->parked)
         pthread_cond_broadcast(&d->released);
     return end == SCHED_RUN_EXITED ? v : NULL;
 }
@@ -400,7 +410,7 @@ int dispatcher_add(struct dispatcher *d, struct sched_vcpu *v, const struct sche
         v->deadline.kind = SCHED_TIMER_DEADLINE;
         min_heap_node_init(&v->deadline.node);
         v->where = SCHED_VCPU_SLEEPING;
-        v->wake_pending = v->leaving = false;
+        v->wake_pending = v->leaving = v->parked = v->park_runnable = false;
         v->worker = -1;
         d->vcpus++;
     }
@@ -435,6 +445,43 @@ int dispatcher_remove(struct dispatcher *d, struct sched_vcpu *v, int timeout_ms
         d->vcpus--;
     }
     v->leaving = false;
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+int dispatcher_park(struct dispatcher *d, struct sched_vcpu *v, int timeout_ms)
+{
+    pthread_mutex_lock(&d->lock);
+    if (v->where == SCHED_VCPU_OUT) {
+        pthread_mutex_unlock(&d->lock);
+        return -ESRCH;
+    }
+    if (!v->parked) {
+        v->parked = true;
+        v->park_runnable = false;
+    }
+    if (v->where == SCHED_VCPU_QUEUED) {
+        sched_sleep(&d->policy, &v->unit, monotonic_ns());
+        v->where = SCHED_VCPU_SLEEPING;
+        v->park_runnable = true;
+    } else if (v->where == SCHED_VCPU_RUNNING && atomic_load(&d->workers[v->worker].in_run)) {
+        v->ops->kick(v->ctx);
+    }
+    int rc = wait_released(d, v, timeout_ms < 0 ? 0 : timeout_ms);
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+int dispatcher_unpark(struct dispatcher *d, struct sched_vcpu *v)
+{
+    pthread_mutex_lock(&d->lock);
+    int rc = v->where == SCHED_VCPU_OUT ? -ESRCH : 0;
+    if (rc == 0 && v->parked) {
+        v->parked = false;
+        if (v->park_runnable && v->where == SCHED_VCPU_SLEEPING)
+            wake_locked(d, v, monotonic_ns());
+        v->park_runnable = false;
+    }
     pthread_mutex_unlock(&d->lock);
     return rc;
 }

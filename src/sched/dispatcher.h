@@ -57,6 +57,10 @@ struct sched_vcpu_ops {
     /* Optional: the vCPU exited and has left the dispatcher (called on
      * the worker, without the lock). */
     void (*exited)(void *ctx);
+    /* Optional: after each run, with the dispatcher's lock held (must not
+     * block or call into the dispatcher): the vCPU's total run time
+     * charged so far, to publish to its guest. */
+    void (*charged)(void *ctx, uint64_t run_ns);
 };
 
 enum sched_timer_kind { SCHED_TIMER_DEADLINE, SCHED_TIMER_SLICE };
@@ -84,6 +88,8 @@ struct sched_vcpu {
     enum sched_vcpu_where where;
     bool wake_pending; /* an event arrived while it ran */
     bool leaving;      /* dispatcher_remove() waits for it */
+    bool parked;       /* dispatcher_park(): not queued until unparked */
+    bool park_runnable;/* parked while runnable, or woken while parked */
     int worker;        /* the worker running it, -1 */
 };
 
@@ -134,6 +140,15 @@ void dispatcher_wake(struct dispatcher *d, struct sched_vcpu *v);
  * comes first (monotonic_ns() of util/time.h is the dispatcher's clock);
  * -EINVAL unless it sleeps. */
 int dispatcher_wake_at(struct dispatcher *d, struct sched_vcpu *v, uint64_t deadline_ns);
+
+/* Pause: the vCPU is not picked until dispatcher_unpark(); if it runs, it
+ * is kicked and this waits (at most timeout_ms) for its run to return.
+ * Events and its deadline while parked are remembered, not lost. 0,
+ * -ETIMEDOUT (parked, but its run has not returned yet), -ESRCH (not in). */
+int dispatcher_park(struct dispatcher *d, struct sched_vcpu *v, int timeout_ms);
+/* Resume: a vCPU that was runnable, or had an event meanwhile, is queued
+ * again; a blocked one goes on waiting. 0, -ESRCH (not in). */
+int dispatcher_unpark(struct dispatcher *d, struct sched_vcpu *v);
 
 int dispatcher_set_params(struct dispatcher *d, struct sched_vcpu *v, const struct sched_params *params);
 int dispatcher_get_params(struct dispatcher *d, struct sched_vcpu *v, struct sched_params *out);
