@@ -410,6 +410,76 @@ static void bad_configs_and_params_are_refused(void **state)
     finish(d, fs, 2);
 }
 
+/* Pause: a running vCPU is kicked and left alone until unparked, then
+ * runs again; a parked blocked one that gets an event runs only after it
+ * is unparked; a parked sleeping one without events stays asleep. */
+static void parked_vcpu_runs_only_after_unpark(void **state)
+{
+    (void)state;
+    static struct fake fs[2];
+    struct dispatcher *d = start(1, &bvt_ops, &quick);
+    fake_init(&fs[0], FAKE_BUSY);
+    fake_init(&fs[1], FAKE_BLOCKER);
+    add_and_wake(d, &fs[0], NULL);
+    add_and_wake(d, &fs[1], NULL);
+    assert_true(all_ran(fs, 2, 1));
+
+    assert_int_equal(dispatcher_park(d, &fs[0].sv, 5000), 0);
+    assert_int_equal(atomic_load(&fs[0].in_run), 0);
+    int runs = atomic_load(&fs[0].runs);
+    assert_int_equal(dispatcher_park(d, &fs[1].sv, 5000), 0);
+    dispatcher_wake(d, &fs[1].sv); /* remembered, not run */
+    int blocker_runs = atomic_load(&fs[1].runs);
+    usleep(30000);
+    assert_int_equal(atomic_load(&fs[0].runs), runs);
+    assert_int_equal(atomic_load(&fs[1].runs), blocker_runs);
+
+    assert_int_equal(dispatcher_unpark(d, &fs[0].sv), 0);
+    assert_int_equal(dispatcher_unpark(d, &fs[1].sv), 0);
+    assert_true(all_ran(&fs[0], 1, runs + 2));
+    assert_true(all_ran(&fs[1], 1, blocker_runs + 1));
+
+    /* Parked asleep, no event: unpark leaves it asleep. */
+    assert_int_equal(dispatcher_park(d, &fs[1].sv, 5000), 0);
+    blocker_runs = atomic_load(&fs[1].runs);
+    assert_int_equal(dispatcher_unpark(d, &fs[1].sv), 0);
+    usleep(20000);
+    assert_int_equal(atomic_load(&fs[1].runs), blocker_runs);
+
+    struct fake out;
+    fake_init(&out, FAKE_BUSY);
+    assert_int_equal(dispatcher_park(d, &out.sv, 10), -ESRCH);
+    assert_int_equal(dispatcher_unpark(d, &out.sv), -ESRCH);
+    fake_destroy(&out);
+    finish(d, fs, 2);
+}
+
+/* The charged callback reports each vCPU's growing total run time. */
+static atomic_ullong charged_seen;
+static void note_charged(void *ctx, uint64_t run_ns)
+{
+    (void)ctx;
+    atomic_store(&charged_seen, run_ns);
+}
+
+static void charged_callback_reports_run_time(void **state)
+{
+    (void)state;
+    static const struct sched_vcpu_ops ops = {.run = fake_run, .kick = fake_kick, .charged = note_charged};
+    static struct fake f;
+    struct dispatcher *d = start(1, &bvt_ops, &quick);
+    fake_init(&f, FAKE_BUSY);
+    f.sv.ops = &ops;
+    add_and_wake(d, &f, NULL);
+    assert_true(all_ran(&f, 1, 5));
+    dispatcher_stop(d);
+    struct sched_info info;
+    assert_int_equal(dispatcher_get_info(d, &f.sv, &info), 0);
+    assert_true(atomic_load(&charged_seen) > 0);
+    assert_int_equal(atomic_load(&charged_seen), info.run_ns);
+    finish(d, &f, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -423,6 +493,8 @@ int main(void)
         cmocka_unit_test(running_vcpu_is_removed_and_added_again),
         cmocka_unit_test(stop_drains_every_worker),
         cmocka_unit_test(bad_configs_and_params_are_refused),
+        cmocka_unit_test(parked_vcpu_runs_only_after_unpark),
+        cmocka_unit_test(charged_callback_reports_run_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
