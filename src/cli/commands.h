@@ -9,4 +9,7 @@ int cmd_run(int argc, char **argv);
  * virtualization); cmd_run hands over when it sees --kernel. */
 int cmd_run_linux(int argc, char **argv);
 
+/* `mica cell`: several PV guests in one process under mica's dispatcher. */
+int cmd_cell(int argc, char **argv);
+
 #endif

@@ -22,6 +22,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"run", cmd_run, "boot a guest attached to this terminal (default: the bundled shell)"},
+    {"cell", cmd_cell, "run several PV guests in one process under the BVT dispatcher"},
 };
 
 static bool version_asked(int argc, char **argv)

@@ -37,21 +37,6 @@ static int split_at_dashes(int argc, char **argv)
     return argc;
 }
 
-static int check_name(const char *name, char *err, size_t errlen)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n >= MICA_NAME_MAX)
-        return errmsg(err, errlen, -1, "--name: must be 1 to %d characters", MICA_NAME_MAX - 1);
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_' || c == '.'))
-            return errmsg(err, errlen, -1, "--name '%s': only letters, digits, '-', '_' and '.'",
-                           name);
-    }
-    return 0;
-}
-
 static int parse_supervisor(const char *arg, int *out, char *err, size_t errlen)
 {
     static const char *const names[] = {[RUN_SUPERVISOR_AUTO] = "auto", [RUN_SUPERVISOR_ON] = "on",
@@ -69,13 +54,10 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
     struct run_options *o = ctx;
     switch (c) {
     case 'm':
-        if (parse_u64(optarg, MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB, &o->mem_mib) < 0)
-            return errmsg(err, errlen, -1, "--mem '%s': give MiB between %u and %u", optarg,
-                           MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB);
-        return 0;
+        return run_option_mem("--mem", optarg, &o->mem_mib, err, errlen);
     case 'n':
         o->name = optarg;
-        return check_name(optarg, err, errlen);
+        return run_option_name("--name", optarg, err, errlen);
     case 't':
         return run_option_timeout(optarg, &o->timeout_ns, err, errlen);
     case 'c':

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/un.h>
 
+#include "mica/abi.h"
 #include "util/errmsg.h"
 #include "util/parse.h"
 
@@ -20,5 +21,28 @@ int run_option_timeout(const char *arg, uint64_t *ns, char *err, size_t errlen)
     if (parse_seconds(arg, ns) < 0)
         return errmsg(err, errlen, -1, "--timeout '%s': give seconds, more than 0 and at most 86400",
                       arg);
+    return 0;
+}
+
+int run_option_name(const char *what, const char *name, char *err, size_t errlen)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n >= MICA_NAME_MAX)
+        return errmsg(err, errlen, -1, "%s: must be 1 to %d characters", what, MICA_NAME_MAX - 1);
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            return errmsg(err, errlen, -1, "%s '%s': only letters, digits, '-', '_' and '.'", what,
+                          name);
+    }
+    return 0;
+}
+
+int run_option_mem(const char *what, const char *arg, uint64_t *mib, char *err, size_t errlen)
+{
+    if (parse_u64(arg, MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB, mib) < 0)
+        return errmsg(err, errlen, -1, "%s '%s': give MiB between %u and %u", what, arg,
+                      MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB);
     return 0;
 }

@@ -14,4 +14,11 @@ int run_option_control(const char *path, char *err, size_t errlen);
 /* --timeout SECONDS into *ns. 0, or -1 with one line in err. */
 int run_option_timeout(const char *arg, uint64_t *ns, char *err, size_t errlen);
 
+/* A guest's name (--name, or `mica cell`'s name=; `what` names the option
+ * in the message): 1..MICA_NAME_MAX-1 letters, digits, '-', '_', '.'. */
+int run_option_name(const char *what, const char *name, char *err, size_t errlen);
+
+/* Guest memory in MiB (--mem, mem=) within the ABI's bounds into *mib. */
+int run_option_mem(const char *what, const char *arg, uint64_t *mib, char *err, size_t errlen);
+
 #endif

@@ -126,6 +126,7 @@ static void wake_locked(struct dispatcher *d, struct sched_vcpu *v, uint64_t now
     }
     switch (v->where) {
     case SCHED_VCPU_SLEEPING:
+        v->woken_at = now;
         timer_cancel(d, &v->deadline);
         sched_wake(&d->policy, &v->unit, now);
         v->where = SCHED_VCPU_QUEUED;
@@ -148,6 +149,8 @@ static void fire(struct dispatcher *d, struct sched_timer *t, uint64_t now)
         struct sched_vcpu *v = CONTAINER(t, struct sched_vcpu, deadline);
         d->stats.deadline_wakes++;
         wake_locked(d, v, now);
+        if (v->where == SCHED_VCPU_QUEUED)
+            v->woken_at = t->node.key; /* latency counts from the deadline */
         return;
     }
     struct worker *w = CONTAINER(t, struct worker, slice_end);
@@ -219,6 +222,18 @@ static struct sched_vcpu *put_back(struct dispatcher *d, struct worker *w, enum 
     return end == SCHED_RUN_EXITED ? v : NULL;
 }
 
+static void count_latency(struct dispatcher *d, struct sched_vcpu *v, uint64_t now)
+{
+    if (!v->woken_at)
+        return;
+    uint64_t us = now > v->woken_at ? (now - v->woken_at) / 1000 : 0;
+    unsigned b = 0;
+    while (b < DISPATCHER_LATENCY_BUCKETS - 1 && us >= (1ull << b))
+        b++;
+    d->stats.wake_latency[b]++;
+    v->woken_at = 0;
+}
+
 static void run_one(struct dispatcher *d, struct worker *w, struct sched_pick pick)
 {
     struct sched_vcpu *v = vcpu_of(pick.unit);
@@ -228,6 +243,7 @@ static void run_one(struct dispatcher *d, struct worker *w, struct sched_pick pi
     v->wake_pending = false; /* run() sees the events that came before it */
     w->current = v;
     w->since = monotonic_ns();
+    count_latency(d, v, w->since);
     timer_set(d, &w->slice_end, w->since + pick.slice_ns);
     atomic_store(&w->in_run, true);
     pthread_mutex_unlock(&d->lock);
@@ -411,6 +427,7 @@ int dispatcher_add(struct dispatcher *d, struct sched_vcpu *v, const struct sche
         min_heap_node_init(&v->deadline.node);
         v->where = SCHED_VCPU_SLEEPING;
         v->wake_pending = v->leaving = v->parked = v->park_runnable = false;
+        v->woken_at = 0;
         v->worker = -1;
         d->vcpus++;
     }
@@ -536,3 +553,18 @@ void dispatcher_get_stats(struct dispatcher *d, struct dispatcher_stats *out)
 }
 
 unsigned dispatcher_workers(const struct dispatcher *d) { return d->nworkers; }
+
+uint64_t dispatcher_latency_bound_us(const struct dispatcher_stats *s, unsigned permille)
+{
+    uint64_t total = 0, seen = 0;
+    for (unsigned b = 0; b < DISPATCHER_LATENCY_BUCKETS; b++)
+        total += s->wake_latency[b];
+    if (!total)
+        return 0;
+    for (unsigned b = 0; b < DISPATCHER_LATENCY_BUCKETS; b++) {
+        seen += s->wake_latency[b];
+        if (seen * 1000 >= total * permille)
+            return b == DISPATCHER_LATENCY_BUCKETS - 1 ? UINT64_MAX : 1ull << b;
+    }
+    return UINT64_MAX;
+}

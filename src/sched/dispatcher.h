@@ -91,6 +91,7 @@ struct sched_vcpu {
     bool parked;       /* dispatcher_park(): not queued until unparked */
     bool park_runnable;/* parked while runnable, or woken while parked */
     int worker;        /* the worker running it, -1 */
+    uint64_t woken_at; /* when its wake-up (event or deadline) came; 0: none */
 };
 
 struct dispatcher_config {
@@ -103,8 +104,14 @@ struct dispatcher_config {
 #define DISPATCHER_MAX_WORKERS 256u
 #define DISPATCHER_MAX_VCPUS 65536u
 
+/* Wake-up latency (an event or deadline -> its vCPU runs), in buckets of
+ * powers of two: bucket i counts latencies below 2^i us, the last one the
+ * rest. */
+#define DISPATCHER_LATENCY_BUCKETS 24
+
 struct dispatcher_stats {
     uint64_t picks;          /* slices handed out */
+    uint64_t wake_latency[DISPATCHER_LATENCY_BUCKETS];
     uint64_t slice_kicks;    /* vCPUs kicked at their slice's end */
     uint64_t wake_kicks;     /* vCPUs kicked at once for a woken one */
     uint64_t deadline_wakes; /* blocked vCPUs woken by their deadline */
@@ -157,5 +164,10 @@ int dispatcher_get_info(struct dispatcher *d, struct sched_vcpu *v, struct sched
 
 void dispatcher_get_stats(struct dispatcher *d, struct dispatcher_stats *out);
 unsigned dispatcher_workers(const struct dispatcher *d);
+
+/* The bound (us) below which at least `permille`/1000 of the counted
+ * wake-ups ran (a power of two; UINT64_MAX past the last bucket); 0 when
+ * none was counted. */
+uint64_t dispatcher_latency_bound_us(const struct dispatcher_stats *s, unsigned permille);
 
 #endif

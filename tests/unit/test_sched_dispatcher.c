@@ -480,6 +480,39 @@ static void charged_callback_reports_run_time(void **state)
     finish(d, &f, 1);
 }
 
+/* Wake-ups are counted from the event to the run, in power-of-two buckets. */
+static void wake_latency_is_counted(void **state)
+{
+    (void)state;
+    static struct fake f;
+    struct dispatcher *d = start(1, &bvt_ops, &quick);
+    fake_init(&f, FAKE_BLOCKER);
+    add_and_wake(d, &f, NULL);
+    assert_true(all_ran(&f, 1, 1));
+    for (int i = 0; i < 5; i++) {
+        dispatcher_wake(d, &f.sv);
+        assert_true(all_ran(&f, 1, i + 2));
+    }
+    struct dispatcher_stats st;
+    dispatcher_get_stats(d, &st);
+    uint64_t counted = 0;
+    for (unsigned b = 0; b < DISPATCHER_LATENCY_BUCKETS; b++)
+        counted += st.wake_latency[b];
+    assert_int_equal(counted, 6);
+    assert_true(dispatcher_latency_bound_us(&st, 500) >= 1);
+
+    struct dispatcher_stats s = {0};
+    assert_int_equal(dispatcher_latency_bound_us(&s, 500), 0);
+    s.wake_latency[3] = 9;   /* below 8 us */
+    s.wake_latency[10] = 1;  /* below 1024 us */
+    assert_int_equal(dispatcher_latency_bound_us(&s, 500), 8);
+    assert_int_equal(dispatcher_latency_bound_us(&s, 900), 8);
+    assert_int_equal(dispatcher_latency_bound_us(&s, 990), 1024);
+    s.wake_latency[DISPATCHER_LATENCY_BUCKETS - 1] = 90;
+    assert_int_equal(dispatcher_latency_bound_us(&s, 500), UINT64_MAX);
+    finish(d, &f, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +528,7 @@ int main(void)
         cmocka_unit_test(bad_configs_and_params_are_refused),
         cmocka_unit_test(parked_vcpu_runs_only_after_unpark),
         cmocka_unit_test(charged_callback_reports_run_time),
+        cmocka_unit_test(wake_latency_is_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
