@@ -13,7 +13,7 @@
 
 const char cell_usage[] =
     "usage: mica cell [--workers N] [--timeout SECONDS] [--mem MIB] [--quiet] [--stats]\n"
-    "                 GUEST.elf[,KEY=VALUE...]...\n"
+    "                 [--control DIR] [--settle SECONDS] GUEST.elf[,KEY=VALUE...]...\n"
     "  Runs several paravirtualized guests in this one process (a cell): a few worker\n"
     "  threads (default: one per host CPU) run their vCPUs under mica's Borrowed Virtual\n"
     "  Time dispatcher, not the host's scheduler; a blocked guest costs no CPU. Each\n"
@@ -31,7 +31,11 @@ const char cell_usage[] =
     "    count=N          N copies, named NAME-1..NAME-N\n"
     "    arg=A            an argument for the guest (repeat for more)\n"
     "  --quiet drops guest output; --stats adds the dispatcher's counters and the\n"
-    "  wake-up-to-run latency of the guests' events.\n";
+    "  wake-up-to-run latency of the guests' events. --control DIR serves each guest's\n"
+    "  control channel at DIR/NAME.sock (pause, resume, shutdown, stats, console, and\n"
+    "  sched: 'mica sched --control DIR/NAME.sock --weight W' changes its BVT\n"
+    "  parameters while it runs); guest names must then differ. --settle SECONDS counts\n"
+    "  the shares only from then on (start-up excluded).\n";
 
 #define US 1000ull
 
@@ -57,6 +61,13 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         return 0;
     case 'h':
         o->help = 1;
+        return 0;
+    case 'c':
+        o->control = optarg;
+        return 0;
+    case 'S':
+        if (parse_seconds(optarg, &o->settle_ns) < 0)
+            return errmsg(err, errlen, -1, "--settle '%s': give seconds, more than 0 and at most 86400", optarg);
         return 0;
     default:
         return errmsg(err, errlen, -1, "unknown option (see 'mica cell --help')");
@@ -160,6 +171,7 @@ int cell_options_parse(int argc, char **argv, struct cell_options *o, char *err,
         {"workers", required_argument, NULL, 'w'}, {"timeout", required_argument, NULL, 't'},
         {"mem", required_argument, NULL, 'm'},     {"quiet", no_argument, NULL, 'q'},
         {"stats", no_argument, NULL, 's'},         {"help", no_argument, NULL, 'h'},
+        {"control", required_argument, NULL, 'c'}, {"settle", required_argument, NULL, 'S'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);

@@ -26,10 +26,12 @@ struct cell_guest_spec {
 struct cell_options {
     unsigned workers;    /* 0: one per host CPU */
     uint64_t timeout_ns; /* 0: none */
+    uint64_t settle_ns;  /* shares are counted from then on; 0: from the start */
     uint64_t mem_mib;    /* default for specs without mem= */
     int quiet;           /* guest output dropped */
     int stats;           /* dispatcher statistics at the end */
     int help;
+    const char *control; /* --control DIR: DIR/NAME.sock per guest; NULL: none */
     unsigned nspecs;
     unsigned guests;     /* sum of the counts */
     struct cell_guest_spec *specs; /* malloc'd: cell_options_free */

@@ -11,6 +11,8 @@
 
 #include "cli/cell_options.h"
 #include "cli/commands.h"
+#include "cli/run_shared_options.h"
+#include "run/cell_control.h"
 #include "run/exit_status.h"
 #include "run/run_io.h"
 #include "sched/cell.h"
@@ -25,6 +27,8 @@ struct cell_guest {
     uint32_t weight;
     bool line_start; /* its next output byte starts a line (under out_lock) */
     bool quiet;
+    struct cell_vm_control *control; /* with --control; NULL: none */
+    uint64_t settled_ns; /* its run time at --settle: the shares count from there */
 };
 
 static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -33,6 +37,8 @@ static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
 static void prefixed_sink(void *ctx, const char *buf, size_t len)
 {
     struct cell_guest *g = ctx;
+    if (g->control)
+        cell_vm_control_output(g->control, buf, len); /* its viewers */
     if (g->quiet)
         return;
     pthread_mutex_lock(&out_lock);
@@ -55,6 +61,8 @@ static void on_end(void *ctx, struct cell_vm *vm)
 {
     (void)ctx;
     struct pv_domain *d = cell_vm_domain(vm);
+    if (cell_vm_end(vm) == CELL_VM_SHUT_DOWN)
+        pvio_console_drain(&d->console); /* its last output */
     if (cell_vm_end(vm) != CELL_VM_CRASHED)
         return;
     pthread_mutex_lock(&out_lock);
@@ -101,7 +109,31 @@ static int start_guest(struct cell *c, struct cell_guest *g, const struct cell_g
     return 0;
 }
 
-static int start_all(struct cell *c, struct cell_guest *guests, const struct cell_options *o)
+/* With --control: DIR/NAME.sock, checked to fit a socket address. */
+static int open_control(struct cell *c, struct cell_guest *g, const char *dir)
+{
+    char path[PATH_MAX], err[512];
+    snprintf(path, sizeof path, "%s/%s.sock", dir, g->name);
+    if (run_option_control(path, err, sizeof err) < 0 ||
+        cell_vm_control_open(g->control, c, g->vm, path, err, sizeof err) < 0) {
+        mica_error("cell: guest %s: %s", g->name, err);
+        return -1;
+    }
+    return 0;
+}
+
+static int unique_name(const struct cell_guest *guests, unsigned k)
+{
+    for (unsigned i = 0; i < k; i++)
+        if (!strcmp(guests[i].name, guests[k].name)) {
+            mica_error("cell: two guests are named %s (give name= to tell them apart)", guests[k].name);
+            return -1;
+        }
+    return 0;
+}
+
+static int start_all(struct cell *c, struct cell_guest *guests, struct cell_vm_control *controls,
+                     const struct cell_options *o)
 {
     unsigned k = 0;
     for (unsigned i = 0; i < o->nspecs; i++)
@@ -110,17 +142,34 @@ static int start_all(struct cell *c, struct cell_guest *guests, const struct cel
             g->weight = o->specs[i].params.weight;
             g->line_start = true;
             g->quiet = o->quiet;
-            if (name_guest(g, &o->specs[i], copy) < 0 || start_guest(c, g, &o->specs[i]) < 0)
+            g->control = controls ? &controls[k] : NULL;
+            if (name_guest(g, &o->specs[i], copy) < 0 || (o->control && unique_name(guests, k) < 0) ||
+                start_guest(c, g, &o->specs[i]) < 0 || (o->control && open_control(c, g, o->control) < 0))
                 return -1;
         }
     return 0;
 }
 
-/* Until every guest ended, the deadline passed or a signal came. */
-static int wait_for_end(struct cell *c, int sig_fd, uint64_t timeout_ns)
+static void settle(struct cell *c, struct cell_guest *guests, unsigned n)
 {
-    uint64_t deadline = timeout_ns ? monotonic_ns() + timeout_ns : 0;
+    struct sched_info info;
+    for (unsigned i = 0; i < n; i++) {
+        cell_get_info(c, guests[i].vm, &info);
+        guests[i].settled_ns = info.run_ns;
+    }
+}
+
+/* Until every guest ended, the deadline passed or a signal came; the run
+ * times are noted at --settle. */
+static int wait_for_end(struct cell *c, struct cell_guest *guests, const struct cell_options *o, int sig_fd)
+{
+    uint64_t t0 = monotonic_ns(), timeout_ns = o->timeout_ns;
+    uint64_t deadline = timeout_ns ? t0 + timeout_ns : 0, settle_at = o->settle_ns ? t0 + o->settle_ns : 0;
     for (;;) {
+        if (settle_at && monotonic_ns() >= settle_at) {
+            settle(c, guests, o->guests);
+            settle_at = 0;
+        }
         if (cell_wait(c, 0) == 0)
             return 0;
         if (deadline && monotonic_ns() >= deadline)
@@ -141,26 +190,33 @@ static const char *end_text(const struct cell_guest *g, char *buf, size_t len)
         return buf;
     case CELL_VM_CRASHED:
         return "crashed";
+    case CELL_VM_SHUT_DOWN:
+        return "shut down";
     default:
         return "running";
     }
+}
+
+/* Its run time since --settle (all of it without). */
+static uint64_t counted_ns(struct cell *c, const struct cell_guest *g)
+{
+    struct sched_info info;
+    cell_get_info(c, g->vm, &info);
+    return info.run_ns > g->settled_ns ? info.run_ns - g->settled_ns : 0;
 }
 
 /* Each guest's end and share of the CPU, on stderr. */
 static void report(struct cell *c, struct cell_guest *guests, unsigned n)
 {
     uint64_t total = 0;
-    struct sched_info info;
-    for (unsigned i = 0; i < n; i++) {
-        cell_get_info(c, guests[i].vm, &info);
-        total += info.run_ns;
-    }
+    for (unsigned i = 0; i < n; i++)
+        total += counted_ns(c, &guests[i]);
     for (unsigned i = 0; i < n; i++) {
         char end[32];
-        cell_get_info(c, guests[i].vm, &info);
+        uint64_t ran = counted_ns(c, &guests[i]);
         fprintf(stderr, "cell: %-16s weight %5u  ran %9.1f ms  share %5.1f%%  %s\n", guests[i].name,
-                guests[i].weight, (double)info.run_ns / 1e6,
-                total ? 100.0 * (double)info.run_ns / (double)total : 0.0, end_text(&guests[i], end, sizeof end));
+                guests[i].weight, (double)ran / 1e6, total ? 100.0 * (double)ran / (double)total : 0.0,
+                end_text(&guests[i], end, sizeof end));
     }
 }
 
@@ -197,20 +253,28 @@ static int guests_status(struct cell_guest *guests, unsigned n)
 static int run_cell(const struct cell_options *o, int sig_fd)
 {
     struct cell_guest *guests = calloc(o->guests, sizeof *guests);
+    struct cell_vm_control *controls = o->control ? calloc(o->guests, sizeof *controls) : NULL;
     struct cell_config cfg = {.workers = o->workers, .on_end = on_end};
     struct cell *c = NULL;
     char err[512];
-    if (!guests || cell_create(&c, &cfg, err, sizeof err) < 0) {
-        mica_error("%s", guests ? err : "cell: out of memory");
+    bool no_memory = !guests || (o->control && !controls);
+    if (no_memory || cell_create(&c, &cfg, err, sizeof err) < 0) {
+        mica_error("%s", no_memory ? "cell: out of memory" : err);
         free(guests);
+        free(controls);
         return MICA_STATUS_ERROR;
     }
     uint64_t t0 = monotonic_ns();
-    int status = start_all(c, guests, o) < 0 ? MICA_STATUS_ERROR : 0;
+    struct cell_control *cc = NULL;
+    int status = start_all(c, guests, controls, o) < 0 ? MICA_STATUS_ERROR : 0;
+    if (status == 0 && o->control && cell_control_start(&cc, controls, o->guests, err, sizeof err) < 0) {
+        mica_error("%s", err);
+        status = MICA_STATUS_ERROR;
+    }
     if (status == 0) {
         if (o->stats)
             fprintf(stderr, "cell: %u guests started in %.1f ms\n", o->guests, (double)(monotonic_ns() - t0) / 1e6);
-        status = wait_for_end(c, sig_fd, o->timeout_ns);
+        status = wait_for_end(c, guests, o, sig_fd);
         cell_stop(c);
         report(c, guests, o->guests);
         if (o->stats)
@@ -220,8 +284,11 @@ static int run_cell(const struct cell_options *o, int sig_fd)
         else if (status == MICA_STATUS_TIMEOUT)
             mica_error("cell: --timeout expired");
     }
+    if (controls)
+        cell_control_stop(cc, controls, o->guests); /* before the domains go */
     cell_destroy(c);
     free(guests);
+    free(controls);
     return status;
 }
 

@@ -33,6 +33,12 @@ const struct cp_command cp_commands[] = {
     {"logs", cmd_logs, "print a VM's output log [--tail BYTES]", "logs NAME [--tail BYTES]"},
     {"top", cmd_top, "live view of every VM's CPU, memory and exits (q quits)",
      "top [--delay SECONDS] [--iterations N]   (q quits)"},
+    {"sched", cmd_sched, "show or set a VM's BVT weight and warp (VMs in a cell)",
+     "sched --control SOCKET [--weight W] [--warp-us US] [--warp-limit-us US]\n"
+     "                   [--unwarp-us US] [--json]\n"
+     "  SOCKET is a guest's control socket under 'mica cell --control DIR'\n"
+     "  (DIR/NAME.sock). With no option it shows the parameters and the guest's\n"
+     "  virtual times; each option changes one while the guest runs."},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -21,6 +21,7 @@ int cmd_info(int argc, char **argv);     /* mica info NAME [--json] */
 int cmd_console(int argc, char **argv);  /* mica console NAME (Ctrl-] detaches) */
 int cmd_logs(int argc, char **argv);     /* mica logs NAME [--tail BYTES] */
 int cmd_top(int argc, char **argv);      /* mica top [--delay S] [--iterations N] */
+int cmd_sched(int argc, char **argv);    /* mica sched --control SOCKET [--weight W] ... */
 
 /* The table, for dispatchers and help text. */
 struct cp_command {

@@ -1,5 +1,6 @@
 /* The VMM side of the per-VM control channel; protocol in vm_control.h. */
 #include "ctl/vm_control.h"
+#include "ctl/vm_control_sched.h"
 
 #include "ctl/console_history.h"
 #include "ctl/peer_access.h"
@@ -135,6 +136,8 @@ static void handle_request(struct vm_control *c, struct vm_conn *conn, const cha
         reply = reply_for_result(c->ops->shutdown ? c->ops->shutdown(c->ctx) : -ENOSYS);
     else if (strcmp(cmd, "stats") == 0)
         reply = stats_reply(c);
+    else if (strcmp(cmd, "sched") == 0)
+        reply = vm_control_sched_reply(c->ops, c->ctx, req);
     else if (strcmp(cmd, "console") == 0) {
         json_decref(req);
         attach_viewer(c, conn);

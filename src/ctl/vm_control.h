@@ -4,6 +4,7 @@
  * A VM process started by the control program serves one Unix stream socket.
  * Each connection sends one JSON request per line:
  *     {"cmd":"pause"} {"cmd":"resume"} {"cmd":"shutdown"} {"cmd":"stats"}
+ *     {"cmd":"sched"[,"weight":W][,"warp_us":U][,"warp_limit_us":U][,"unwarp_us":U]}
  * and gets one JSON reply per line ({"ok":true,...} or {"ok":false,"error":"..."}).
  * {"cmd":"console"} turns the connection into a console viewer: after the
  * reply line it receives the recent output history and then live output as
@@ -19,6 +20,7 @@
 #ifndef MICA_CTL_VM_CONTROL_H
 #define MICA_CTL_VM_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +35,23 @@ struct vm_control_stats {
     int paused;
 };
 
+/* A VM's scheduling parameters (BVT, sched/bvt.h) and state, for `sched`:
+ * only VMs run by a dispatcher (in a cell) have them. */
+struct vm_control_sched {
+    uint32_t weight;
+    uint64_t warp_ns, warp_limit_ns, unwarp_ns;
+    /* State, in replies only: */
+    uint64_t run_ns, avt, svt;
+    int64_t evt;
+    int warping;
+};
+
+/* What a `sched` request changes (none: it only reads). */
+struct vm_control_sched_set {
+    bool weight, warp, warp_limit, unwarp;
+    struct vm_control_sched to;
+};
+
 /* Implemented by the VMM; each returns 0 or a negative errno, and is called
  * from the thread that calls vm_control_on_readable().  shutdown asks the VM
  * to end (the process exits soon after); console_input gets raw bytes typed
@@ -43,6 +62,9 @@ struct vm_control_ops {
     int (*shutdown)(void *ctx);
     int (*stats)(void *ctx, struct vm_control_stats *out);
     void (*console_input)(void *ctx, const void *buf, size_t len);
+    /* Optional (NULL: "not run by a dispatcher"): applies `set` (-EINVAL:
+     * out of range, nothing changed), then fills `now`. */
+    int (*sched)(void *ctx, const struct vm_control_sched_set *set, struct vm_control_sched *now);
 };
 
 #define VM_CONTROL_HISTORY_BYTES (64u * 1024u)

@@ -42,12 +42,13 @@ static int read_line(int fd, char *buf, size_t size, int timeout_ms)
     return -EMSGSIZE;
 }
 
-static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply,
-                    struct cp_error *err)
+/* Sends one request line (with its '\n') and reads the reply. */
+static int exchange_line(int fd, const char *cmd, const char *request, int timeout_ms, json_t **reply,
+                         struct cp_error *err)
 {
     char line[4096];
-    int n = snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
-    if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+    ssize_t n = (ssize_t)strlen(request);
+    if (send(fd, request, (size_t)n, MSG_NOSIGNAL) != n)
         return cp_fail(err, 500, "VM control channel: send failed: %s", strerror(errno));
     int rc = read_line(fd, line, sizeof line, timeout_ms);
     if (rc < 0)
@@ -63,6 +64,13 @@ static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply,
     return 0;
 }
 
+static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply, struct cp_error *err)
+{
+    char line[128];
+    snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
+    return exchange_line(fd, cmd, line, timeout_ms, reply, err);
+}
+
 int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
                   struct cp_error *err)
 {
@@ -73,6 +81,35 @@ int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json
                        strerror(-fd));
     int rc = exchange(fd, cmd, timeout_ms, reply, err);
     close(fd);
+    return rc;
+}
+
+int vmctl_request_json(const char *socket_path, const json_t *req, int timeout_ms, json_t **reply,
+                       struct cp_error *err)
+{
+    const char *cmd = json_string_value(json_object_get(req, "cmd"));
+    char *text = json_dumps(req, JSON_COMPACT);
+    if (!cmd || !text) {
+        free(text);
+        return cp_fail(err, 400, "VM control channel: a request needs a \"cmd\"");
+    }
+    int fd = unix_connect_nonblocking(socket_path);
+    int rc = fd < 0 ? cp_fail(err, 500, "cannot reach the VM's control socket %s: %s", socket_path,
+                              strerror(-fd))
+                    : 0;
+    size_t len = strlen(text);
+    char *line = rc == 0 ? malloc(len + 2) : NULL;
+    if (rc == 0 && !line)
+        rc = cp_fail(err, 500, "out of memory");
+    if (rc == 0) {
+        memcpy(line, text, len);
+        memcpy(line + len, "\n", 2);
+        rc = exchange_line(fd, cmd, line, timeout_ms, reply, err);
+    }
+    free(line);
+    free(text);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 

@@ -13,6 +13,11 @@
 int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
                   struct cp_error *err);
 
+/* The same with a whole request object (it must have "cmd"; the caller
+ * keeps its reference). */
+int vmctl_request_json(const char *socket_path, const json_t *req, int timeout_ms, json_t **reply,
+                       struct cp_error *err);
+
 /* Opens a console viewer connection: returns the fd positioned after the
  * reply line (history and live output follow), or -1 with err filled. */
 int vmctl_attach_console(const char *socket_path, struct cp_error *err);

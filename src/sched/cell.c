@@ -21,7 +21,7 @@ struct cell_vm {
     atomic_bool has_runner;
     pthread_t runner;
     /* Only the worker running the vCPU touches these (one at a time). */
-    bool blocked;      /* its last run ended in MICA_HC_BLOCK */
+    bool blocked;      /* its last run ended in MICA_HC_BLOCK (relaxed reads elsewhere) */
     uint64_t deadline; /* of that block; 0: none */
     atomic_int end;    /* enum cell_vm_end */
     bool finished;     /* the end was recorded and told (cell lock) */
@@ -77,7 +77,7 @@ static enum sched_run_end vm_run(void *ctx, uint64_t slice_ns, uint64_t *deadlin
     struct cell_vm *vm = ctx;
     if (vm->blocked && still_blocked(vm, deadline_ns))
         return SCHED_RUN_BLOCKED; /* a spurious wake-up: back to sleep */
-    vm->blocked = false;
+    __atomic_store_n(&vm->blocked, false, __ATOMIC_RELAXED);
     __atomic_store_n(&vm->runner, pthread_self(), __ATOMIC_SEQ_CST);
     atomic_store(&vm->has_runner, true);
     pv_domain_publish_clock(vm->dom);
@@ -86,7 +86,7 @@ static enum sched_run_end vm_run(void *ctx, uint64_t slice_ns, uint64_t *deadlin
     atomic_store(&vm->has_runner, false);
     switch (stop) {
     case PV_STOP_BLOCKED:
-        vm->blocked = true;
+        __atomic_store_n(&vm->blocked, true, __ATOMIC_RELAXED);
         vm->deadline = *deadline_ns = deadline;
         return SCHED_RUN_BLOCKED;
     case PV_STOP_YIELDED:
@@ -119,11 +119,9 @@ static void vm_charged(void *ctx, uint64_t run_ns)
     __atomic_store_n(&vcpu_of(vm)->charged_ns, run_ns, __ATOMIC_RELAXED);
 }
 
-/* The domain ended (exit or crash) and left the dispatcher. */
-static void vm_exited(void *ctx)
+/* The end of a domain is recorded and told once. */
+static void finish(struct cell *c, struct cell_vm *vm)
 {
-    struct cell_vm *vm = ctx;
-    struct cell *c = vm->cell;
     pv_domain_publish_clock(vm->dom);
     if (c->cfg.on_end)
         c->cfg.on_end(c->cfg.ctx, vm);
@@ -132,6 +130,13 @@ static void vm_exited(void *ctx)
     c->live--;
     pthread_cond_broadcast(&c->ended);
     pthread_mutex_unlock(&c->lock);
+}
+
+/* The domain ended (exit or crash) and left the dispatcher. */
+static void vm_exited(void *ctx)
+{
+    struct cell_vm *vm = ctx;
+    finish(vm->cell, vm);
 }
 
 static const struct sched_vcpu_ops vm_ops = {
@@ -273,6 +278,20 @@ int cell_remove(struct cell *c, struct cell_vm *vm, int timeout_ms)
     return 0;
 }
 
+int cell_shutdown(struct cell *c, struct cell_vm *vm, int timeout_ms)
+{
+    if (atomic_load(&vm->end) != CELL_VM_RUNNING)
+        return -ESRCH;
+    int rc = dispatcher_remove(c->disp, &vm->sv, timeout_ms);
+    if (rc == -ETIMEDOUT)
+        return rc;
+    int running = CELL_VM_RUNNING;
+    if (!atomic_compare_exchange_strong(&vm->end, &running, CELL_VM_SHUT_DOWN))
+        return 0; /* it exited or crashed meanwhile: that end is told */
+    finish(c, vm);
+    return 0;
+}
+
 void cell_stop(struct cell *c)
 {
     if (c->disp)
@@ -334,6 +353,8 @@ void cell_get_info(struct cell *c, struct cell_vm *vm, struct sched_info *out)
 struct pv_domain *cell_vm_domain(const struct cell_vm *vm) { return vm->dom; }
 
 enum cell_vm_end cell_vm_end(const struct cell_vm *vm) { return (enum cell_vm_end)atomic_load(&vm->end); }
+
+bool cell_vm_blocked(const struct cell_vm *vm) { return __atomic_load_n(&vm->blocked, __ATOMIC_RELAXED); }
 
 unsigned cell_wait(struct cell *c, int timeout_ms)
 {

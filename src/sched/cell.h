@@ -43,6 +43,7 @@ enum cell_vm_end {
     CELL_VM_RUNNING, /* not ended */
     CELL_VM_EXITED,  /* the guest exited: dom->exit_code */
     CELL_VM_CRASHED, /* dom->crash_report */
+    CELL_VM_SHUT_DOWN, /* ended by cell_shutdown (its controller) */
 };
 
 struct cell_vm;
@@ -83,6 +84,12 @@ int cell_add(struct cell *c, struct pv_domain *d, const struct sched_params *par
  * and destroys it. 0, -ETIMEDOUT (still in: try again). */
 int cell_remove(struct cell *c, struct cell_vm *vm, int timeout_ms);
 
+/* Ends a domain now (its controller's shutdown): it leaves the CPU within
+ * timeout_ms (-ETIMEDOUT otherwise: try again) and is reported as
+ * CELL_VM_SHUT_DOWN, through on_end too; its record stays until
+ * cell_remove. -ESRCH when it had ended already. */
+int cell_shutdown(struct cell *c, struct cell_vm *vm, int timeout_ms);
+
 /* Pause (its vCPU is not run until resumed; it leaves the CPU within
  * timeout_ms or -ETIMEDOUT) and resume. -ESRCH when it has ended. */
 int cell_pause(struct cell *c, struct cell_vm *vm, int timeout_ms);
@@ -98,6 +105,8 @@ void cell_get_info(struct cell *c, struct cell_vm *vm, struct sched_info *out);
 
 struct pv_domain *cell_vm_domain(const struct cell_vm *vm);
 enum cell_vm_end cell_vm_end(const struct cell_vm *vm);
+/* Whether its last run ended blocked (a moment old: for monitors). */
+bool cell_vm_blocked(const struct cell_vm *vm);
 
 /* Waits until no domain of the cell runs any more, or timeout_ms (-1: no
  * limit). Returns how many still run. */

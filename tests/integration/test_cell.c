@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "support/run_cmd.h"
 #include "support/test_text.h"
@@ -58,7 +61,7 @@ static void weights_move_the_shares(void **state)
 {
     (void)state;
     REQUIRE_KVM();
-    RUN("--workers", "1", "--timeout", "6", guest("spin.elf,name=w1,weight=100"),
+    RUN("--workers", "1", "--timeout", "8", "--settle", "2", guest("spin.elf,name=w1,weight=100"),
         guest("spin.elf,name=w2,weight=200"), guest("spin.elf,name=w4,weight=400"));
     printf("%s", res.err);
     assert_int_equal(res.status, 124); /* spinners never end */
@@ -145,6 +148,67 @@ static void bad_specs_are_refused(void **state)
     assert_contains(res.err, "nonexistent.elf");
 }
 
+static bool wait_for_file(const char *path, int seconds)
+{
+    for (int i = 0; i < seconds * 10; i++) {
+        if (access(path, F_OK) == 0)
+            return true;
+        usleep(100000);
+    }
+    return false;
+}
+
+static char *file_text(const char *path)
+{
+    static char text[sizeof res.err - 1];
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f)
+        fclose(f);
+    text[n] = '\0';
+    return text;
+}
+
+/* `mica sched` changes a guest's weight while the cell runs (through its
+ * control socket under --control), and the shares follow. */
+static void weight_changed_at_run_time(void **state)
+{
+    (void)state;
+    REQUIRE_KVM();
+    char dir[] = "build/test-cell-XXXXXX", out[64], a[128], b[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(a, sizeof a, "%s/a.sock", dir);
+    snprintf(b, sizeof b, "%s/b.sock", dir);
+    char *cell[] = {(char *)mica(), "cell", "--workers", "1", "--control", dir, "--timeout", "12", "--settle", "5",
+                    guest("spin.elf,name=a"), guest("spin.elf,name=b"), NULL};
+    pid_t pid = spawn_cmd(cell, out);
+    assert_true(wait_for_file(a, 60) && wait_for_file(b, 60));
+    char *set[] = {(char *)mica(), "sched", "--control", a, "--weight", "400", NULL};
+    assert_int_equal(run_cmd(set, NULL, 30, &res), 0);
+    printf("%s%s", res.out, res.err);
+    assert_int_equal(res.status, 0);
+    assert_contains(res.out, "weight 400");
+    char *get[] = {(char *)mica(), "sched", "--control", b, NULL};
+    assert_int_equal(run_cmd(get, NULL, 30, &res), 0);
+    assert_int_equal(res.status, 0);
+    assert_contains(res.out, "weight 100");
+    char *bad[] = {(char *)mica(), "sched", "--control", b, "--weight", "0", NULL};
+    assert_int_equal(run_cmd(bad, NULL, 30, &res), 0);
+    assert_int_equal(res.status, 1);
+    assert_contains(res.err, "out of range");
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(WEXITSTATUS(status), 124);
+    snprintf(res.err, sizeof res.err, "%s", file_text(out));
+    printf("%s", res.err);
+    double sa = share_of("a"), sb = share_of("b");
+    printf("shares after the change: a %.1f%% (weight 400), b %.1f%% (weight 100); want 80/20\n", sa, sb);
+    assert_true(sa > 65 && sb < 35);
+    unlink(out);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -153,6 +217,7 @@ int main(void)
         cmocka_unit_test(crash_ends_only_its_guest),
         cmocka_unit_test(exit_codes_and_copies),
         cmocka_unit_test(idle_guest_among_spinners_is_dispatched),
+        cmocka_unit_test(weight_changed_at_run_time),
         cmocka_unit_test(bad_specs_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

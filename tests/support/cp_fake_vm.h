@@ -108,7 +108,7 @@ static void fake_vm_hog_descriptors(void)
 static __attribute__((unused)) int fake_vm_main(int argc, char **argv)
 {
     static const struct vm_control_ops ops = {fake_pause, fake_resume, fake_shutdown, fake_stats,
-                                              fake_console_input};
+                                              fake_console_input, NULL};
     const char *name = "?", *control = NULL, *mode = "";
     struct fake_vm vm = {0};
     for (int i = 2; i < argc; i++) {

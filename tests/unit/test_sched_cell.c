@@ -17,8 +17,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "ctl/vm_control_client.h"
 #include "mica/io/console.h"
 #include "mica/ring.h"
+#include "run/cell_control.h"
 #include "sched/cell.h"
 #include "sched/policy.h"
 #include "support/pv_testbed.h"
@@ -397,6 +399,94 @@ static void doorbell_kick_drains_the_console(void **state)
     cell_destroy(c);
 }
 
+/* A controller ends a domain: reported as shut down, once; the cell goes on. */
+static void shutdown_ends_one_domain(void **state)
+{
+    (void)state;
+    struct cell *c = start_cell(1, 0);
+    struct fake *f = new_fake(SPIN), *g = new_fake(WAIT);
+    struct cell_vm *a = add(c, f, 100), *b = add(c, g, 100);
+    assert_true(wait_for(&f->runs, 1));
+    assert_true(wait_for(&g->runs, 1));
+    assert_int_equal(cell_shutdown(c, a, 5000), 0); /* running */
+    assert_int_equal(cell_shutdown(c, b, 5000), 0); /* blocked */
+    assert_int_equal(cell_vm_end(a), CELL_VM_SHUT_DOWN);
+    assert_int_equal(cell_vm_end(b), CELL_VM_SHUT_DOWN);
+    assert_int_equal(cell_shutdown(c, a, 5000), -ESRCH);
+    assert_int_equal(cell_wait(c, 1000), 0);
+    assert_int_equal(atomic_load(&ends_told), 2);
+    cell_destroy(c);
+}
+
+static json_t *ask(const char *path, json_t *req, int want_rc, struct cp_error *e)
+{
+    json_t *reply = NULL;
+    *e = (struct cp_error){0};
+    assert_int_equal(vmctl_request_json(path, req, 5000, &reply, e), want_rc);
+    json_decref(req);
+    return reply;
+}
+
+/* `mica cell --control`: the per-VM channel of a domain in a cell. */
+static void control_channel_of_a_cell_domain(void **state)
+{
+    (void)state;
+    struct cell *c = start_cell(1, 0);
+    struct fake *f = new_fake(SPIN);
+    struct cell_vm *vm = add(c, f, 100);
+    static struct cell_vm_control vc;
+    memset(&vc, 0, sizeof vc);
+    char path[64], err[256];
+    snprintf(path, sizeof path, "/tmp/mica-cellctl-%d.sock", (int)getpid());
+    assert_int_equal(cell_vm_control_open(&vc, c, vm, path, err, sizeof err), 0);
+    struct cell_control *cc = NULL;
+    assert_int_equal(cell_control_start(&cc, &vc, 1, err, sizeof err), 0);
+    assert_true(wait_for(&f->runs, 2));
+
+    struct cp_error e;
+    json_t *r = ask(path, json_pack("{s:s,s:i,s:i,s:i}", "cmd", "sched", "weight", 300, "warp_us", 2000,
+                                    "warp_limit_us", 1000), 0, &e);
+    json_t *s = json_object_get(r, "sched");
+    assert_int_equal(json_integer_value(json_object_get(s, "weight")), 300);
+    assert_int_equal(json_integer_value(json_object_get(s, "warp_us")), 2000);
+    assert_true(json_integer_value(json_object_get(s, "run_ns")) > 0);
+    json_decref(r);
+    struct sched_params p;
+    assert_int_equal(cell_get_params(c, vm, &p), 0);
+    assert_int_equal(p.weight, 300);
+    assert_int_equal(p.warp_limit_ns, 1000000);
+
+    ask(path, json_pack("{s:s,s:i}", "cmd", "sched", "weight", 0), -1, &e);
+    assert_int_equal(e.status, 409);
+    assert_non_null(strstr(e.message, "out of range"));
+    ask(path, json_pack("{s:s,s:s}", "cmd", "sched", "weight", "lots"), -1, &e);
+    assert_non_null(strstr(e.message, "'weight' must be an integer"));
+    assert_int_equal(cell_get_params(c, vm, &p), 0);
+    assert_int_equal(p.weight, 300); /* unchanged */
+
+    r = ask(path, json_pack("{s:s}", "cmd", "pause"), 0, &e);
+    json_decref(r);
+    r = ask(path, json_pack("{s:s}", "cmd", "stats"), 0, &e);
+    json_t *st = json_object_get(r, "stats");
+    assert_true(json_is_true(json_object_get(st, "paused")));
+    assert_true(json_integer_value(json_object_get(st, "run_ns")) > 0);
+    assert_int_equal(json_integer_value(json_object_get(st, "mem_bytes")), 2 << 20);
+    json_decref(r);
+    r = ask(path, json_pack("{s:s}", "cmd", "resume"), 0, &e);
+    json_decref(r);
+    int runs = atomic_load(&f->runs);
+    assert_true(wait_for(&f->runs, runs + 2));
+
+    r = ask(path, json_pack("{s:s}", "cmd", "shutdown"), 0, &e);
+    json_decref(r);
+    assert_int_equal(cell_vm_end(vm), CELL_VM_SHUT_DOWN);
+    assert_int_equal(cell_wait(c, 1000), 0);
+    ask(path, json_pack("{s:s}", "cmd", "sched"), -1, &e); /* ended */
+    cell_control_stop(cc, &vc, 1);
+    assert_int_equal(access(path, F_OK), -1); /* the socket is gone */
+    cell_destroy(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -408,6 +498,8 @@ int main(void)
         cmocka_unit_test(pause_resume_and_params_at_run_time),
         cmocka_unit_test(full_cell_and_bad_params_are_refused),
         cmocka_unit_test(doorbell_kick_drains_the_console),
+        cmocka_unit_test(shutdown_ends_one_domain),
+        cmocka_unit_test(control_channel_of_a_cell_domain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
