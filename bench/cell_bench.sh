@@ -16,8 +16,10 @@
 #    (event or deadline) to run latency, median and p99 (power-of-two
 #    bounds, from `mica cell --stats`).
 #
+# Shares, picks and latencies are counted after SETTLE seconds (every
+# guest started), for SECS seconds.
 # Environment: MICA (default build/mica), GUESTS (build/guests), N (100),
-# RUNS (3), SPINNERS (100), SECS (10), WORKERS (0: one per host CPU).
+# RUNS (3), SPINNERS (100), SECS (10), SETTLE (5), WORKERS (0: one per host CPU).
 set -u
 MICA=${MICA:-build/mica}
 GUESTS=${GUESTS:-build/guests}
@@ -25,6 +27,7 @@ N=${N:-100}
 RUNS=${RUNS:-3}
 SPINNERS=${SPINNERS:-100}
 SECS=${SECS:-10}
+SETTLE=${SETTLE:-5}
 WORKERS=${WORKERS:-0}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cell-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -104,15 +107,16 @@ per=$(( SPINNERS / 4 ))
 classes=()
 for w in 1 2 4 8; do classes+=("$GUESTS/spin.elf,name=w$w,weight=$(( w * 100 )),count=$per"); done
 
-echo "== fairness: $((per * 4)) spinners, weights 1:2:4:8 ($per each), $SECS s"
-"$MICA" cell "${workers_opt[@]}" --quiet --stats --timeout "$SECS" "${classes[@]}" 2>"$WORK/fair.err"
+window=(--settle "$SETTLE" --timeout "$((SETTLE + SECS))")
+echo "== fairness: $((per * 4)) spinners, weights 1:2:4:8 ($per each), $SECS s after $SETTLE s"
+"$MICA" cell "${workers_opt[@]}" --quiet --stats "${window[@]}" "${classes[@]}" 2>"$WORK/fair.err"
 awk '/^cell: w[0-9]+-/ { split($2, n, "-"); ran[n[1]] += $6; total += $6 }
      END { for (c in ran) { w = substr(c, 2); printf "  class %s: %.2f%% of CPU (weight share %.2f%%)\n", c, 100 * ran[c] / total, 100 * w / 15 } }' \
     "$WORK/fair.err" | sort
 grep -E "picks|wake-up" "$WORK/fair.err" | sed 's/^/  /'
 
-echo "== dispatch: a warped ticker (1 ms sleeps) among the $((per * 4)) spinners, $SECS s"
-"$MICA" cell "${workers_opt[@]}" --quiet --stats --timeout "$SECS" "${classes[@]}" \
+echo "== dispatch: a warped ticker (1 ms sleeps) among the $((per * 4)) spinners, $SECS s after $SETTLE s"
+"$MICA" cell "${workers_opt[@]}" --quiet --stats "${window[@]}" "${classes[@]}" \
     "$GUESTS/ticker.elf,arg=1,arg=1000000,warp-us=10000,warp-limit-us=1000,unwarp-us=0" 2>"$WORK/lat.err"
 grep -E "ticker|picks|wake-up" "$WORK/lat.err" | sed 's/^/  /'
-echo "(wake-up latencies are counted for every guest's wake-ups, the ticker's and the spinners' first)"
+echo "(wake-up latencies: every wake-up after the settling time, nearly all the ticker's)"

@@ -150,8 +150,14 @@ static int start_all(struct cell *c, struct cell_guest *guests, struct cell_vm_c
     return 0;
 }
 
+/* The dispatcher's counters at --settle (zero without). */
+static struct dispatcher_stats settled_stats;
+static uint64_t settled_at;
+
 static void settle(struct cell *c, struct cell_guest *guests, unsigned n)
 {
+    cell_get_stats(c, &settled_stats);
+    settled_at = monotonic_ns();
     struct sched_info info;
     for (unsigned i = 0; i < n; i++) {
         cell_get_info(c, guests[i].vm, &info);
@@ -220,11 +226,19 @@ static void report(struct cell *c, struct cell_guest *guests, unsigned n)
     }
 }
 
-static void report_stats(struct cell *c, uint64_t elapsed_ns)
+/* The counters since --settle (or the start). */
+static void report_stats(struct cell *c, uint64_t started_at)
 {
     struct dispatcher_stats st;
+    const struct dispatcher_stats *b = &settled_stats;
     cell_get_stats(c, &st);
-    double s = (double)elapsed_ns / 1e9;
+    st.picks -= b->picks;
+    st.slice_kicks -= b->slice_kicks;
+    st.wake_kicks -= b->wake_kicks;
+    st.deadline_wakes -= b->deadline_wakes;
+    for (unsigned i = 0; i < DISPATCHER_LATENCY_BUCKETS; i++)
+        st.wake_latency[i] -= b->wake_latency[i];
+    double s = (double)(monotonic_ns() - (settled_at ? settled_at : started_at)) / 1e9;
     fprintf(stderr,
             "cell: %.2f s: %llu picks (%.0f/s), %llu slice kicks, %llu wake kicks, %llu deadline wakes\n",
             s, (unsigned long long)st.picks, s > 0 ? (double)st.picks / s : 0.0,
@@ -278,7 +292,7 @@ static int run_cell(const struct cell_options *o, int sig_fd)
         cell_stop(c);
         report(c, guests, o->guests);
         if (o->stats)
-            report_stats(c, monotonic_ns() - t0);
+            report_stats(c, t0);
         if (status == 0)
             status = guests_status(guests, o->guests);
         else if (status == MICA_STATUS_TIMEOUT)
