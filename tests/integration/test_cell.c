@@ -22,20 +22,7 @@
 #include "support/run_cmd.h"
 #include "support/test_text.h"
 
-static char *guest(const char *spec)
-{
-    static char path[16][512];
-    static int next;
-    char *p = path[next++ % 16];
-    snprintf(p, sizeof path[0], "%s/%s", getenv("GUESTS") ? getenv("GUESTS") : "build/guests", spec);
-    return p;
-}
-
-#define REQUIRE_KVM()                                                                              \
-    do {                                                                                           \
-        if (!kvm_available())                                                                      \
-            skip();                                                                                \
-    } while (0)
+#define guest(spec) ((char *)guest_file(spec))
 
 static struct cmd_result res;
 
@@ -60,7 +47,7 @@ static double share_of(const char *name)
 static void weights_move_the_shares(void **state)
 {
     (void)state;
-    REQUIRE_KVM();
+    SKIP_WITHOUT_KVM();
     RUN("--workers", "1", "--timeout", "8", "--settle", "2", guest("spin.elf,name=w1,weight=100"),
         guest("spin.elf,name=w2,weight=200"), guest("spin.elf,name=w4,weight=400"));
     printf("%s", res.err);
@@ -77,7 +64,7 @@ static void weights_move_the_shares(void **state)
 static void blocked_guest_uses_no_cpu(void **state)
 {
     (void)state;
-    REQUIRE_KVM();
+    SKIP_WITHOUT_KVM();
     RUN("--workers", "1", "--timeout", "3", guest("spin.elf"), guest("sleeper.elf,arg=60000"));
     printf("%s", res.err);
     assert_int_equal(res.status, 124);
@@ -89,7 +76,7 @@ static void blocked_guest_uses_no_cpu(void **state)
 static void crash_ends_only_its_guest(void **state)
 {
     (void)state;
-    REQUIRE_KVM();
+    SKIP_WITHOUT_KVM();
     RUN(guest("crash.elf,arg=100"), guest("hello.elf,arg=7"), guest("ticker.elf,arg=2,arg=100"));
     printf("%s", res.err);
     assert_int_equal(res.status, 139);
@@ -104,7 +91,7 @@ static void crash_ends_only_its_guest(void **state)
 static void exit_codes_and_copies(void **state)
 {
     (void)state;
-    REQUIRE_KVM();
+    SKIP_WITHOUT_KVM();
     RUN("--stats", guest("hello.elf,name=h,count=3"), guest("hello.elf,name=e,arg=5"));
     printf("%s", res.err);
     assert_int_equal(res.status, 5);
@@ -118,7 +105,7 @@ static void exit_codes_and_copies(void **state)
 static void idle_guest_among_spinners_is_dispatched(void **state)
 {
     (void)state;
-    REQUIRE_KVM();
+    SKIP_WITHOUT_KVM();
     RUN("--workers", "1", "--stats", "--timeout", "30", guest("spin.elf,count=4"),
         guest("ticker.elf,arg=2,arg=200,weight=100,warp-us=5000,warp-limit-us=2000,unwarp-us=0"));
     printf("%s", res.err);
@@ -174,7 +161,7 @@ static char *file_text(const char *path)
 static void weight_changed_at_run_time(void **state)
 {
     (void)state;
-    REQUIRE_KVM();
+    SKIP_WITHOUT_KVM();
     char dir[] = "build/test-cell-XXXXXX", out[64], a[128], b[128];
     assert_non_null(mkdtemp(dir));
     snprintf(out, sizeof out, "%s/out", dir);

@@ -8,6 +8,17 @@ const char *mica(void);
 /* Fails the current cmocka test unless needle occurs in hay, showing both. */
 void assert_contains(const char *hay, const char *needle);
 
+/* $GUESTS/name (default build/guests/name); the result stays valid for
+ * the next 15 calls. */
+const char *guest_file(const char *name);
+
+/* In a cmocka test that boots real guests: skips it (saying so) without /dev/kvm. */
+#define SKIP_WITHOUT_KVM()                                                                         \
+    do {                                                                                           \
+        if (!kvm_available())                                                                      \
+            skip();                                                                                \
+    } while (0)
+
 #include <sys/types.h>
 
 /* User + system CPU time of a process in clock ticks, -1 if unreadable

@@ -23,6 +23,7 @@
 #include "run/cell_control.h"
 #include "sched/cell.h"
 #include "sched/policy.h"
+#include "support/kick_wait.h"
 #include "support/pv_testbed.h"
 #include "util/time.h"
 
@@ -33,9 +34,7 @@ enum fake_kind { SPIN, WAIT, SLEEP, CRASH };
 struct fake {
     struct pv_domain *dom;
     enum fake_kind kind;
-    pthread_mutex_t m;
-    pthread_cond_t cv;
-    bool kicked;
+    struct kick_wait kick;
     atomic_int runs, events_seen;
     atomic_bool timer_seen;
     uint64_t started_at, ended_at;
@@ -67,13 +66,7 @@ static void clear_port(struct pv_domain *d, mica_port_t port)
 
 static enum pv_stop spin(struct fake *f)
 {
-    struct timespec until = monotonic_timespec_in(10000);
-    pthread_mutex_lock(&f->m);
-    int rc = 0;
-    while (!f->kicked && rc == 0)
-        rc = pthread_cond_timedwait(&f->cv, &f->m, &until);
-    f->kicked = false;
-    pthread_mutex_unlock(&f->m);
+    kick_wait(&f->kick);
     return PV_STOP_PREEMPTED;
 }
 
@@ -120,11 +113,7 @@ static enum pv_stop fake_run(struct pv_vcpu *v, uint64_t *deadline_ns)
 static void fake_kick(struct pv_vcpu *v, const pthread_t *runner)
 {
     (void)runner;
-    struct fake *f = fake_of(v);
-    pthread_mutex_lock(&f->m);
-    f->kicked = true;
-    pthread_cond_signal(&f->cv);
-    pthread_mutex_unlock(&f->m);
+    kick_wait_kick(&fake_of(v)->kick);
 }
 
 static const struct cell_vcpu_ops fake_ops = {.run = fake_run, .kick = fake_kick};
@@ -157,8 +146,7 @@ static struct fake *new_fake(enum fake_kind kind)
     assert_true(nfakes < FAKES);
     struct fake *f = &fakes[nfakes];
     *f = (struct fake){.kind = kind, .dom = testbed_domain(2)};
-    pthread_mutex_init(&f->m, NULL);
-    monotonic_cond_init(&f->cv);
+    kick_wait_init(&f->kick);
     nfakes++;
     return f;
 }

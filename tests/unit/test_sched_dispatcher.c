@@ -22,6 +22,7 @@
 #include "sched/dispatcher.h"
 #include "sched/policy.h"
 #include "sched/round_robin.h"
+#include "support/kick_wait.h"
 #include "util/time.h"
 
 #define MS 1000000ull
@@ -32,9 +33,7 @@ struct fake {
     struct sched_vcpu sv;
     enum fake_kind kind;
     int exit_on_run; /* run number on which it exits; 0: never */
-    pthread_mutex_t m;
-    pthread_cond_t cv;
-    bool kicked;
+    struct kick_wait kick;
     atomic_int runs, in_run, exited_calls;
     atomic_int order;        /* global sequence number of its last run */
     atomic_ullong ran_at;    /* CLOCK_MONOTONIC of its last run */
@@ -59,13 +58,7 @@ static void note_thread(struct fake *f)
 
 static enum sched_run_end wait_for_kick(struct fake *f)
 {
-    struct timespec until = monotonic_timespec_in(10000);
-    pthread_mutex_lock(&f->m);
-    int rc = 0;
-    while (!f->kicked && rc == 0)
-        rc = pthread_cond_timedwait(&f->cv, &f->m, &until);
-    f->kicked = false;
-    pthread_mutex_unlock(&f->m);
+    kick_wait(&f->kick);
     return SCHED_RUN_PREEMPTED;
 }
 
@@ -88,14 +81,7 @@ static enum sched_run_end fake_run(void *ctx, uint64_t slice_ns, uint64_t *deadl
     return end;
 }
 
-static void fake_kick(void *ctx)
-{
-    struct fake *f = ctx;
-    pthread_mutex_lock(&f->m);
-    f->kicked = true;
-    pthread_cond_signal(&f->cv);
-    pthread_mutex_unlock(&f->m);
-}
+static void fake_kick(void *ctx) { kick_wait_kick(&((struct fake *)ctx)->kick); }
 
 static void fake_exited(void *ctx) { atomic_fetch_add(&((struct fake *)ctx)->exited_calls, 1); }
 
@@ -107,15 +93,10 @@ static void fake_init(struct fake *f, enum fake_kind kind)
     f->kind = kind;
     f->sv.ops = &fake_ops;
     f->sv.ctx = f;
-    pthread_mutex_init(&f->m, NULL);
-    monotonic_cond_init(&f->cv);
+    kick_wait_init(&f->kick);
 }
 
-static void fake_destroy(struct fake *f)
-{
-    pthread_cond_destroy(&f->cv);
-    pthread_mutex_destroy(&f->m);
-}
+static void fake_destroy(struct fake *f) { kick_wait_destroy(&f->kick); }
 
 /* Short slices so that the tests see many of them. */
 static const struct sched_config quick = {.max_slice_ns = 1 * MS, .ctx_allow_ns = MS / 5, .mcu_ns = MS / 10};
