@@ -13,3 +13,5 @@ gcc -O2 -Wall -Wextra -Werror -o build/bench/pv_bench bench/pv_bench.c
 build/bench/pv_bench build/mica build/guests "${RUNS:-20}"
 echo "in-guest costs (hcbench, 5 runs):"
 for i in 1 2 3 4 5; do build/mica run build/guests/hcbench.elf -- 2000 </dev/null; done
+echo "cells against processes, fairness and dispatch (bench/cell_bench.sh):"
+MICA=build/mica GUESTS=build/guests RUNS="${CELL_RUNS:-3}" bench/cell_bench.sh
