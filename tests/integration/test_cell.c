@@ -65,7 +65,7 @@ static void blocked_guest_uses_no_cpu(void **state)
 {
     (void)state;
     SKIP_WITHOUT_KVM();
-    RUN("--workers", "1", "--timeout", "3", guest("spin.elf"), guest("sleeper.elf,arg=60000"));
+    RUN("--workers", "1", "--timeout", "5", "--settle", "2", guest("spin.elf"), guest("sleeper.elf,arg=60000"));
     printf("%s", res.err);
     assert_int_equal(res.status, 124);
     double sleeper = share_of("sleeper.elf");
