@@ -19,7 +19,9 @@
 # Shares, picks and latencies are counted after SETTLE seconds (every
 # guest started), for SECS seconds.
 # Environment: MICA (default build/mica), GUESTS (build/guests), N (100),
-# RUNS (3), SPINNERS (100), SECS (10), SETTLE (5), WORKERS (0: one per host CPU).
+# RUNS (3), SPINNERS (100), SECS (10), SETTLE (5), WORKERS (0: one per host
+# CPU), TICK_MS (1; a sleep shorter than a hypercall's round trip never
+# blocks: under emulation use 5 or more).
 set -u
 MICA=${MICA:-build/mica}
 GUESTS=${GUESTS:-build/guests}
@@ -28,6 +30,7 @@ RUNS=${RUNS:-3}
 SPINNERS=${SPINNERS:-100}
 SECS=${SECS:-10}
 SETTLE=${SETTLE:-5}
+TICK_MS=${TICK_MS:-1}
 WORKERS=${WORKERS:-0}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cell-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
@@ -115,8 +118,8 @@ awk '/^cell: w[0-9]+-/ { split($2, n, "-"); ran[n[1]] += $6; total += $6 }
     "$WORK/fair.err" | sort
 grep -E "picks|wake-up" "$WORK/fair.err" | sed 's/^/  /'
 
-echo "== dispatch: a warped ticker (1 ms sleeps) among the $((per * 4)) spinners, $SECS s after $SETTLE s"
+echo "== dispatch: a warped ticker ($TICK_MS ms sleeps) among the $((per * 4)) spinners, $SECS s after $SETTLE s"
 "$MICA" cell "${workers_opt[@]}" --quiet --stats "${window[@]}" "${classes[@]}" \
-    "$GUESTS/ticker.elf,arg=1,arg=1000000,warp-us=10000,warp-limit-us=1000,unwarp-us=0" 2>"$WORK/lat.err"
+    "$GUESTS/ticker.elf,arg=$TICK_MS,arg=1000000,warp-us=10000,warp-limit-us=1000,unwarp-us=0" 2>"$WORK/lat.err"
 grep -E "ticker|picks|wake-up" "$WORK/lat.err" | sed 's/^/  /'
 echo "(wake-up latencies: every wake-up after the settling time, nearly all the ticker's)"

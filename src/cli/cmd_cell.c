@@ -220,8 +220,10 @@ static void report(struct cell *c, struct cell_guest *guests, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         char end[32];
         uint64_t ran = counted_ns(c, &guests[i]);
-        fprintf(stderr, "cell: %-16s weight %5u  ran %9.1f ms  share %5.1f%%  %s\n", guests[i].name,
-                guests[i].weight, (double)ran / 1e6, total ? 100.0 * (double)ran / (double)total : 0.0,
+        struct sched_params p = {.weight = guests[i].weight}; /* once it ended: the one it started with */
+        cell_get_params(c, guests[i].vm, &p);
+        fprintf(stderr, "cell: %-16s weight %5u  ran %9.1f ms  share %5.1f%%  %s\n", guests[i].name, p.weight,
+                (double)ran / 1e6, total ? 100.0 * (double)ran / (double)total : 0.0,
                 end_text(&guests[i], end, sizeof end));
     }
 }
