@@ -82,6 +82,11 @@ static int alloc_memory(struct pv_domain *d, uint64_t mib, char *err, size_t err
     if (rc < 0)
         return errmsg(err, errlen, -1, "cannot map %llu MiB of guest memory: %s",
                        (unsigned long long)mib, strerror(-rc));
+    /* PV guests touch little of their memory: with transparent huge pages
+     * "always", each would cost 2 MiB+ of host memory (measured in the KVM
+     * rig: 2,176 KiB per idle domain against 137 KiB with small pages). */
+    guest_mem_small_pages(&d->ram);
+    guest_mem_small_pages(&d->hv);
     d->mmu = (struct pv_mmu){.layout = &d->layout, .ram = &d->ram, .hv = &d->hv};
     d->start_info = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_START_INFO), PV_PAGE);
     d->shared = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_SHARED_INFO), PV_PAGE);

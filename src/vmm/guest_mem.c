@@ -23,3 +23,9 @@ void guest_mem_free(struct guest_mem *m)
     m->host = NULL;
     m->size = 0;
 }
+
+void guest_mem_small_pages(struct guest_mem *m)
+{
+    if (m->host)
+        (void)madvise(m->host, m->size, MADV_NOHUGEPAGE);
+}

@@ -33,4 +33,11 @@ static inline void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa, uint6
 int guest_mem_alloc(struct guest_mem *m, uint64_t gpa, uint64_t size);
 void guest_mem_free(struct guest_mem *m);
 
+/* Asks the host for small pages only in this region (MADV_NOHUGEPAGE):
+ * for guests that touch little of their memory, where a transparent huge
+ * page would turn one touched byte into 2 MiB of host memory (a PV
+ * domain's hypervisor area is 2 MiB and touches a few pages). Best effort:
+ * a host without THP ignores it. */
+void guest_mem_small_pages(struct guest_mem *m);
+
 #endif
