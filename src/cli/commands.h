@@ -9,4 +9,7 @@ int cmd_run(int argc, char **argv);
  * virtualization); cmd_run hands over when it sees --kernel. */
 int cmd_run_linux(int argc, char **argv);
 
+/* `mica switch PATH`: a virtual switch and firewall-router for VIFs. */
+int cmd_switch(int argc, char **argv);
+
 #endif

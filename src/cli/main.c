@@ -22,6 +22,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"run", cmd_run, "boot a guest attached to this terminal (default: the bundled shell)"},
+    {"switch", cmd_switch, "run a virtual switch and firewall-router for VMs' --net"},
 };
 
 static bool version_asked(int argc, char **argv)

@@ -8,11 +8,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/errmsg.h"
+#include "vfr/link.h"
 
 static struct netback *of(struct pvio_backend *b) { return (struct netback *)b; }
 
@@ -22,14 +22,6 @@ static void say(struct netback *nb, const char *what)
 }
 
 /* ---- transmit: the guest's frames out to the link ------------------------ */
-
-/* Writes one frame; false when the link refused it. */
-static bool link_write(struct netback *nb, const uint8_t *frame, size_t len)
-{
-    ssize_t n = nb->link_is_socket ? send(nb->link_fd, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL)
-                                   : write(nb->link_fd, frame, len);
-    return n == (ssize_t)len;
-}
 
 static int16_t transmit(struct netback *nb, const struct mica_net_tx_request *req)
 {
@@ -43,7 +35,7 @@ static int16_t transmit(struct netback *nb, const struct mica_net_tx_request *re
         nb->c.tx_errors++;
         return MICA_NET_ERROR;
     }
-    if (!link_write(nb, nb->frame, req->size)) {
+    if (!vfr_link_write(nb->link_fd, nb->link_is_socket, nb->frame, req->size)) {
         nb->c.tx_dropped++;
         return MICA_NET_DROPPED;
     }
