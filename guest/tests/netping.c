@@ -2,10 +2,12 @@
  * Pings another guest (netecho) over the first VIF: ARP for its address,
  * ICMP echo COUNT times, a UDP echo on port 7, and, with blocked=PORT, a
  * UDP datagram to PORT that must get no answer (a VFR rule denies it);
- * with bench=N, N UDP round trips timed (median round trip, frames/s).
+ * with spoof=1, one datagram from an address not its own (the VFR drops
+ * it: the switch counts it); with bench=N, N UDP round trips timed
+ * (median round trip, frames/s).
  * Then "bye" to port 7 ends the echo guest. Prints "netping: ok" and exits
  * 0 when every check held.
- *   netping TARGET-IP [count=N] [blocked=PORT] [bench=N]
+ *   netping TARGET-IP [count=N] [blocked=PORT] [spoof=1] [bench=N]
  */
 #include "mica/inet.h"
 #include "mica/mica.h"
@@ -142,7 +144,7 @@ static unsigned option(int argc, char **argv, const char *key, unsigned dflt)
 int main(int argc, char **argv)
 {
     if (argc < 2 || mica_inet_parse_ip(argv[1], &peer) < 0) {
-        printf("netping: usage: netping TARGET-IP [count=N] [blocked=PORT] [bench=N]\n");
+        printf("netping: usage: netping TARGET-IP [count=N] [blocked=PORT] [spoof=1] [bench=N]\n");
         return 2;
     }
     long rc = mica_net_open(&n, 0);
@@ -168,6 +170,12 @@ int main(int argc, char **argv)
         bool answered = udp_round_trip((uint16_t)blocked, "should be dropped", SEC);
         printf("netping: udp port %u: %s\n", blocked, answered ? "FAILED: answered" : "no reply");
         failures += answered;
+    }
+    if (option(argc, argv, "spoof", 0)) {
+        uint32_t forged = n.ip ^ 0x80; /* a neighbour's address */
+        mica_net_send(&n, out, mica_inet_udp(out, peer_mac, n.mac, forged, peer, 40000, 7,
+                                             "spoofed", 7));
+        printf("netping: sent one frame from a forged address\n");
     }
     unsigned rounds = option(argc, argv, "bench", 0);
     if (rounds)

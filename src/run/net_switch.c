@@ -43,10 +43,22 @@ static int deliver(void *ctx, unsigned port, const uint8_t *frame, size_t len)
     return vfr_link_write(l->fd, l->is_socket, frame, len) ? 0 : -1;
 }
 
+static void print_port(const struct vfr_port *p, FILE *out)
+{
+    const struct vfr_port_counters *c = &p->c;
+    fprintf(out,
+            "switch: port %s: in %" PRIu64 " frames %" PRIu64 " bytes, out %" PRIu64
+            " frames %" PRIu64 " bytes, dropped: %" PRIu64 " spoofed %" PRIu64 " denied %" PRIu64
+            " malformed %" PRIu64 " full\n",
+            p->name, c->in_frames, c->in_bytes, c->out_frames, c->out_bytes, c->spoofed,
+            c->denied, c->malformed, c->out_dropped);
+}
+
 static void drop_link(struct server *s, struct link *l)
 {
     if (l->port >= 0) {
         printf("switch: %s unplugged\n", l->name);
+        print_port(&s->sw.port[l->port], stdout); /* its counters go with it */
         fflush(stdout);
         vfr_switch_unplug(&s->sw, (unsigned)l->port);
     }
@@ -225,18 +237,9 @@ int net_switch_run(const struct net_switch_config *cfg)
 
 void net_switch_print(const struct vfr_switch *s, FILE *out)
 {
-    for (unsigned i = 0; i < VFR_PORTS_MAX; i++) {
-        const struct vfr_port *p = &s->port[i];
-        if (!p->used)
-            continue;
-        const struct vfr_port_counters *c = &p->c;
-        fprintf(out,
-                "switch: port %s: in %" PRIu64 " frames %" PRIu64 " bytes, out %" PRIu64
-                " frames %" PRIu64 " bytes, dropped: %" PRIu64 " spoofed %" PRIu64
-                " denied %" PRIu64 " malformed %" PRIu64 " full\n",
-                p->name, c->in_frames, c->in_bytes, c->out_frames, c->out_bytes, c->spoofed,
-                c->denied, c->malformed, c->out_dropped);
-    }
+    for (unsigned i = 0; i < VFR_PORTS_MAX; i++)
+        if (s->port[i].used)
+            print_port(&s->port[i], out);
     for (size_t i = 0; i < s->nrules; i++) {
         char text[256];
         vfr_rule_format(&s->rules[i], text, sizeof text);

@@ -6,7 +6,7 @@
  * forwarded as it arrives, at most NET_SWITCH_BUDGET frames from one link
  * per wake-up, never blocking on a slow receiver (its frame is dropped and
  * counted). SIGTERM or SIGINT end it; SIGUSR1 prints the counters, as the
- * end does.
+ * end does, and a port's own line is printed when it unplugs.
  */
 #ifndef MICA_RUN_NET_SWITCH_H
 #define MICA_RUN_NET_SWITCH_H

@@ -1,8 +1,9 @@
 /*
  * Two PV guests in two VM processes ping each other through a switch
  * process (`mica switch`, the virtual firewall-router): netecho answers,
- * netping checks ARP, ICMP echo and a UDP echo, and that a UDP flow a VFR
- * rule denies gets no answer; the switch's counters show the denied frame.
+ * netping checks ARP, ICMP echo and a UDP echo, that a UDP flow a VFR rule
+ * denies gets no answer, and sends one frame from a forged address; the
+ * switch's counters show the denied and the spoofed frame.
  * Skipped without /dev/kvm.
  */
 #include <setjmp.h>
@@ -98,7 +99,7 @@ static void two_guests_ping_through_the_vfr(void **state)
 
     char *ping_argv[] = {(char *)mica(), "run", (char *)guest("netping.elf"), "--name", "ping",
                          "--timeout", "100", "--net", ping_net, "--", "10.0.0.2", "count=3",
-                         "blocked=9", NULL};
+                         "blocked=9", "spoof=1", NULL};
     assert_int_equal(run_cmd(ping_argv, NULL, 110, &res), 0);
     printf("%s%s", res.out, res.err);
     assert_int_equal(res.status, 0);
@@ -115,6 +116,7 @@ static void two_guests_ping_through_the_vfr(void **state)
     printf("%s", counters);
     assert_contains(counters, "rule 1 deny,proto=17,sport=0-65535,dport=9-9: 1 frames");
     assert_contains(counters, "switch: port ping-vif0: in ");
+    assert_contains(counters, "dropped: 1 spoofed 1 denied 0 malformed");
     unlink(switch_out);
     unlink(echo_out);
     rmdir(dir);

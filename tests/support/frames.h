@@ -52,6 +52,12 @@ static inline size_t frame_ipv4(uint8_t *b, const uint8_t dst[6], const uint8_t 
     memset(p, 0, 20);
     p[0] = 0x45, put16(p + 2, (uint16_t)(20 + l4len)), p[8] = 64, p[9] = proto;
     put32(p + 12, sip), put32(p + 16, dip);
+    uint32_t sum = 0; /* the header checksum: a host stack drops packets without it */
+    for (int i = 0; i < 20; i += 2)
+        sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    put16(p + 10, (uint16_t)~sum);
     memcpy(p + 20, l4, l4len);
     return n + 20 + l4len;
 }
