@@ -150,18 +150,62 @@ static void finish_stdout(void)
         run_io_stdout_sink(NULL, reset, n); /* colours the guest left set */
 }
 
+/* The VIFs of --net: links opened before confinement (a jail's empty root
+ * has no switch socket), devices added once the domain exists. One domain
+ * per process, so their back ends live here. */
+static struct netback vif_backends[MICA_DEVICES_MAX];
+
+static void close_links(int *fds, unsigned from, unsigned n)
+{
+    for (unsigned i = from; i < n; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+}
+
+static int open_links(const struct run_options *o, const char *name, struct vif_spec *specs,
+                      int *fds, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < o->net_count; i++) {
+        specs[i] = o->net[i];
+        fds[i] = vif_open_link(&specs[i], name, i, err, errlen);
+        if (fds[i] < 0) {
+            close_links(fds, 0, i);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int add_vifs(struct pv_domain *d, const struct run_options *o,
+                    const struct vif_spec *specs, int *fds, char *err, size_t errlen)
+{
+    for (unsigned i = 0; i < o->net_count; i++)
+        if (vif_add(d, &vif_backends[i], fds[i], &specs[i], i, err, errlen) < 0) {
+            close_links(fds, i + 1, o->net_count); /* vif_add took fds[i] */
+            return -1;
+        }
+    return 0;
+}
+
 /* The VM process (see supervisor.h): builds the domain, runs it, reports
  * the status, then tears the domain down. */
 static int run_pv_guest(void *ctx, struct supervisor *sup)
 {
     const struct run_options *o = ctx;
     char err[512], base[PATH_MAX];
-    if (confine_begin(&o->confine, err, sizeof err) < 0) {
+    snprintf(base, sizeof base, "%s", o->guest);
+    const char *name = o->name ? o->name : basename(base);
+    struct vif_spec specs[MICA_DEVICES_MAX];
+    int links[MICA_DEVICES_MAX];
+    if (open_links(o, name, specs, links, err, sizeof err) < 0) {
         mica_error("run: %s", err);
         return MICA_STATUS_ERROR;
     }
-    snprintf(base, sizeof base, "%s", o->guest);
-    const char *name = o->name ? o->name : basename(base);
+    if (confine_begin(&o->confine, err, sizeof err) < 0) {
+        close_links(links, 0, o->net_count);
+        mica_error("run: %s", err);
+        return MICA_STATUS_ERROR;
+    }
     char **gargv = guest_argv(o, name);
     int sig_fd = run_io_block_signals();
     vcpu_kick_signal_init();
@@ -176,7 +220,11 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
     struct pv_domain *d = NULL;
     int status;
     if (!gargv || pv_domain_create(&d, &cfg, err, sizeof err) < 0) {
+        close_links(links, 0, o->net_count);
         mica_error("%s", gargv ? err : "out of memory");
+        status = MICA_STATUS_ERROR;
+    } else if (add_vifs(d, o, specs, links, err, sizeof err) < 0) {
+        mica_error("run: %s", err);
         status = MICA_STATUS_ERROR;
     } else {
         status = run_domain(d, o, sig_fd, &rc);

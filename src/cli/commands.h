@@ -11,5 +11,7 @@ int cmd_run_linux(int argc, char **argv);
 
 /* `mica cell`: several PV guests in one process under mica's dispatcher. */
 int cmd_cell(int argc, char **argv);
+/* `mica switch PATH`: a virtual switch and firewall-router for VIFs. */
+int cmd_switch(int argc, char **argv);
 
 #endif

@@ -23,6 +23,7 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
     {"run", cmd_run, "boot a guest attached to this terminal (default: the bundled shell)"},
     {"cell", cmd_cell, "run several PV guests in one process under the BVT dispatcher"},
+    {"switch", cmd_switch, "run a virtual switch and firewall-router for VMs' --net"},
 };
 
 static bool version_asked(int argc, char **argv)

@@ -12,7 +12,9 @@
 const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
     "                [--control SOCKET] [--raw-console] [--jail] [--jail-user USER[:GROUP]]\n"
-    "                [--supervisor auto|on|off] [-- GUEST-ARGS...]\n"
+    "                [--supervisor auto|on|off]\n"
+    "                [--net switch=PATH|tap=NAME[,mac=MAC][,ip=A.B.C.D][,name=NAME]]...\n"
+    "                [-- GUEST-ARGS...]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
     "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
     "  --timeout expired, 125 a mica error, 130 interrupted, 139 the guest crashed.\n"
@@ -27,6 +29,9 @@ const char run_usage[] =
     "  that need no host service are served without leaving the VM (on: always; off:\n"
     "  every hypercall traps out; auto, the default: on where the host runs guest CPL0\n"
     "  natively, i.e. not on kvm_pvm).\n"
+    "  --net adds a virtual network interface (up to 8): plugged into the switch process\n"
+    "  at PATH (`mica switch`, the virtual firewall-router: it lets the VIF send only from\n"
+    "  its MAC and IP), or to a host tap device; see docs/network.md.\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -47,6 +52,21 @@ static int parse_supervisor(const char *arg, int *out, char *err, size_t errlen)
             return 0;
         }
     return errmsg(err, errlen, -1, "--supervisor '%s': give auto, on or off", arg);
+}
+
+static int add_net(struct run_options *o, const char *arg, char *err, size_t errlen)
+{
+    if (o->net_count == MICA_DEVICES_MAX)
+        return errmsg(err, errlen, -1, "--net: at most %d interfaces", MICA_DEVICES_MAX);
+    char *text = o->net_text[o->net_count];
+    if (strlen(arg) >= sizeof o->net_text[0])
+        return errmsg(err, errlen, -1, "--net: longer than %zu characters",
+                      sizeof o->net_text[0] - 1);
+    strcpy(text, arg);
+    if (vif_spec_parse(text, &o->net[o->net_count], err, errlen) < 0)
+        return -1;
+    o->net_count++;
+    return 0;
 }
 
 static int apply_option(int c, void *ctx, char *err, size_t errlen)
@@ -71,6 +91,8 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         return 0;
     case 'S':
         return parse_supervisor(optarg, &o->supervisor, err, errlen);
+    case 'N':
+        return add_net(o, optarg, err, errlen);
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -85,6 +107,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"timeout", required_argument, NULL, 't'}, {"control", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},          {"raw-console", no_argument, NULL, 'W'},
         {"supervisor", required_argument, NULL, 'S'},
+        {"net", required_argument, NULL, 'N'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mica/abi.h"
 #include "run/confine.h"
+#include "run/vif.h"
 
 struct run_options {
     const char *guest;      /* NULL: the bundled shell */
@@ -20,6 +22,9 @@ struct run_options {
     int help;
     int raw_console;        /* guest output to a terminal unfiltered */
     int supervisor;         /* --supervisor: RUN_SUPERVISOR_* */
+    unsigned net_count;     /* --net, in order (run/vif.h) */
+    struct vif_spec net[MICA_DEVICES_MAX];
+    char net_text[MICA_DEVICES_MAX][256]; /* what the specs point into */
 };
 
 enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };

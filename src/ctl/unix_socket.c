@@ -18,13 +18,13 @@ static int fill_address(struct sockaddr_un *addr, const char *path)
     return 0;
 }
 
-static int connect_with(const char *path, int flags)
+static int connect_with(const char *path, int type, int flags)
 {
     struct sockaddr_un addr;
     int rc = fill_address(&addr, path);
     if (rc < 0)
         return rc;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
+    int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | flags, 0);
     if (fd < 0)
         return -errno;
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
@@ -37,18 +37,23 @@ static int connect_with(const char *path, int flags)
 
 int unix_connect(const char *path)
 {
-    return connect_with(path, 0);
+    return connect_with(path, SOCK_STREAM, 0);
 }
 
 int unix_connect_nonblocking(const char *path)
 {
-    return connect_with(path, SOCK_NONBLOCK);
+    return connect_with(path, SOCK_STREAM, SOCK_NONBLOCK);
+}
+
+int unix_connect_seqpacket(const char *path)
+{
+    return connect_with(path, SOCK_SEQPACKET, 0);
 }
 
 /* A socket file nobody answers on is left over from a process that died. */
-static int remove_stale_socket(const char *path, char *err, size_t errlen)
+static int remove_stale_socket(const char *path, int type, char *err, size_t errlen)
 {
-    int fd = unix_connect(path);
+    int fd = connect_with(path, type, 0);
     if (fd >= 0) {
         close(fd);
         snprintf(err, errlen, "%s: already in use by a running server", path);
@@ -61,7 +66,7 @@ static int remove_stale_socket(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-int unix_listen(const char *path, char *err, size_t errlen)
+static int listen_with(const char *path, int type, char *err, size_t errlen)
 {
     struct sockaddr_un addr;
     if (fill_address(&addr, path) < 0) {
@@ -69,9 +74,9 @@ int unix_listen(const char *path, char *err, size_t errlen)
                  sizeof addr.sun_path - 1);
         return -1;
     }
-    if (remove_stale_socket(path, err, errlen) < 0)
+    if (remove_stale_socket(path, type, err, errlen) < 0)
         return -1;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return -1;
@@ -86,4 +91,14 @@ int unix_listen(const char *path, char *err, size_t errlen)
         return -1;
     }
     return fd;
+}
+
+int unix_listen(const char *path, char *err, size_t errlen)
+{
+    return listen_with(path, SOCK_STREAM, err, errlen);
+}
+
+int unix_listen_seqpacket(const char *path, char *err, size_t errlen)
+{
+    return listen_with(path, SOCK_SEQPACKET, err, errlen);
 }

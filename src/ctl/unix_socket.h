@@ -1,4 +1,4 @@
-/* Unix stream sockets for the control program's API and VM control channels. */
+/* Unix sockets for the control program's API and VM control channels. */
 #ifndef MICA_CTL_UNIX_SOCKET_H
 #define MICA_CTL_UNIX_SOCKET_H
 
@@ -15,5 +15,10 @@ int unix_connect(const char *path);
 /* The same, on a non-blocking socket: a server whose backlog is full (it
  * does not accept) fails at once with -EAGAIN instead of blocking. */
 int unix_connect_nonblocking(const char *path);
+
+/* The same for SOCK_SEQPACKET sockets (one message per read and write: the
+ * links between VIFs and a switch process, vfr/switchd.h). */
+int unix_listen_seqpacket(const char *path, char *err, size_t errlen);
+int unix_connect_seqpacket(const char *path); /* blocking; fd or -errno */
 
 #endif

@@ -2,7 +2,7 @@
 # The layering rule of src/ (docs/architecture.md): a folder may include
 # headers of its own layer or of lower ones, never of a higher one.
 #   0  util vmm                                  (no guest knowledge)
-#   1  pv pvio fv virtio hw boot disk netsw      (one kind of guest or device)
+#   1  pv pvio fv virtio hw boot disk netsw vfr  (one kind of guest or device)
 #   2  sched run ctl snap                        (the VM process, the channel)
 #   3  cp cli                                    (the control program, commands)
 # Prints each offending `file: #include "x/..."` and fails; a folder that
@@ -15,7 +15,7 @@ SRC=${1:-src}
 layer_of() {
     case "$1" in
     util | vmm) echo 0 ;;
-    pv | pvio | fv | virtio | hw | boot | disk | netsw) echo 1 ;;
+    pv | pvio | fv | virtio | hw | boot | disk | netsw | vfr) echo 1 ;;
     sched | run | ctl | snap) echo 2 ;;
     cp | cli) echo 3 ;;
     *) echo "" ;;

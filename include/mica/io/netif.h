@@ -6,12 +6,19 @@
  * the frame check sequence, at most MICA_NET_FRAME_MAX bytes.
  *
  * start_info.devices[i] for a VIF: type MICA_DEVICE_NET, info[0] = its MAC
- * address (the low 48 bits, first octet in the low byte), info[1] = MTU.
+ * address (the low 48 bits, first octet in the low byte), info[1] = MTU,
+ * info[2] = the IPv4 address the virtual firewall-router lets it send from
+ * (host byte order; 0 = none: the VIF may send no IPv4 and no ARP).
  *
  * Transmit: the guest puts a frame in one frame it granted to
  * MICA_DOMID_MICA (at least read-only) and queues a tx request naming
- * [offset, offset + size) of it; the response (same id) says it left, or
- * why not (the virtual firewall-router may drop it).
+ * [offset, offset + size) of it; the response (same id) says it left
+ * (MICA_NET_OK: handed to the VIF's link), or why not: MICA_NET_ERROR for
+ * a malformed request or bad grant, MICA_NET_DROPPED when the link had no
+ * room or is gone. The virtual firewall-router runs in the switch behind
+ * the link (docs/network.md): what it drops (spoofed, denied, malformed)
+ * was already answered MICA_NET_OK and is counted there, as a real
+ * switch drops frames a NIC sent.
  * Receive: the guest posts empty buffers, each a whole frame it granted
  * read-write, as rx requests; mica fills one per arriving frame and answers
  * with where the frame starts and its length. With no buffer posted,
