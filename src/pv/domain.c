@@ -11,6 +11,7 @@
 #include "boot/linux_image.h"
 #include "pv/cpu_tables.h"
 #include "pv/domain_table.h"
+#include "pv/memory_op.h"
 #include "pv/start_info.h"
 #include "pv/xdom.h"
 #include "util/file.h"
@@ -115,6 +116,11 @@ int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg
     if (pv_start_info_fill(d->start_info, &d->layout, img, d->name, d->id, cfg->argc, cfg->argv,
                            err, errlen) < 0)
         return -1;
+    if (pv_memory_init(d) < 0)
+        return errmsg(err, errlen, -1, "guest %s: out of memory for its balloon bitmap", d->name);
+    if (cfg->mergeable && guest_mem_mergeable(&d->ram) < 0)
+        return errmsg(err, errlen, -1, "guest %s: cannot offer its RAM to KSM: %s", d->name,
+                      strerror(errno));
     pv_evtchn_init(d);
     pvio_console_init(&d->console, cfg->console_sink, cfg->console_ctx);
     if (pv_domain_attach(d, &d->console.base, PV_PG_CONSOLE, 2, MICA_EVT_CONSOLE, err, errlen) < 0) {
@@ -196,6 +202,7 @@ void pv_domain_destroy(struct pv_domain *d)
     vm_destroy(&d->vm);
     guest_mem_free(&d->ram);
     guest_mem_free(&d->hv);
+    pv_balloon_free(&d->balloon);
     free(d);
 }
 

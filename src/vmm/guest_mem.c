@@ -23,3 +23,8 @@ void guest_mem_free(struct guest_mem *m)
     m->host = NULL;
     m->size = 0;
 }
+
+int guest_mem_mergeable(struct guest_mem *m)
+{
+    return madvise(m->host, m->size, MADV_MERGEABLE);
+}

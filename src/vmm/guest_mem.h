@@ -33,4 +33,9 @@ static inline void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa, uint6
 int guest_mem_alloc(struct guest_mem *m, uint64_t gpa, uint64_t size);
 void guest_mem_free(struct guest_mem *m);
 
+/* Offers the region to the host's same-page merging (KSM, MADV_MERGEABLE):
+ * identical pages of it and of other mergeable regions may then share one
+ * copy-on-write host page. 0, or -1 with errno (EINVAL: no CONFIG_KSM). */
+int guest_mem_mergeable(struct guest_mem *m);
+
 #endif
