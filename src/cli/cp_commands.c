@@ -22,6 +22,10 @@ const struct cp_command cp_commands[] = {
     {"resume", cmd_resume, "resume a paused VM", "resume NAME"},
     {"shutdown", cmd_shutdown, "ask a VM to shut down [--wait]", "shutdown NAME [--wait]"},
     {"destroy", cmd_destroy, "stop a VM at once", "destroy NAME"},
+    {"mem-set", cmd_mem_set, "set a running VM's memory target (its balloon)",
+     "mem-set NAME MIB\n"
+     "  The guest's balloon driver gives memory back down to MIB or takes it again,\n"
+     "  never above the VM's --mem (its maximum) nor below its floor."},
     {"delete", cmd_delete, "remove a stopped VM's definition", "delete NAME"},
     {"list", cmd_list, "list VMs [--json]", "list [--json]"},
     {"info", cmd_info, "show one VM [--json]", "info NAME [--json]"},

@@ -63,3 +63,17 @@ bool proc_has_arg(pid_t pid, const char *arg)
             return true;
     return false;
 }
+
+int64_t proc_ksm_merging_pages(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ksm_merging_pages", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    long long pages = -1;
+    if (fscanf(f, "%lld", &pages) != 1)
+        pages = -1;
+    fclose(f);
+    return pages;
+}

@@ -605,6 +605,18 @@ static int process_resume(struct vm_backend *b, const struct vm_record *vm, stru
     return control_simple(b, vm, "resume", err);
 }
 
+static int process_mem_set(struct vm_backend *b, const struct vm_record *vm, uint64_t pages,
+                           struct cp_error *err)
+{
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    json_t *reply;
+    if (vmctl_request_pages(f.sock, "mem-set", pages, 5000, &reply, err) < 0)
+        return -1;
+    json_decref(reply);
+    return 0;
+}
+
 static int process_shutdown(struct vm_backend *b, const struct vm_record *vm,
                             struct cp_error *err)
 {
@@ -656,6 +668,9 @@ static void process_stats(struct vm_backend *b, const struct vm_record *vm, bool
         return;
     json_object_set_new(into, "cpu_ns", json_integer((json_int_t)info.cpu_ns));
     json_object_set_new(into, "rss_bytes", json_integer((json_int_t)info.rss_bytes));
+    int64_t merged = proc_ksm_merging_pages(ids.pid);
+    if (merged >= 0) /* pages KSM merged: shared with other VMs (or zero pages) */
+        json_object_set_new(into, "shared_bytes", json_integer((json_int_t)merged * 4096));
     if (detailed) {
         struct vm_files f;
         vm_files_init(b, vm->id, &f);
@@ -881,6 +896,7 @@ struct vm_backend *vm_backend_process_new(const char *vmm, const char *state_dir
         .name = "process",
         .spawn = process_spawn,
         .pause = process_pause,
+        .mem_set = process_mem_set,
         .resume = process_resume,
         .shutdown = process_shutdown,
         .destroy = process_destroy,

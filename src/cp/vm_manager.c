@@ -357,6 +357,40 @@ json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_u
     return j;
 }
 
+json_t *vm_manager_mem_set(struct vm_manager *m, const char *name, const struct cp_user *who,
+                           uint64_t target_mib, struct cp_error *err)
+{
+    struct vm_record vm;
+    json_t *j = NULL;
+    pthread_mutex_lock(&m->lock);
+    if (get_allowed(m, name, who, &vm, err) < 0) {
+        pthread_mutex_unlock(&m->lock);
+        return NULL;
+    }
+    if (vm.state != VM_RUNNING && vm.state != VM_PAUSED)
+        cp_fail(err, 409, "cannot set the memory of VM '%s': it is %s (start it first)", name,
+                vm_state_name(vm.state));
+    else if (target_mib == 0 || target_mib > vm.mem_mib)
+        cp_fail(err, 400, "cannot set the memory of VM '%s' to %llu MiB: its maximum is %llu MiB",
+                name, (unsigned long long)target_mib, (unsigned long long)vm.mem_mib);
+    else if (!m->backend->mem_set)
+        cp_fail(err, 409, "VM '%s': its backend cannot set memory", name);
+    else {
+        /* Without the lock: a VM slow to answer must not stop other requests. */
+        pthread_mutex_unlock(&m->lock);
+        int rc = m->backend->mem_set(m->backend, &vm, target_mib << 8, err);
+        pthread_mutex_lock(&m->lock);
+        if (rc == 0) {
+            cp_log("vm %s (id %lld): memory target %llu MiB", vm.name, (long long)vm.id,
+                   (unsigned long long)target_mib);
+            j = vm_to_json(m, &vm, true);
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    vm_record_free(&vm);
+    return j;
+}
+
 int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,
                       struct cp_error *err)
 {

@@ -47,6 +47,10 @@ json_t *vm_manager_create(struct vm_manager *m, json_t *spec, const struct cp_us
                           struct cp_error *err);
 json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_user *who,
                        enum vm_action action, struct cp_error *err);
+/* The balloon target of a running or paused VM, in MiB (1 .. its
+ * mem_mib; the VM refuses one below its floor). Returns the VM's JSON. */
+json_t *vm_manager_mem_set(struct vm_manager *m, const char *name, const struct cp_user *who,
+                           uint64_t target_mib, struct cp_error *err);
 json_t *vm_manager_console(struct vm_manager *m, const char *name, const struct cp_user *who,
                            struct cp_error *err);
 int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,

@@ -4,6 +4,7 @@
  * A VM process started by the control program serves one Unix stream socket.
  * Each connection sends one JSON request per line:
  *     {"cmd":"pause"} {"cmd":"resume"} {"cmd":"shutdown"} {"cmd":"stats"}
+ *     {"cmd":"mem-set","pages":N}   (the balloon target, pages of 4 KiB)
  * and gets one JSON reply per line ({"ok":true,...} or {"ok":false,"error":"..."}).
  * {"cmd":"console"} turns the connection into a console viewer: after the
  * reply line it receives the recent output history and then live output as
@@ -27,7 +28,10 @@ struct vm_control_stats {
     uint64_t run_ns;      /* guest (vCPU) run time                */
     uint64_t exits;       /* exits to the VMM, all kinds          */
     uint64_t hypercalls;  /* PV hypercalls handled                */
-    uint64_t mem_bytes;   /* guest memory size                    */
+    uint64_t mem_bytes;   /* guest memory size: its maximum       */
+    uint64_t mem_current_bytes; /* held now (the balloon, mica/memory.h) */
+    uint64_t mem_target_bytes;  /* the target mem-set asked for           */
+    uint64_t mem_floor_bytes;   /* the lowest target accepted             */
     uint32_t vcpus;
     int blocked;          /* 1 when every vCPU is blocked (idle)  */
     int paused;
@@ -43,6 +47,9 @@ struct vm_control_ops {
     int (*shutdown)(void *ctx);
     int (*stats)(void *ctx, struct vm_control_stats *out);
     void (*console_input)(void *ctx, const void *buf, size_t len);
+    /* The balloon target in pages: 0, or -ERANGE (outside [floor, max]),
+     * -ENOTSUP (no balloon in this kind of VM), why names the reason. */
+    int (*mem_set)(void *ctx, uint64_t pages, char *why, size_t whylen);
 };
 
 #define VM_CONTROL_HISTORY_BYTES (64u * 1024u)

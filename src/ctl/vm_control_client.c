@@ -42,11 +42,14 @@ static int read_line(int fd, char *buf, size_t size, int timeout_ms)
     return -EMSGSIZE;
 }
 
-static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply,
-                    struct cp_error *err)
+/* Sends {"cmd": cmd, "pages": pages} (pages only when not 0). */
+static int exchange_args(int fd, const char *cmd, uint64_t pages, int timeout_ms, json_t **reply,
+                         struct cp_error *err)
 {
     char line[4096];
-    int n = snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
+    int n = pages ? snprintf(line, sizeof line, "{\"cmd\":\"%s\",\"pages\":%llu}\n", cmd,
+                             (unsigned long long)pages)
+                  : snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
     if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
         return cp_fail(err, 500, "VM control channel: send failed: %s", strerror(errno));
     int rc = read_line(fd, line, sizeof line, timeout_ms);
@@ -63,15 +66,26 @@ static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply,
     return 0;
 }
 
+static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply, struct cp_error *err)
+{
+    return exchange_args(fd, cmd, 0, timeout_ms, reply, err);
+}
+
 int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
                   struct cp_error *err)
+{
+    return vmctl_request_pages(socket_path, cmd, 0, timeout_ms, reply, err);
+}
+
+int vmctl_request_pages(const char *socket_path, const char *cmd, uint64_t pages, int timeout_ms,
+                        json_t **reply, struct cp_error *err)
 {
     /* Non-blocking: a VM that does not accept must not hold the daemon. */
     int fd = unix_connect_nonblocking(socket_path);
     if (fd < 0)
         return cp_fail(err, 500, "cannot reach the VM's control socket %s: %s", socket_path,
                        strerror(-fd));
-    int rc = exchange(fd, cmd, timeout_ms, reply, err);
+    int rc = exchange_args(fd, cmd, pages, timeout_ms, reply, err);
     close(fd);
     return rc;
 }
