@@ -14,7 +14,12 @@
 const struct cp_command cp_commands[] = {
     {"daemon", cmd_daemon, "serve the control API on a Unix socket",
      "daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N]\n"
-     "                   [--jail] [--jail-user USER[:GROUP]]"},
+     "                   [--jail] [--jail-user USER[:GROUP]] [--overcommit RATIO]\n"
+     "                   [--host-mem-mib N] [--ksm]\n"
+     "  --overcommit RATIO  start VMs while the sum of their --mem stays within RATIO x\n"
+     "                      the host's memory (default 2)\n"
+     "  --host-mem-mib N    the host memory that ratio applies to (default: MemTotal)\n"
+     "  --ksm               offer every VM's memory to KSM and turn KSM on (as root)"},
     {"create", cmd_create, "define a VM: create NAME GUEST [--mem MIB] [--start] [-- ARGS]",
      CREATE_USAGE},
     {"start", cmd_start, "start a defined or stopped VM", "start NAME"},

@@ -11,7 +11,7 @@
 
 const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
-    "                [--control SOCKET] [--raw-console] [--jail] [--jail-user USER[:GROUP]]\n"
+    "                [--control SOCKET] [--raw-console] [--ksm] [--jail] [--jail-user USER[:GROUP]]\n"
     "                [--supervisor auto|on|off] [-- GUEST-ARGS...]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
     "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
@@ -27,6 +27,8 @@ const char run_usage[] =
     "  that need no host service are served without leaving the VM (on: always; off:\n"
     "  every hypercall traps out; auto, the default: on where the host runs guest CPL0\n"
     "  natively, i.e. not on kvm_pvm).\n"
+    "  --ksm offers the guest's memory to the host's same-page merging (KSM), as\n"
+    "  `mica daemon --ksm` does for every VM (MICA_KSM=1 in the environment).\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -89,6 +91,9 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         return 0;
     case 'S':
         return parse_supervisor(optarg, &o->supervisor, err, errlen);
+    case 'K':
+        o->ksm = 1;
+        return 0;
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -103,6 +108,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"timeout", required_argument, NULL, 't'}, {"control", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},          {"raw-console", no_argument, NULL, 'W'},
         {"supervisor", required_argument, NULL, 'S'},
+        {"ksm", no_argument, NULL, 'K'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };

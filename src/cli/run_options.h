@@ -20,6 +20,7 @@ struct run_options {
     int help;
     int raw_console;        /* guest output to a terminal unfiltered */
     int supervisor;         /* --supervisor: RUN_SUPERVISOR_* */
+    int ksm;                /* --ksm: RAM offered to KSM (MADV_MERGEABLE) */
 };
 
 enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };

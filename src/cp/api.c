@@ -245,6 +245,8 @@ static enum MHD_Result route(struct api_server *s, struct MHD_Connection *c,
     if (strcmp(url, "/v1/version") == 0)
         return send_json(c, rq, 200, json_pack("{s:i,s:s,s:s}", "api", 1, "server", "mica",
                                                      "version", mica_version()));
+    if (strcmp(url, "/v1/memory") == 0 && strcmp(method, "GET") == 0)
+        return send_json(c, rq, 200, vm_manager_memory(s->m));
     int fields = sscanf(url, "/v1/vms/%127[^/]/%31[^/]%c", name, sub, &extra);
     if (fields == 1)
         return route_vm(s, c, rq, method, name);

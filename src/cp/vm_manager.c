@@ -17,6 +17,7 @@ struct vm_manager {
     struct vm_backend *backend;
     int watch_epoll; /* pidfds (or the like) of live VMs, data = id << 32 | fd */
     pthread_mutex_t lock;
+    struct mem_policy mem;
 };
 
 struct vm_manager *vm_manager_new(struct registry *reg, struct vm_backend *backend)
@@ -25,6 +26,7 @@ struct vm_manager *vm_manager_new(struct registry *reg, struct vm_backend *backe
     if (!m)
         return NULL;
     m->reg = reg;
+    m->mem = (struct mem_policy){.host_mib = mem_host_total_mib(), .ratio = MEM_OVERCOMMIT_DEFAULT};
     m->backend = backend;
     m->watch_epoll = epoll_create1(EPOLL_CLOEXEC);
     pthread_mutex_init(&m->lock, NULL);
@@ -240,8 +242,49 @@ static int start_with(struct vm_manager *m, struct vm_record *vm, const int *inp
 /* The files are opened again, with the owner's rights (one may have been
  * swapped since create), before anything is recorded: a refusal leaves
  * the VM as it was.  The VMM gets them as descriptors. */
+static void add_live_mib(const struct vm_record *vm, void *arg)
+{
+    if (vm_state_is_live(vm->state))
+        *(uint64_t *)arg += vm->mem_mib;
+}
+
+/* Overcommit (cp/mem_policy.h): the live VMs' maxima plus this one's. */
+static int admit_memory(struct vm_manager *m, const struct vm_record *vm, struct cp_error *err)
+{
+    uint64_t live = 0;
+    if (registry_for_each(m->reg, add_live_mib, &live, err) < 0)
+        return -1;
+    char why[512];
+    if (mem_policy_admit(&m->mem, vm->name, live, vm->mem_mib, why, sizeof why) < 0)
+        return cp_fail(err, 409, "%s", why);
+    return 0;
+}
+
+void vm_manager_set_memory_policy(struct vm_manager *m, const struct mem_policy *p)
+{
+    pthread_mutex_lock(&m->lock);
+    m->mem = *p;
+    pthread_mutex_unlock(&m->lock);
+}
+
+json_t *vm_manager_memory(struct vm_manager *m)
+{
+    uint64_t live = 0;
+    struct cp_error err;
+    pthread_mutex_lock(&m->lock);
+    registry_for_each(m->reg, add_live_mib, &live, &err);
+    json_t *j = json_pack("{s:I,s:f,s:I,s:I}", "host_mib", (json_int_t)m->mem.host_mib,
+                          "overcommit", m->mem.ratio, "limit_mib",
+                          (json_int_t)mem_policy_limit_mib(&m->mem), "committed_mib",
+                          (json_int_t)live);
+    pthread_mutex_unlock(&m->lock);
+    return j;
+}
+
 static int do_start(struct vm_manager *m, struct vm_record *vm, struct cp_error *err)
 {
+    if (admit_memory(m, vm, err) < 0)
+        return -1;
     struct cp_user owner = {vm->owner_uid, vm->owner_gid};
     struct vm_inputs inputs;
     if (vm_inputs_open(vm, &owner, &inputs, err) < 0)
