@@ -79,6 +79,21 @@ static void add_kind_fields(const struct vm_record *vm, json_t *j)
     json_object_set_new(j, "rng", json_boolean(vm->rng));
 }
 
+/* Accounting (docs/memory.md): the maximum from the definition; what the
+ * VM holds and its balloon target from the VMM's own figures (detailed
+ * requests only, null otherwise); pages KSM merged from /proc. */
+static json_t *memory_json(const struct vm_record *vm, json_t *stats)
+{
+    json_t *cur = json_object_get(stats, "mem_current_bytes");
+    json_t *target = json_object_get(stats, "mem_target_bytes");
+    json_t *shared = json_object_get(stats, "shared_bytes");
+    return json_pack("{s:I,s:o,s:o,s:o}", "max_mib", (json_int_t)vm->mem_mib,
+                     "current_mib", cur ? json_integer(json_integer_value(cur) >> 20) : json_null(),
+                     "target_mib", target ? json_integer(json_integer_value(target) >> 20) : json_null(),
+                     "shared_mib", shared ? json_real((double)json_integer_value(shared) / 1048576.0)
+                                          : json_null());
+}
+
 static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool detailed)
 {
     json_t *stats = json_object();
@@ -95,6 +110,7 @@ static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool
     json_object_set_new(j, "owner_uid", json_integer((json_int_t)vm->owner_uid));
     json_object_set_new(j, "owner_gid", json_integer((json_int_t)vm->owner_gid));
     add_kind_fields(vm, j);
+    json_object_set_new(j, "memory", memory_json(vm, stats));
     json_object_set_new(j, "exit_code", vm->exit_code >= 0 ? json_integer(vm->exit_code)
                                                            : json_null());
     return j;
