@@ -396,58 +396,75 @@ static int perform(struct vm_manager *m, struct vm_record *vm, enum vm_action a,
     }
 }
 
-json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_user *who,
-                       enum vm_action action, struct cp_error *err)
+/* Runs fn on the VM `name` that `who` may use, under the lock; its JSON. */
+typedef json_t *(*vm_fn)(struct vm_manager *m, struct vm_record *vm, void *arg,
+                         struct cp_error *err);
+
+static json_t *with_allowed_vm(struct vm_manager *m, const char *name, const struct cp_user *who,
+                               vm_fn fn, void *arg, struct cp_error *err)
 {
     struct vm_record vm;
-    json_t *j = NULL;
     pthread_mutex_lock(&m->lock);
     if (get_allowed(m, name, who, &vm, err) < 0) {
         pthread_mutex_unlock(&m->lock);
         return NULL;
     }
-    if (!(allowed_from(action) & 1u << vm.state))
-        cp_fail(err, 409, "cannot %s VM '%s': it is %s", action_name(action), name,
-                vm_state_name(vm.state));
-    else if (perform(m, &vm, action, err) == 0)
-        j = vm_to_json(m, &vm, false);
+    json_t *j = fn(m, &vm, arg, err);
     pthread_mutex_unlock(&m->lock);
     vm_record_free(&vm);
     return j;
 }
 
+static json_t *act_on(struct vm_manager *m, struct vm_record *vm, void *arg, struct cp_error *err)
+{
+    enum vm_action action = *(enum vm_action *)arg;
+    if (!(allowed_from(action) & 1u << vm->state)) {
+        cp_fail(err, 409, "cannot %s VM '%s': it is %s", action_name(action), vm->name,
+                vm_state_name(vm->state));
+        return NULL;
+    }
+    return perform(m, vm, action, err) == 0 ? vm_to_json(m, vm, false) : NULL;
+}
+
+json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_user *who,
+                       enum vm_action action, struct cp_error *err)
+{
+    return with_allowed_vm(m, name, who, act_on, &action, err);
+}
+
+static json_t *mem_set_on(struct vm_manager *m, struct vm_record *vm, void *arg,
+                          struct cp_error *err)
+{
+    uint64_t target_mib = *(uint64_t *)arg;
+    if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
+        cp_fail(err, 409, "cannot set the memory of VM '%s': it is %s (start it first)", vm->name,
+                vm_state_name(vm->state));
+        return NULL;
+    }
+    if (target_mib == 0 || target_mib > vm->mem_mib) {
+        cp_fail(err, 400, "cannot set the memory of VM '%s' to %llu MiB: its maximum is %llu MiB",
+                vm->name, (unsigned long long)target_mib, (unsigned long long)vm->mem_mib);
+        return NULL;
+    }
+    if (!m->backend->mem_set) {
+        cp_fail(err, 409, "VM '%s': its backend cannot set memory", vm->name);
+        return NULL;
+    }
+    /* Without the lock: a VM slow to answer must not stop other requests. */
+    pthread_mutex_unlock(&m->lock);
+    int rc = m->backend->mem_set(m->backend, vm, target_mib << 8, err);
+    pthread_mutex_lock(&m->lock);
+    if (rc < 0)
+        return NULL;
+    cp_log("vm %s (id %lld): memory target %llu MiB", vm->name, (long long)vm->id,
+           (unsigned long long)target_mib);
+    return vm_to_json(m, vm, true);
+}
+
 json_t *vm_manager_mem_set(struct vm_manager *m, const char *name, const struct cp_user *who,
                            uint64_t target_mib, struct cp_error *err)
 {
-    struct vm_record vm;
-    json_t *j = NULL;
-    pthread_mutex_lock(&m->lock);
-    if (get_allowed(m, name, who, &vm, err) < 0) {
-        pthread_mutex_unlock(&m->lock);
-        return NULL;
-    }
-    if (vm.state != VM_RUNNING && vm.state != VM_PAUSED)
-        cp_fail(err, 409, "cannot set the memory of VM '%s': it is %s (start it first)", name,
-                vm_state_name(vm.state));
-    else if (target_mib == 0 || target_mib > vm.mem_mib)
-        cp_fail(err, 400, "cannot set the memory of VM '%s' to %llu MiB: its maximum is %llu MiB",
-                name, (unsigned long long)target_mib, (unsigned long long)vm.mem_mib);
-    else if (!m->backend->mem_set)
-        cp_fail(err, 409, "VM '%s': its backend cannot set memory", name);
-    else {
-        /* Without the lock: a VM slow to answer must not stop other requests. */
-        pthread_mutex_unlock(&m->lock);
-        int rc = m->backend->mem_set(m->backend, &vm, target_mib << 8, err);
-        pthread_mutex_lock(&m->lock);
-        if (rc == 0) {
-            cp_log("vm %s (id %lld): memory target %llu MiB", vm.name, (long long)vm.id,
-                   (unsigned long long)target_mib);
-            j = vm_to_json(m, &vm, true);
-        }
-    }
-    pthread_mutex_unlock(&m->lock);
-    vm_record_free(&vm);
-    return j;
+    return with_allowed_vm(m, name, who, mem_set_on, &target_mib, err);
 }
 
 int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,
