@@ -22,6 +22,10 @@ struct pv_balloon {
     uint64_t released;     /* frames released (set bits)               */
     uint64_t target_pages; /* what mica asked for (max at start)       */
     uint64_t *bitmap;      /* max_pages bits                           */
+    /* User PTEs that map a frame other than their own index (aliases made
+     * with MMU_UPDATE). While 0, a frame's one mapping is its identity
+     * PTE, and a decrease checks those instead of scanning the tables. */
+    uint64_t pte_aliases;
 };
 
 /* A reservation of pages frames, all the guest's, target = max. The floor

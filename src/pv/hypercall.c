@@ -162,6 +162,7 @@ static enum pv_outcome hc_mmu_update(struct pv_vcpu *v, struct kvm_regs *r, stru
         r->rax = (uint64_t)rc;
         return PV_RESUME;
     }
+    pv_memory_note_pte(d, r->rdi / PV_PAGE, pte);
     /* The write itself is done at CPL0 by the trampoline, so that KVM's
      * shadow page tables see it. */
     r->rcx = pte_va;

@@ -36,6 +36,21 @@ static mica_gva_t user_pte_va(const struct pv_domain *d, uint64_t index)
     return pv_hv_va(d->layout.first_user_pt * PV_PAGE + index * 8);
 }
 
+static bool is_alias(uint64_t pte, uint64_t index)
+{
+    return (pte & PTE_P) && (pte & PTE_ADDR) / PV_PAGE != index;
+}
+
+void pv_memory_note_pte(struct pv_domain *d, uint64_t index, uint64_t new_pte)
+{
+    uint64_t entries;
+    const uint64_t *pte = user_ptes(d, &entries);
+    if (index >= entries)
+        return;
+    d->balloon.pte_aliases += is_alias(new_pte, index);
+    d->balloon.pte_aliases -= is_alias(pte[index], index);
+}
+
 static void publish(struct pv_domain *d)
 {
     d->shared->balloon_current_pages = pv_balloon_current(&d->balloon);
@@ -115,22 +130,34 @@ static bool grants_released_frame(const struct pv_domain *d)
 
 /* ---- decrease ------------------------------------------------------------ */
 
+static bool maps_released(const struct pv_domain *d, uint64_t pte)
+{
+    return (pte & PTE_P) && pv_balloon_is_released(&d->balloon, (pte & PTE_ADDR) / PV_PAGE);
+}
+
 /* Queues the removal of every present user PTE that maps a released
- * frame (those of this call: earlier ones have none). -MICA_EBUSY when
- * there are more than MICA_MEMORY_UNMAP_MAX. */
-static int queue_unmaps(struct pv_domain *d, uint32_t *writes)
+ * frame (those of this call: earlier ones have none): with no aliases,
+ * the identity PTEs of the call's frames; else one scan of every user
+ * PTE. -MICA_EBUSY when there are more than MICA_MEMORY_UNMAP_MAX. */
+static int queue_unmaps(struct pv_domain *d, const uint64_t *frames, uint32_t count,
+                        uint32_t *writes)
 {
     uint64_t entries;
     const uint64_t *pte = user_ptes(d, &entries);
     struct pv_pte_write *batch = pv_memory_pte_batch(d);
+    bool scan = d->balloon.pte_aliases > 0;
+    uint64_t todo = scan ? entries : count, aliases = 0;
     uint32_t n = 0;
-    for (uint64_t i = 0; i < entries; i++) {
-        if (!(pte[i] & PTE_P) || !pv_balloon_is_released(&d->balloon, (pte[i] & PTE_ADDR) / PV_PAGE))
+    for (uint64_t k = 0; k < todo; k++) {
+        uint64_t i = scan ? k : frames[k];
+        if (i >= entries || !maps_released(d, pte[i]))
             continue;
         if (n == MICA_MEMORY_UNMAP_MAX)
             return -MICA_EBUSY;
+        aliases += is_alias(pte[i], i);
         batch[n++] = (struct pv_pte_write){.pte_va = user_pte_va(d, i), .value = 0};
     }
+    d->balloon.pte_aliases -= aliases;
     *writes = n;
     return 0;
 }
@@ -155,7 +182,7 @@ static int decrease(struct pv_domain *d, const uint64_t *frames, uint32_t n, uin
     if (grants_released_frame(d))
         rc = -MICA_EBUSY;
     else
-        rc = queue_unmaps(d, writes);
+        rc = queue_unmaps(d, frames, n, writes);
     if (rc < 0) {
         undo(&d->balloon, frames, n, true);
         return rc;

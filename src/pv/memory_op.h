@@ -28,6 +28,10 @@ int pv_memory_init(struct pv_domain *d);
  * floor or above the maximum. Publishes it and raises MICA_VIRQ_BALLOON. */
 int pv_memory_set_target(struct pv_domain *d, uint64_t pages);
 
+/* MMU_UPDATE is about to replace user PTE `index` (old) with new_pte:
+ * keeps the count of aliases (pv/balloon.h) right. */
+void pv_memory_note_pte(struct pv_domain *d, uint64_t index, uint64_t new_pte);
+
 /* The PTE batch as the host sees it (tests apply it without KVM). */
 struct pv_pte_write *pv_memory_pte_batch(struct pv_domain *d);
 

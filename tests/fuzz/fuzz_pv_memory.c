@@ -49,12 +49,7 @@ static void other_op(const struct fuzz_op *op)
 {
     uint64_t frame = op->frames[0] % (MIB * 256);
     if (op->kind % 3 == 0) {
-        struct kvm_regs r = {.rdi = (uint64_t)op->frames[1] << 12, .rsi = frame, .rdx = op->cmd & 7};
-        struct pv_iret_frame f = {0};
-        uint64_t deadline;
-        pv_hypercall(&dom->vcpus[0], MICA_HC_MMU_UPDATE, &r, &f, &deadline);
-        if ((int64_t)r.rax == 0 && r.rip == pv_tramp_va_pte_write()) /* make the write */
-            *(uint64_t *)guest_mem_ptr(&dom->hv, r.rcx - PV_HV_VA + PV_HV_GPA, 8) = r.r11;
+        balloon_mmu_update(dom, (uint64_t)op->frames[1] << 12, frame, op->cmd & 7);
     } else if (op->kind % 3 == 1) {
         for (mica_grant_ref_t ref = 0; ref < 4; ref++)
             if (!dom->gnt.ref[ref].granted && !pv_balloon_is_released(&dom->balloon, frame)) {

@@ -83,10 +83,27 @@ static inline bool balloon_consistent(struct pv_domain *d)
     uint64_t entries = d->layout.window_bytes / PV_PAGE;
     const uint64_t *pte = guest_mem_ptr(&d->hv, PV_HV_GPA + d->layout.first_user_pt * PV_PAGE,
                                         entries * 8);
-    for (uint64_t i = 0; i < entries; i++)
+    uint64_t aliases = 0;
+    for (uint64_t i = 0; i < entries; i++) {
         if ((pte[i] & PTE_P) && pv_balloon_is_released(b, (pte[i] & PTE_ADDR) / PV_PAGE))
             return false;
-    return d->shared->balloon_current_pages == pv_balloon_current(b);
+        aliases += (pte[i] & PTE_P) && (pte[i] & PTE_ADDR) / PV_PAGE != i;
+    }
+    return aliases == b->pte_aliases && d->shared->balloon_current_pages == pv_balloon_current(b);
+}
+
+/* MMU_UPDATE(va, frame, flags) as the guest makes it, with the write the
+ * trampoline would do made here; returns rax. */
+static inline long balloon_mmu_update(struct pv_domain *d, mica_gva_t va, uint64_t frame,
+                                      uint64_t flags)
+{
+    struct kvm_regs r = {.rdi = va, .rsi = frame, .rdx = flags};
+    struct pv_iret_frame f = {0};
+    uint64_t deadline;
+    pv_hypercall(&d->vcpus[0], MICA_HC_MMU_UPDATE, &r, &f, &deadline);
+    if ((long)r.rax == 0 && r.rip == pv_tramp_va_pte_write())
+        *(uint64_t *)guest_mem_ptr(&d->hv, r.rcx - PV_HV_VA + PV_HV_GPA, 8) = r.r11;
+    return (long)r.rax;
 }
 
 #endif

@@ -119,15 +119,15 @@ static void every_alias_is_unmapped(void **state)
     (void)state;
     /* The guest mapped FRAME a second time, far above RAM, and one other
      * frame at FRAME's own address. */
-    mica_gva_t alias = d->layout.ram_bytes + 0x5000, pte_va;
-    uint64_t pte;
-    assert_int_equal(pv_pt_check_update(&d->mmu, alias, FRAME, MICA_MMU_PRESENT, &pte_va, &pte), 0);
-    *(uint64_t *)guest_mem_ptr(&d->hv, pte_va - PV_HV_VA + PV_HV_GPA, 8) = pte;
+    mica_gva_t alias = d->layout.ram_bytes + 0x5000;
+    assert_int_equal(balloon_mmu_update(d, alias, FRAME, MICA_MMU_PRESENT), 0);
+    assert_int_equal(d->balloon.pte_aliases, 1);
     assert_true(mapped(alias));
     uint64_t f = FRAME;
     assert_int_equal(balloon_decrease(d, &f, 1), 0);
     assert_false(mapped(alias));
     assert_false(mapped(FRAME * PV_PAGE));
+    assert_int_equal(d->balloon.pte_aliases, 0);
     assert_true(balloon_consistent(d));
     /* Back: at its identity address only; the alias stays gone. */
     assert_int_equal(balloon_increase(d, &f, 1), 0);
@@ -140,11 +140,7 @@ static void identity_address_in_use_is_left_alone(void **state)
     (void)state;
     uint64_t f = FRAME;
     assert_int_equal(balloon_decrease(d, &f, 1), 0);
-    mica_gva_t pte_va;
-    uint64_t pte;
-    assert_int_equal(pv_pt_check_update(&d->mmu, FRAME * PV_PAGE, FRAME + 1, MICA_MMU_PRESENT,
-                                        &pte_va, &pte), 0);
-    *(uint64_t *)guest_mem_ptr(&d->hv, pte_va - PV_HV_VA + PV_HV_GPA, 8) = pte;
+    assert_int_equal(balloon_mmu_update(d, FRAME * PV_PAGE, FRAME + 1, MICA_MMU_PRESENT), 0);
     long writes;
     struct mica_memory_reservation res = {.frames = BALLOON_FRAMES, .count = 1};
     assert_int_equal(balloon_call_raw(d, MICA_MEMOP_INCREASE_RESERVATION, BALLOON_SCRATCH, &res,
@@ -157,19 +153,38 @@ static void too_many_aliases_are_refused_whole(void **state)
 {
     (void)state;
     uint64_t base = d->layout.ram_bytes;
-    for (uint64_t i = 0; i <= MICA_MEMORY_UNMAP_MAX; i++) {
-        mica_gva_t pte_va;
-        uint64_t pte;
-        assert_int_equal(pv_pt_check_update(&d->mmu, base + i * PV_PAGE, FRAME, MICA_MMU_PRESENT,
-                                            &pte_va, &pte), 0);
-        *(uint64_t *)guest_mem_ptr(&d->hv, pte_va - PV_HV_VA + PV_HV_GPA, 8) = pte;
-    }
+    for (uint64_t i = 0; i <= MICA_MEMORY_UNMAP_MAX; i++)
+        assert_int_equal(balloon_mmu_update(d, base + i * PV_PAGE, FRAME, MICA_MMU_PRESENT), 0);
     uint64_t f = FRAME;
     memcpy(frame_ptr(FRAME), "still here", 10);
     assert_int_equal(balloon_decrease(d, &f, 1), -MICA_EBUSY);
     assert_memory_equal(frame_ptr(FRAME), "still here", 10);
     assert_int_equal(pv_balloon_current(&d->balloon), PAGES);
     assert_true(mapped(base));
+    assert_true(balloon_consistent(d));
+}
+
+/* Aliases come and go with MMU_UPDATE: unmapping or remapping an alias
+ * back to its identity frame ends it, and a decrease without aliases
+ * looks at the identity PTEs only. */
+static void alias_count_follows_mmu_updates(void **state)
+{
+    (void)state;
+    mica_gva_t va = 0x400000;
+    assert_int_equal(balloon_mmu_update(d, va, FRAME, MICA_MMU_PRESENT), 0);
+    assert_int_equal(balloon_mmu_update(d, va + PV_PAGE, FRAME, MICA_MMU_PRESENT), 0);
+    assert_int_equal(d->balloon.pte_aliases, 2);
+    assert_int_equal(balloon_mmu_update(d, va, FRAME, MICA_MMU_PRESENT | MICA_MMU_WRITE), 0);
+    assert_int_equal(d->balloon.pte_aliases, 2); /* the same alias, new flags */
+    assert_int_equal(balloon_mmu_update(d, va, 0, 0), 0);
+    assert_int_equal(balloon_mmu_update(d, va + PV_PAGE, (va + PV_PAGE) / PV_PAGE, MICA_MMU_PRESENT), 0);
+    assert_int_equal(d->balloon.pte_aliases, 0);
+    assert_int_equal(balloon_mmu_update(d, va, 1ull << 40, MICA_MMU_PRESENT), -MICA_EPERM);
+    assert_int_equal(d->balloon.pte_aliases, 0);
+    uint64_t f = FRAME;
+    assert_int_equal(balloon_decrease(d, &f, 1), 0);
+    assert_false(mapped(FRAME * PV_PAGE));
+    assert_true(balloon_consistent(d));
 }
 
 /* A call with one bad frame changes nothing, whatever the others are. */
@@ -280,6 +295,9 @@ static void flood_keeps_the_invariant(void **state)
         uint32_t n = (uint32_t)(rand() % 40);
         for (uint32_t i = 0; i < n; i++)
             frames[i] = (uint64_t)(rand() % (int)(PAGES + 4)); /* a few outside RAM */
+        if (rand() % 8 == 0) /* aliases too, so both paths of decrease run */
+            balloon_mmu_update(d, (uint64_t)(rand() % (int)(2 * PAGES)) * PV_PAGE,
+                               (uint64_t)(rand() % (int)PAGES), (uint64_t)(rand() % 2));
         balloon_call(d, (uint64_t)(rand() % 3), frames, n);
         assert_true(pv_balloon_current(&d->balloon) <= PAGES);
         if (round % 100 == 0)
@@ -305,6 +323,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(every_alias_is_unmapped, setup, teardown),
         cmocka_unit_test_setup_teardown(identity_address_in_use_is_left_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(too_many_aliases_are_refused_whole, setup, teardown),
+        cmocka_unit_test_setup_teardown(alias_count_follows_mmu_updates, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_calls_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(grants_and_mappings_respect_released_frames, setup, teardown),
         cmocka_unit_test_setup_teardown(target_is_checked_published_and_signalled, setup, teardown),
