@@ -16,6 +16,9 @@ sock=$dir/control.sock
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 avail_kib() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
+# The VM process (mica run's child) holds the RAM: its VmRSS.
+vm_rss() { local c; c=$(cat /proc/$pid/task/$pid/children 2>/dev/null | awk '{print $1}')
+           awk '/^VmRSS:/ {print $2 " KiB"}' /proc/${c:-$pid}/status; }
 ctl() { python3 - "$sock" "$1" <<'PY'
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(sys.argv[2].encode() + b"\n")
@@ -39,11 +42,11 @@ wait_current() {
 pid=$!
 for _ in $(seq 1 3000); do grep -q "touched" "$dir/out" 2>/dev/null && break; sleep 0.05; done
 sleep 1
-before=$(avail_kib)
+before=$(avail_kib); rss_before=$(vm_rss)
 ctl "{\"cmd\":\"mem-set\",\"pages\":$(( LOW * 256 ))}" >/dev/null
 deflate_s=$(wait_current "$LOW")
 sleep 1
-after=$(avail_kib)
+after=$(avail_kib); rss_after=$(vm_rss)
 ctl "{\"cmd\":\"mem-set\",\"pages\":$(( MAX * 256 ))}" >/dev/null
 inflate_s=$(wait_current "$MAX")
 ctl '{"cmd":"shutdown"}' >/dev/null || true
@@ -51,4 +54,5 @@ wait $pid || true
 gained=$(( after - before ))
 diff=$(( (MAX - LOW) * 1024 ))
 echo "balloon ${MAX} -> ${LOW} MiB: MemAvailable ${before} -> ${after} KiB (+${gained} KiB of ${diff} KiB: $(( 100 * gained / diff ))%)"
+echo "VM process RSS ${rss_before} -> ${rss_after}"
 echo "deflate $(( MAX - LOW )) MiB: ${deflate_s} s; inflate back: ${inflate_s} s"

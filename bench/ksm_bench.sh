@@ -60,9 +60,10 @@ while [ $(( $(cat $KSM/full_scans) - scans0 )) -lt "$FULL_SCANS" ]; do sleep 0.5
 t1=$(date +%s.%N)
 sharing=$(cat $KSM/pages_sharing); shared=$(cat $KSM/pages_shared)
 merged=0
-for p in "${pids[@]}"; do
-    vmm=$(pgrep -P "$p" -n 2>/dev/null || echo "$p")
-    [ -r /proc/$p/ksm_merging_pages ] && merged=$(( merged + $(cat /proc/$p/ksm_merging_pages) ))
+for p in "${pids[@]}"; do # mica run and its child, which holds the VM's RAM
+    for q in "$p" $(cat /proc/$p/task/$p/children 2>/dev/null); do
+        [ -r /proc/$q/ksm_merging_pages ] && merged=$(( merged + $(cat /proc/$q/ksm_merging_pages) ))
+    done
 done
 saved_kib=$(( (sharing) * 4 ))
 echo "N=$N shells of $MEM MiB: host memory without KSM ${off} KiB; with KSM ${on_start} KiB before merging,"

@@ -83,6 +83,10 @@ static int alloc_memory(struct pv_domain *d, uint64_t mib, char *err, size_t err
     if (rc < 0)
         return errmsg(err, errlen, -1, "cannot map %llu MiB of guest memory: %s",
                        (unsigned long long)mib, strerror(-rc));
+    /* The balloon gives RAM back 4 KiB at a time (pv/memory_op.c): with
+     * transparent huge pages the host would not get it back until it
+     * splits them. Small guests lose little; EINVAL (no THP) is fine. */
+    guest_mem_small_pages(&d->ram);
     d->mmu = (struct pv_mmu){.layout = &d->layout, .ram = &d->ram, .hv = &d->hv};
     d->start_info = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_START_INFO), PV_PAGE);
     d->shared = guest_mem_ptr(&d->hv, pv_hv_gpa(PV_PG_SHARED_INFO), PV_PAGE);

@@ -28,3 +28,8 @@ int guest_mem_mergeable(struct guest_mem *m)
 {
     return madvise(m->host, m->size, MADV_MERGEABLE);
 }
+
+int guest_mem_small_pages(struct guest_mem *m)
+{
+    return madvise(m->host, m->size, MADV_NOHUGEPAGE);
+}
