@@ -315,7 +315,7 @@ static void add_disks(char **argv, size_t *n, const char *disks_json, struct inp
 }
 
 /* `VMM run --kernel K --name N --mem M --control SOCK --cpus C [--initrd I]
- * [--cmdline S] [--disk D[,ro]]... [--rng]`; the fixed part comes first so
+ * [--cmdline S] [--disk D[,ro]]... [--rng] --balloon`; the fixed part comes first so
  * that, as for PV, argv[FIRST_OWNED..] are the owned strings. */
 static char **build_linux_argv(struct process_backend *pb, const struct vm_record *vm,
                                const struct vm_files *f, char *mem, struct input_paths *ip)
@@ -344,6 +344,7 @@ static char **build_linux_argv(struct process_backend *pb, const struct vm_recor
     add_disks(argv, &n, vm->disks, ip);
     if (vm->rng)
         argv[n++] = strdup("--rng");
+    argv[n++] = strdup("--balloon"); /* mica mem-set works for every linux VM */
     return argv;
 }
 

@@ -93,13 +93,15 @@ static json_t *stats_reply(struct vm_control *c)
     int rc = c->ops->stats ? c->ops->stats(c->ctx, &s) : -ENOSYS;
     if (rc < 0)
         return reply_for_result(rc);
-    return json_pack("{s:b,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:b,s:b,s:i}}", "ok", 1, "stats",
+    return json_pack("{s:b,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:b,s:b,s:i}}", "ok", 1, "stats",
                      "run_ns", (json_int_t)s.run_ns, "exits", (json_int_t)s.exits,
                      "hypercalls", (json_int_t)s.hypercalls, "mem_bytes",
                      (json_int_t)s.mem_bytes, "mem_current_bytes",
                      (json_int_t)s.mem_current_bytes, "mem_target_bytes",
                      (json_int_t)s.mem_target_bytes, "mem_floor_bytes",
-                     (json_int_t)s.mem_floor_bytes, "vcpus", (int)s.vcpus, "blocked", s.blocked,
+                     (json_int_t)s.mem_floor_bytes, "guest_free_bytes",
+                     (json_int_t)s.guest_free_bytes, "guest_avail_bytes",
+                     (json_int_t)s.guest_avail_bytes, "vcpus", (int)s.vcpus, "blocked", s.blocked,
                      "paused", s.paused, "viewers", vm_control_viewers(c));
 }
 

@@ -32,6 +32,8 @@ struct vm_control_stats {
     uint64_t mem_current_bytes; /* held now (the balloon, mica/memory.h) */
     uint64_t mem_target_bytes;  /* the target mem-set asked for           */
     uint64_t mem_floor_bytes;   /* the lowest target accepted             */
+    uint64_t guest_free_bytes;  /* the guest's own report (virtio-balloon */
+    uint64_t guest_avail_bytes; /* statistics), 0 when it gave none       */
     uint32_t vcpus;
     int blocked;          /* 1 when every vCPU is blocked (idle)  */
     int paused;
