@@ -87,13 +87,13 @@ int cmd_list(int argc, char **argv)
         print_json(vms);
     } else {
         int w = name_width(vms, 24);
-        printf("%-*s %6s %s %-5s %5s %8s %10s %10s\n", w, "NAME", "ID", "S", "KIND", "VCPUS",
+        printf("%-*s %6s %s %-5s %5s %8s %11s %10s\n", w, "NAME", "ID", "S", "KIND", "VCPUS",
                "MEM(MiB)", "SHARED(MiB)", "CPU(s)");
         size_t i;
         json_t *vm;
         json_array_foreach(vms, i, vm) {
             double cpu = (double)field_int(json_object_get(vm, "stats"), "cpu_ns") / 1e9;
-            printf("%-*s %6lld %s %-5s %5lld %8lld %10.1f %10.2f\n", w, field_str(vm, "name"),
+            printf("%-*s %6lld %s %-5s %5lld %8lld %11.1f %10.2f\n", w, field_str(vm, "name"),
                    field_int(vm, "id"), field_str(vm, "state_letter"), field_str(vm, "kind"),
                    field_int(vm, "vcpus"), field_int(vm, "mem_mib"), shared_mib(vm), cpu);
         }
