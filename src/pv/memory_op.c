@@ -13,6 +13,8 @@
 #include "pv/balloon.h"
 #include "pv/domain.h"
 #include "pv/guest_copy.h"
+#include "pv/sv_blob.h"
+#include "pv/sv_state.h"
 
 #define FLOOR_HEAP_PAGES 256u /* the floor keeps the first MiB of the heap */
 
@@ -174,8 +176,26 @@ static void discard(struct pv_domain *d, const uint64_t *frames, uint32_t n)
     }
 }
 
+/* The in-guest supervisor serves MMU_UPDATE without telling mica (so
+ * without counting aliases, and without the balloon's bitmap). From the
+ * first decrease on, mica serves every MMU_UPDATE itself, and counts the
+ * aliases the supervisor may have made once, here. */
+static void take_mmu_updates(struct pv_domain *d)
+{
+    struct pv_sv_state *st = pv_supervisor_state(&d->hv);
+    if (!st || !(st->flags & PV_SV_MMU))
+        return;
+    st->flags &= ~(uint64_t)PV_SV_MMU;
+    uint64_t entries, aliases = 0;
+    const uint64_t *pte = user_ptes(d, &entries);
+    for (uint64_t i = 0; i < entries; i++)
+        aliases += is_alias(pte[i], i);
+    d->balloon.pte_aliases = aliases;
+}
+
 static int decrease(struct pv_domain *d, const uint64_t *frames, uint32_t n, uint32_t *writes)
 {
+    take_mmu_updates(d);
     int rc = flip_all(&d->balloon, frames, n, true);
     if (rc < 0)
         return rc;

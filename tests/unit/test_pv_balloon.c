@@ -12,6 +12,8 @@
 
 #include "support/pv_balloon_ops.h"
 #include "support/pv_ops.h"
+#include "pv/sv_blob.h"
+#include "pv/sv_state.h"
 
 #define MIB 8u
 #define PAGES ((uint64_t)MIB << 8)
@@ -133,6 +135,30 @@ static void every_alias_is_unmapped(void **state)
     assert_int_equal(balloon_increase(d, &f, 1), 0);
     assert_true(mapped(FRAME * PV_PAGE));
     assert_false(mapped(alias));
+}
+
+/* The in-guest supervisor serves MMU_UPDATE without mica: an alias it made
+ * is found at the first decrease, which also takes MMU_UPDATE back. */
+static void supervisor_aliases_are_found_at_the_first_decrease(void **state)
+{
+    (void)state;
+    struct pv_sv_state *st = pv_supervisor_state(&d->hv);
+    assert_true(st->flags & PV_SV_MMU);
+    mica_gva_t alias = d->layout.ram_bytes + 0x9000, pte_va;
+    uint64_t pte;
+    assert_int_equal(pv_pt_check_update(&d->mmu, alias, FRAME, MICA_MMU_PRESENT, &pte_va, &pte), 0);
+    *(uint64_t *)guest_mem_ptr(&d->hv, pte_va - PV_HV_VA + PV_HV_GPA, 8) = pte; /* as it writes */
+    assert_int_equal(d->balloon.pte_aliases, 0); /* mica never heard of it */
+    uint64_t f = FRAME + 1;
+    assert_int_equal(balloon_decrease(d, &f, 1), 0);
+    assert_false(st->flags & PV_SV_MMU);
+    assert_true(st->flags & PV_SV_CLOCK); /* the rest it still serves */
+    assert_int_equal(d->balloon.pte_aliases, 1);
+    f = FRAME;
+    assert_int_equal(balloon_decrease(d, &f, 1), 0);
+    assert_false(mapped(alias));
+    assert_int_equal(d->balloon.pte_aliases, 0);
+    assert_true(balloon_consistent(d));
 }
 
 static void identity_address_in_use_is_left_alone(void **state)
@@ -321,6 +347,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(start_state_is_published, setup, teardown),
         cmocka_unit_test_setup_teardown(shrink_discards_and_unmaps_grow_gives_zeroes, setup, teardown),
         cmocka_unit_test_setup_teardown(every_alias_is_unmapped, setup, teardown),
+        cmocka_unit_test_setup_teardown(supervisor_aliases_are_found_at_the_first_decrease, setup, teardown),
         cmocka_unit_test_setup_teardown(identity_address_in_use_is_left_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(too_many_aliases_are_refused_whole, setup, teardown),
         cmocka_unit_test_setup_teardown(alias_count_follows_mmu_updates, setup, teardown),
