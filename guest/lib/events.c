@@ -2,6 +2,9 @@
  * block on them. Below the console: nothing here flushes it (block.c does). */
 #include "mica/kit.h"
 
+uint64_t mica_wait_ports;
+long (*mica_wait_hook)(void);
+
 uint64_t mica_events_take(void)
 {
     struct mica_shared_info *s = (struct mica_shared_info *)mica_start->shared_info;

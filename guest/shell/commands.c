@@ -63,6 +63,10 @@ static void cmd_mem(int argc, char **argv)
            (unsigned long long)((si->stack_top - MICA_PAGE_SIZE) >> 10),
            (unsigned long long)((si->heap_end - si->heap_start) >> 10));
     printf("heap:   %zu bytes used, %zu free, largest free block %zu\n", used, free_bytes, largest);
+    printf("balloon: current %llu KiB, target %llu KiB, max %llu KiB\n",
+           (unsigned long long)(mica_balloon_current() << 2),
+           (unsigned long long)(mica_balloon_target() << 2),
+           (unsigned long long)(mica_balloon_max() << 2));
 }
 
 static void cmd_info(int argc, char **argv)

@@ -80,6 +80,7 @@ int main(int argc, char **argv)
 {
     (void)argc, (void)argv;
     boot_ns = mica_time_monotonic();
+    mica_balloon_start(); /* follows `mica mem-set` while waiting for input */
     printf("mica CMS shell on VM %s (id %llu, %llu MiB). Type 'help'.\n", mica_start->name,
            (unsigned long long)mica_start->vm_id, (unsigned long long)(mica_start->mem_bytes >> 20));
     static struct line_edit editor;

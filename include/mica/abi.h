@@ -6,9 +6,10 @@
  * the address-space layout, the start_info and shared_info pages, hypercall
  * numbers and errors, event ports and the trap frame. Each other contract
  * has its own header: mica/event.h (event channels), mica/grant.h (grant
- * tables), mica/ring.h (the byte-ring protocol), mica/io/ring.h (the
- * request/response rings), mica/io/device.h (connecting a device) and one
- * per PV device under mica/io/ (console.h, blkif.h, netif.h). Guests never hard-code the
+ * tables), mica/memory.h (balloon reservations), mica/ring.h (the byte-ring
+ * protocol), mica/io/ring.h (the request/response rings), mica/io/device.h
+ * (connecting a device) and one per PV device under mica/io/ (console.h,
+ * blkif.h, netif.h). Guests never hard-code the
  * special addresses: start_info names them.
  *
  * Every structure here is shared memory between the two sides, so its
@@ -67,6 +68,7 @@ enum mica_hypercall {
     MICA_HC_EVENT_OP = 9,       /* (MICA_EVTCHNOP_*, struct *) mica/event.h */
     MICA_HC_GRANT_OP = 10,      /* (MICA_GNTTABOP_*, struct *) mica/grant.h */
     MICA_HC_DEVICE_OP = 11,     /* (MICA_DEVOP_*, struct *) mica/io/device.h */
+    MICA_HC_MEMORY_OP = 12,     /* (MICA_MEMOP_*, struct *) mica/memory.h  */
     MICA_HC_COUNT
 };
 
@@ -174,6 +176,12 @@ struct mica_shared_info {
      * 0-63 exactly as before): word w-1 holds ports 64*w .. 64*w+63.     */
     volatile uint64_t evt_pending_more[MICA_EVTCHN_WORDS - 1];
     volatile uint64_t evt_mask_more[MICA_EVTCHN_WORDS - 1];
+    /* Added compatibly: the balloon (mica/memory.h). Written by mica only,
+     * never read back by it; pages of 4 KiB. The target moves on
+     * `mica mem-set` and MICA_VIRQ_BALLOON says so.                      */
+    volatile uint64_t balloon_target_pages;  /* what the guest should hold */
+    volatile uint64_t balloon_current_pages; /* what it holds              */
+    volatile uint64_t balloon_max_pages;     /* start_info.mem_bytes / 4K  */
 };
 
 /* ---- traps --------------------------------------------------------------
@@ -233,7 +241,10 @@ _Static_assert(offsetof(struct mica_shared_info, evt_pending) == 48, "shared_inf
 _Static_assert(offsetof(struct mica_shared_info, evt_mask) == 56, "shared_info.evt_mask");
 _Static_assert(offsetof(struct mica_shared_info, evt_pending_more) == 64, "shared_info.evt_pending_more");
 _Static_assert(offsetof(struct mica_shared_info, evt_mask_more) == 184, "shared_info.evt_mask_more");
-_Static_assert(sizeof(struct mica_shared_info) == 304, "shared_info size");
+_Static_assert(offsetof(struct mica_shared_info, balloon_target_pages) == 304, "shared_info.balloon_target_pages");
+_Static_assert(offsetof(struct mica_shared_info, balloon_current_pages) == 312, "shared_info.balloon_current_pages");
+_Static_assert(offsetof(struct mica_shared_info, balloon_max_pages) == 320, "shared_info.balloon_max_pages");
+_Static_assert(sizeof(struct mica_shared_info) == 328, "shared_info size");
 _Static_assert(sizeof(struct mica_shared_info) <= MICA_PAGE_SIZE, "shared_info fits its page");
 _Static_assert(MICA_EVTCHN_PORTS % MICA_EVENT_PORTS == 0, "mica ABI: whole words of ports");
 

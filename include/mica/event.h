@@ -38,6 +38,8 @@ typedef uint32_t mica_domid_t;
 enum mica_virq {
     MICA_VIRQ_CONSOLE = 0, /* console input arrived (or ended)       */
     MICA_VIRQ_TIMER = 1,   /* a MICA_HC_BLOCK deadline passed         */
+    MICA_VIRQ_BALLOON = 2, /* shared_info's balloon target moved (mica/memory.h);
+                            * unbound at start: a balloon driver binds it */
     MICA_VIRQS
 };
 
@@ -108,7 +110,7 @@ static inline volatile uint64_t *mica_evtchn_word(struct mica_shared_info *s, in
     return mask ? &s->evt_mask_more[w - 1] : &s->evt_pending_more[w - 1];
 }
 
-_Static_assert(MICA_VIRQS == 2, "mica ABI: virtual IRQs");
+_Static_assert(MICA_VIRQS == 3, "mica ABI: virtual IRQs");
 _Static_assert(sizeof(struct mica_evtchn_alloc_unbound) == 8, "evtchn_alloc_unbound size");
 _Static_assert(offsetof(struct mica_evtchn_alloc_unbound, port) == 4, "evtchn_alloc_unbound.port");
 _Static_assert(sizeof(struct mica_evtchn_bind_interdomain) == 12, "evtchn_bind_interdomain size");

@@ -16,6 +16,7 @@
 #include "run/run_io.h"
 #include "cli/run_options.h"
 #include "vmm/kvm.h"
+#include "cp/mem_policy.h"
 #include "run/supervisor.h"
 #include "run/terminal.h"
 #include "run/confine.h"
@@ -216,6 +217,7 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
         .console_sink = o->control ? pv_control_sink : stdout_sink(o), .console_ctx = &rc,
         .supervisor = o->supervisor == RUN_SUPERVISOR_ON ||
                       (o->supervisor == RUN_SUPERVISOR_AUTO && kvm_host_runs_cpl0_natively()),
+        .mergeable = o->ksm || getenv(MICA_ENV_KSM) != NULL,
     };
     struct pv_domain *d = NULL;
     int status;

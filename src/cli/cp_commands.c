@@ -14,7 +14,12 @@
 const struct cp_command cp_commands[] = {
     {"daemon", cmd_daemon, "serve the control API on a Unix socket",
      "daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N]\n"
-     "                   [--jail] [--jail-user USER[:GROUP]]"},
+     "                   [--jail] [--jail-user USER[:GROUP]] [--overcommit RATIO]\n"
+     "                   [--host-mem-mib N] [--ksm]\n"
+     "  --overcommit RATIO  start VMs while the sum of their --mem stays within RATIO x\n"
+     "                      the host's memory (default 2)\n"
+     "  --host-mem-mib N    the host memory that ratio applies to (default: MemTotal)\n"
+     "  --ksm               offer every VM's memory to KSM and turn KSM on (as root)"},
     {"create", cmd_create, "define a VM: create NAME GUEST [--mem MIB] [--start] [-- ARGS]",
      CREATE_USAGE},
     {"start", cmd_start, "start a defined or stopped VM", "start NAME"},
@@ -22,6 +27,10 @@ const struct cp_command cp_commands[] = {
     {"resume", cmd_resume, "resume a paused VM", "resume NAME"},
     {"shutdown", cmd_shutdown, "ask a VM to shut down [--wait]", "shutdown NAME [--wait]"},
     {"destroy", cmd_destroy, "stop a VM at once", "destroy NAME"},
+    {"mem-set", cmd_mem_set, "set a running VM's memory target (its balloon)",
+     "mem-set NAME MIB\n"
+     "  The guest's balloon driver gives memory back down to MIB or takes it again,\n"
+     "  never above the VM's --mem (its maximum) nor below its floor."},
     {"delete", cmd_delete, "remove a stopped VM's definition", "delete NAME"},
     {"list", cmd_list, "list VMs [--json]", "list [--json]"},
     {"info", cmd_info, "show one VM [--json]", "info NAME [--json]"},

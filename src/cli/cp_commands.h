@@ -12,6 +12,7 @@ int cmd_daemon(int argc, char **argv);   /* mica daemon [--socket P] [--state-di
 int cmd_create(int argc, char **argv);   /* mica create NAME GUEST [--mem MIB] [--start] [-- ARGS] */
 int cmd_start(int argc, char **argv);    /* mica start NAME      */
 int cmd_pause(int argc, char **argv);    /* mica pause NAME      */
+int cmd_mem_set(int argc, char **argv);  /* mica mem-set NAME MIB */
 int cmd_resume(int argc, char **argv);   /* mica resume NAME     */
 int cmd_shutdown(int argc, char **argv); /* mica shutdown NAME [--wait] */
 int cmd_destroy(int argc, char **argv);  /* mica destroy NAME    */

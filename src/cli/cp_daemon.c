@@ -1,9 +1,10 @@
 /* mica daemon [--socket PATH] [--state-dir DIR] [--vmm EXE] [--log-max-mib N] [--jail]
- *             [--jail-user U] */
+ *             [--jail-user U] [--overcommit RATIO] [--host-mem-mib N] [--ksm] */
 #include "cli/cp_commands.h"
 
 #include "cp/cp_paths.h"
 #include "cp/daemon.h"
+#include "cp/mem_policy.h"
 #include "util/parse.h"
 #include "run/confine.h"
 
@@ -50,12 +51,29 @@ int cmd_daemon(int argc, char **argv)
     else
         default_vmm(vmm, sizeof vmm);
     char jail[PATH_MAX] = "";
+    double overcommit = 0;
+    uint64_t host_mem_mib = 0;
+    int ksm = 0;
     for (int i = 1; i < argc; i++) {
         char *target = NULL;
         if (strcmp(argv[i], "--log-max-mib") == 0 && i + 1 < argc) {
             int rc = parse_log_max(argv[++i], &log_max);
             if (rc)
                 return rc;
+            continue;
+        }
+        if (strcmp(argv[i], "--overcommit") == 0 && i + 1 < argc) {
+            if (mem_policy_parse_ratio(argv[++i], &overcommit) < 0)
+                return cp_usage("daemon", "--overcommit must be a ratio from 0.1 to 100 (e.g. 1.5)");
+            continue;
+        }
+        if (strcmp(argv[i], "--host-mem-mib") == 0 && i + 1 < argc) {
+            if (parse_u64(argv[++i], 1, 1ull << 40, &host_mem_mib) < 0)
+                return cp_usage("daemon", "--host-mem-mib must be a whole number of MiB, 1 or more");
+            continue;
+        }
+        if (strcmp(argv[i], "--ksm") == 0) {
+            ksm = 1;
             continue;
         }
         if (strcmp(argv[i], "--jail") == 0) {
@@ -71,7 +89,8 @@ int cmd_daemon(int argc, char **argv)
             target = vmm;
         else if (strcmp(argv[i], "--jail-user") == 0)
             target = jail;
-        if (!target && strcmp(argv[i], "--log-max-mib") != 0)
+        if (!target && strcmp(argv[i], "--log-max-mib") != 0 && strcmp(argv[i], "--overcommit") != 0 &&
+            strcmp(argv[i], "--host-mem-mib") != 0)
             return cp_bad_option("daemon", argv[i]);
         if (i + 1 >= argc) {
             char why[64];
@@ -85,7 +104,10 @@ int cmd_daemon(int argc, char **argv)
     /* Every VM process it spawns inherits this: `mica run --jail` for all. */
     if (*jail)
         setenv(CONFINE_ENV_JAIL, jail, 1);
-    struct daemon_options opt = {socket_path, state_dir, vmm, log_max};
+    /* And this: `mica run --ksm` for all. */
+    if (ksm)
+        setenv(MICA_ENV_KSM, "1", 1);
+    struct daemon_options opt = {socket_path, state_dir, vmm, log_max, overcommit, host_mem_mib, ksm};
     char err[PATH_MAX + 128];
     if (daemon_check_options(&opt, err, sizeof err) < 0)
         return cp_usage("daemon", err);

@@ -53,6 +53,24 @@ static int fetch_vms(int detailed, json_t **vms)
     return cp_call("list", "GET", detailed ? "/v1/vms?detail=1" : "/v1/vms", NULL, vms);
 }
 
+/* Pages KSM merged, in MiB (0 when unknown). */
+static double shared_mib(json_t *vm)
+{
+    return json_number_value(json_object_get(json_object_get(vm, "memory"), "shared_mib"));
+}
+
+/* "current/target" MiB of the balloon, or "-" when the VMM did not say. */
+static const char *balloon_text(json_t *vm, char *buf, size_t len)
+{
+    json_t *mem = json_object_get(vm, "memory");
+    json_t *cur = json_object_get(mem, "current_mib"), *target = json_object_get(mem, "target_mib");
+    if (!json_is_integer(cur) || !json_is_integer(target))
+        return "-";
+    snprintf(buf, len, "%lld/%lld", (long long)json_integer_value(cur),
+             (long long)json_integer_value(target));
+    return buf;
+}
+
 int cmd_list(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
@@ -69,15 +87,15 @@ int cmd_list(int argc, char **argv)
         print_json(vms);
     } else {
         int w = name_width(vms, 24);
-        printf("%-*s %6s %s %-5s %5s %8s %10s\n", w, "NAME", "ID", "S", "KIND", "VCPUS",
-               "MEM(MiB)", "CPU(s)");
+        printf("%-*s %6s %s %-5s %5s %8s %11s %10s\n", w, "NAME", "ID", "S", "KIND", "VCPUS",
+               "MEM(MiB)", "SHARED(MiB)", "CPU(s)");
         size_t i;
         json_t *vm;
         json_array_foreach(vms, i, vm) {
             double cpu = (double)field_int(json_object_get(vm, "stats"), "cpu_ns") / 1e9;
-            printf("%-*s %6lld %s %-5s %5lld %8lld %10.2f\n", w, field_str(vm, "name"),
+            printf("%-*s %6lld %s %-5s %5lld %8lld %11.1f %10.2f\n", w, field_str(vm, "name"),
                    field_int(vm, "id"), field_str(vm, "state_letter"), field_str(vm, "kind"),
-                   field_int(vm, "vcpus"), field_int(vm, "mem_mib"), cpu);
+                   field_int(vm, "vcpus"), field_int(vm, "mem_mib"), shared_mib(vm), cpu);
         }
     }
     json_decref(reply);
@@ -134,7 +152,10 @@ static void print_info(json_t *vm)
         print_linux_fields(vm);
     else
         print_pv_fields(vm);
-    printf("memory:    %lld MiB\nvcpus:     %lld\nbackend:   %s\n", field_int(vm, "mem_mib"),
+    char balloon[64];
+    printf("memory:    %lld MiB maximum, current/target %s MiB, shared %.1f MiB\n"
+           "vcpus:     %lld\nbackend:   %s\n",
+           field_int(vm, "mem_mib"), balloon_text(vm, balloon, sizeof balloon), shared_mib(vm),
            field_int(vm, "vcpus"), field_str(vm, "backend"));
     if (json_is_integer(exit_code))
         printf("exit code: %lld\n", (long long)json_integer_value(exit_code));
@@ -197,16 +218,18 @@ static void draw_frame(json_t *vms, json_t *prev, double elapsed, int clear)
         fputs("\033[H\033[2J", stdout);
     printf("mica top - %zu VMs\n", json_array_size(vms));
     int w = name_width(vms, 20);
-    printf("%-*s %6s %s %6s %8s %9s %10s %10s %10s\n", w, "NAME", "ID", "S", "CPU%",
-           "MEM(MiB)", "RSS(MiB)", "CPU(s)", "EXITS", "HYPERCALLS");
+    printf("%-*s %6s %s %6s %8s %11s %9s %8s %10s %10s %10s\n", w, "NAME", "ID", "S", "CPU%",
+           "MEM(MiB)", "CUR/TARGET", "RSS(MiB)", "SHARED", "CPU(s)", "EXITS", "HYPERCALLS");
     size_t i;
     json_t *vm;
     json_array_foreach(vms, i, vm) {
         json_t *st = json_object_get(vm, "stats");
-        printf("%-*s %6lld %s %6.1f %8lld %9.1f %10.2f %10lld %10lld\n", w, field_str(vm, "name"),
-               field_int(vm, "id"), field_str(vm, "state_letter"),
+        char balloon[64];
+        printf("%-*s %6lld %s %6.1f %8lld %11s %9.1f %8.1f %10.2f %10lld %10lld\n", w,
+               field_str(vm, "name"), field_int(vm, "id"), field_str(vm, "state_letter"),
                cpu_percent(prev, vm, elapsed), field_int(vm, "mem_mib"),
-               (double)field_int(st, "rss_bytes") / (1024.0 * 1024.0),
+               balloon_text(vm, balloon, sizeof balloon),
+               (double)field_int(st, "rss_bytes") / (1024.0 * 1024.0), shared_mib(vm),
                (double)field_int(st, "cpu_ns") / 1e9, field_int(st, "exits"),
                field_int(st, "hypercalls"));
     }

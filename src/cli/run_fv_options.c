@@ -12,7 +12,7 @@
 
 const char fv_usage[] =
     "usage: mica run --kernel bzImage|vmlinux [--initrd FILE] [--cmdline \"...\"] [--cpus N]\n"
-    "                [--mem MIB] [--disk FILE[,ro]]... [--rng] [--cpu-template NAME]\n"
+    "                [--mem MIB] [--disk FILE[,ro]]... [--rng] [--balloon] [--cpu-template NAME]\n"
     "                [--console serial|virtio] [--reboot] [--timeout SECONDS] [--stats]\n"
     "                [--control SOCKET] [--name NAME] [--raw-console] [--jail]\n"
     "                [--jail-user USER[:GROUP]]\n"
@@ -22,6 +22,8 @@ const char fv_usage[] =
     "  --console virtio adds a virtio-console (the guest's hvc0) and gives it the\n"
     "  terminal's input; the default command line then says console=hvc0. The UART\n"
     "  stays, and its output still shows (earlyprintk=ttyS0).\n"
+    "  --balloon adds a virtio-balloon: the control channel's mem-set (mica mem-set)\n"
+    "  asks the guest's virtio_balloon driver to give memory back or take it again.\n"
     "  --control SOCKET serves the per-VM control channel there (pause, resume,\n"
     "  shutdown, stats, console viewers; see docs/control-program.md) instead of\n"
     "  using the terminal: stdin is not read, output still goes to stdout.\n"
@@ -73,6 +75,7 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
     case 'c': o->cmdline = optarg; return 0;
     case 'T': o->cpu_template = optarg; return 0;
     case 'r': o->rng = true; return 0;
+    case 'B': o->balloon = true; return 0;
     case 'R': o->reboot = true; return 0;
     case 's': o->stats = true; return 0;
     case 'W': o->raw_console = true; return 0;
@@ -113,6 +116,7 @@ int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, siz
         {"cmdline", required_argument, NULL, 'c'}, {"cpus", required_argument, NULL, 'p'},
         {"mem", required_argument, NULL, 'm'},     {"disk", required_argument, NULL, 'd'},
         {"rng", no_argument, NULL, 'r'},           {"cpu-template", required_argument, NULL, 'T'},
+        {"balloon", no_argument, NULL, 'B'},
         {"reboot", no_argument, NULL, 'R'},        {"timeout", required_argument, NULL, 't'},
         {"stats", no_argument, NULL, 's'},         {"help", no_argument, NULL, 'h'},
         {"console", required_argument, NULL, 'C'}, {"control", required_argument, NULL, 'S'},

@@ -11,7 +11,7 @@
 
 const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
-    "                [--control SOCKET] [--raw-console] [--jail] [--jail-user USER[:GROUP]]\n"
+    "                [--control SOCKET] [--raw-console] [--ksm] [--jail] [--jail-user USER[:GROUP]]\n"
     "                [--supervisor auto|on|off]\n"
     "                [--net switch=PATH|tap=NAME[,mac=MAC][,ip=A.B.C.D][,name=NAME]]...\n"
     "                [-- GUEST-ARGS...]\n"
@@ -32,6 +32,8 @@ const char run_usage[] =
     "  --net adds a virtual network interface (up to 8): plugged into the switch process\n"
     "  at PATH (`mica switch`, the virtual firewall-router: it lets the VIF send only from\n"
     "  its MAC and IP), or to a host tap device; see docs/network.md.\n"
+    "  --ksm offers the guest's memory to the host's same-page merging (KSM), as\n"
+    "  `mica daemon --ksm` does for every VM (MICA_KSM=1 in the environment).\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -93,6 +95,9 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         return parse_supervisor(optarg, &o->supervisor, err, errlen);
     case 'N':
         return add_net(o, optarg, err, errlen);
+    case 'K':
+        o->ksm = 1;
+        return 0;
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -108,6 +113,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"help", no_argument, NULL, 'h'},          {"raw-console", no_argument, NULL, 'W'},
         {"supervisor", required_argument, NULL, 'S'},
         {"net", required_argument, NULL, 'N'},
+        {"ksm", no_argument, NULL, 'K'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };

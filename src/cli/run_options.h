@@ -25,6 +25,7 @@ struct run_options {
     unsigned net_count;     /* --net, in order (run/vif.h) */
     struct vif_spec net[MICA_DEVICES_MAX];
     char net_text[MICA_DEVICES_MAX][256]; /* what the specs point into */
+    int ksm;                /* --ksm: RAM offered to KSM (MADV_MERGEABLE) */
 };
 
 enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };

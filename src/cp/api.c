@@ -198,6 +198,24 @@ static enum MHD_Result route_logs(struct api_server *s, struct MHD_Connection *c
     return send_response(c, rq, 200, "text/plain", resp);
 }
 
+/* POST /v1/vms/NAME/memory {"target_mib": N}: the balloon target. */
+static enum MHD_Result route_memory(struct api_server *s, struct MHD_Connection *c,
+                                    struct api_request *rq, const char *name)
+{
+    struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
+    json_t *body = json_loadb(rq->body ? rq->body : "", rq->len, 0, NULL);
+    json_t *target = json_object_get(body, "target_mib");
+    json_int_t mib = json_is_integer(target) ? json_integer_value(target) : -1;
+    json_decref(body);
+    if (mib < 1) {
+        cp_fail(&err, 400, "memory of VM '%s': the body must be {\"target_mib\": N}, N a whole "
+                           "number of MiB, 1 or more", name);
+        return send_error(c, rq, &err);
+    }
+    return send_result(c, rq, 200, vm_manager_mem_set(s->m, name, &who, (uint64_t)mib, &err), &err);
+}
+
 static enum MHD_Result route_vm_sub(struct api_server *s, struct MHD_Connection *c,
                                     struct api_request *rq, const char *method,
                                     const char *name, const char *sub)
@@ -209,6 +227,8 @@ static enum MHD_Result route_vm_sub(struct api_server *s, struct MHD_Connection 
         return send_result(c, rq, 200, vm_manager_console(s->m, name, &who, &err), &err);
     if (strcmp(method, "GET") == 0 && strcmp(sub, "logs") == 0)
         return route_logs(s, c, rq, name);
+    if (strcmp(method, "POST") == 0 && strcmp(sub, "memory") == 0)
+        return route_memory(s, c, rq, name);
     if (strcmp(method, "POST") == 0 && parse_action(sub, &action) == 0)
         return send_result(c, rq, 200, vm_manager_act(s->m, name, &who, action, &err), &err);
     cp_fail(&err, 404, "no such endpoint: %s /v1/vms/%s/%s", method, name, sub);
@@ -225,6 +245,8 @@ static enum MHD_Result route(struct api_server *s, struct MHD_Connection *c,
     if (strcmp(url, "/v1/version") == 0)
         return send_json(c, rq, 200, json_pack("{s:i,s:s,s:s}", "api", 1, "server", "mica",
                                                      "version", mica_version()));
+    if (strcmp(url, "/v1/memory") == 0 && strcmp(method, "GET") == 0)
+        return send_json(c, rq, 200, vm_manager_memory(s->m));
     int fields = sscanf(url, "/v1/vms/%127[^/]/%31[^/]%c", name, sub, &extra);
     if (fields == 1)
         return route_vm(s, c, rq, method, name);

@@ -3,6 +3,8 @@
 #include "cp/api.h"
 #include "cp/cp_log.h"
 #include "cp/cp_paths.h"
+#include "cp/mem_policy.h"
+#include "cp/vm_manager.h"
 #include "ctl/unix_socket.h"
 #include "util/errmsg.h"
 #include "util/file.h"
@@ -23,6 +25,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#define KSM_RUN_PATH "/sys/kernel/mm/ksm/run"
 
 struct daemon_parts {
     struct registry *reg;
@@ -61,7 +65,28 @@ static int open_state(struct daemon_parts *d, const struct daemon_options *opt)
     if (d->backend && opt->log_max_bytes)
         vm_backend_process_limit_logs(d->backend, opt->log_max_bytes);
     d->manager = d->backend ? vm_manager_new(d->reg, d->backend) : NULL;
+    if (d->manager && (opt->overcommit > 0 || opt->host_mem_mib)) {
+        struct mem_policy p = {
+            .host_mib = opt->host_mem_mib ? opt->host_mem_mib : mem_host_total_mib(),
+            .ratio = opt->overcommit > 0 ? opt->overcommit : MEM_OVERCOMMIT_DEFAULT,
+        };
+        vm_manager_set_memory_policy(d->manager, &p);
+    }
     return d->manager ? 0 : -1;
+}
+
+/* --ksm: the kernel's same-page merging runs (it is off by default);
+ * only root may switch it, so others get one line saying so. */
+static void start_ksm(void)
+{
+    int fd = open(KSM_RUN_PATH, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, "1", 1) != 1)
+        cp_log("KSM: cannot turn it on (%s: %s); VMs offer their memory anyway, and it merges "
+               "once root writes 1 there", KSM_RUN_PATH, strerror(errno));
+    else
+        cp_log("KSM: turned on (%s = 1)", KSM_RUN_PATH);
+    if (fd >= 0)
+        close(fd);
 }
 
 /* Opens path and takes an exclusive flock on it.  A VM monitor the daemon
@@ -251,6 +276,8 @@ int daemon_run(const struct daemon_options *opt)
     if (open_events(&d) == 0 && claim_socket(&d, opt) == 0 && claim_state(&d, opt) == 0 &&
         open_state(&d, opt) == 0) {
         vm_manager_reconcile(d.manager);
+        if (opt->ksm)
+            start_ksm();
         if (open_api(&d, opt) == 0) {
             cp_log("serving on %s (state in %s, VMM %s, pid %d)", opt->socket_path,
                    opt->state_dir, opt->vmm, (int)getpid());

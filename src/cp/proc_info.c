@@ -63,3 +63,39 @@ bool proc_has_arg(pid_t pid, const char *arg)
             return true;
     return false;
 }
+
+static int64_t one_ksm_merging_pages(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/ksm_merging_pages", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    long long pages = -1;
+    if (fscanf(f, "%lld", &pages) != 1)
+        pages = -1;
+    fclose(f);
+    return pages;
+}
+
+/* The VM's RAM is in `mica run`'s child (run/supervisor.h): the process
+ * and its children are summed. */
+int64_t proc_ksm_merging_pages(pid_t pid)
+{
+    int64_t total = one_ksm_merging_pages(pid);
+    if (total < 0)
+        return -1;
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)pid, (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return total;
+    int child, n = 0;
+    while (n++ < 64 && fscanf(f, "%d", &child) == 1) {
+        int64_t pages = one_ksm_merging_pages((pid_t)child);
+        if (pages > 0)
+            total += pages;
+    }
+    fclose(f);
+    return total;
+}

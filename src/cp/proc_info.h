@@ -25,6 +25,10 @@ bool proc_is_alive(pid_t pid, uint64_t start_ticks);
  * path names it: no other process, even one with a reused pid, has it). */
 bool proc_has_arg(pid_t pid, const char *arg);
 
+/* /proc/PID/ksm_merging_pages: pages of pid and its children that KSM
+ * merged (Linux 6.1+), or -1 when the kernel does not say. */
+int64_t proc_ksm_merging_pages(pid_t pid);
+
 /* A pidfd for pid (readable once it exits), or -1. */
 int proc_pidfd_open(pid_t pid);
 

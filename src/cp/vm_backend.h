@@ -34,6 +34,9 @@ struct vm_backend {
                  size_t n_inputs, char **runtime, struct cp_error *err);
     int (*pause)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
     int (*resume)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
+    /* Sets the VM's balloon target (pages of 4 KiB); the VM checks it. */
+    int (*mem_set)(struct vm_backend *b, const struct vm_record *vm, uint64_t pages,
+                   struct cp_error *err);
     /* Asks the VM to end; it is gone when watch_fd() fires. */
     int (*shutdown)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
     /* Ends the VM now; it is gone when this returns 0. */

@@ -315,7 +315,7 @@ static void add_disks(char **argv, size_t *n, const char *disks_json, struct inp
 }
 
 /* `VMM run --kernel K --name N --mem M --control SOCK --cpus C [--initrd I]
- * [--cmdline S] [--disk D[,ro]]... [--rng]`; the fixed part comes first so
+ * [--cmdline S] [--disk D[,ro]]... [--rng] --balloon`; the fixed part comes first so
  * that, as for PV, argv[FIRST_OWNED..] are the owned strings. */
 static char **build_linux_argv(struct process_backend *pb, const struct vm_record *vm,
                                const struct vm_files *f, char *mem, struct input_paths *ip)
@@ -344,6 +344,7 @@ static char **build_linux_argv(struct process_backend *pb, const struct vm_recor
     add_disks(argv, &n, vm->disks, ip);
     if (vm->rng)
         argv[n++] = strdup("--rng");
+    argv[n++] = strdup("--balloon"); /* mica mem-set works for every linux VM */
     return argv;
 }
 
@@ -605,6 +606,18 @@ static int process_resume(struct vm_backend *b, const struct vm_record *vm, stru
     return control_simple(b, vm, "resume", err);
 }
 
+static int process_mem_set(struct vm_backend *b, const struct vm_record *vm, uint64_t pages,
+                           struct cp_error *err)
+{
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    json_t *reply;
+    if (vmctl_request_pages(f.sock, "mem-set", pages, 5000, &reply, err) < 0)
+        return -1;
+    json_decref(reply);
+    return 0;
+}
+
 static int process_shutdown(struct vm_backend *b, const struct vm_record *vm,
                             struct cp_error *err)
 {
@@ -656,6 +669,9 @@ static void process_stats(struct vm_backend *b, const struct vm_record *vm, bool
         return;
     json_object_set_new(into, "cpu_ns", json_integer((json_int_t)info.cpu_ns));
     json_object_set_new(into, "rss_bytes", json_integer((json_int_t)info.rss_bytes));
+    int64_t merged = proc_ksm_merging_pages(ids.pid);
+    if (merged >= 0) /* pages KSM merged: shared with other VMs (or zero pages) */
+        json_object_set_new(into, "shared_bytes", json_integer((json_int_t)merged * 4096));
     if (detailed) {
         struct vm_files f;
         vm_files_init(b, vm->id, &f);
@@ -881,6 +897,7 @@ struct vm_backend *vm_backend_process_new(const char *vmm, const char *state_dir
         .name = "process",
         .spawn = process_spawn,
         .pause = process_pause,
+        .mem_set = process_mem_set,
         .resume = process_resume,
         .shutdown = process_shutdown,
         .destroy = process_destroy,

@@ -17,6 +17,7 @@ struct vm_manager {
     struct vm_backend *backend;
     int watch_epoll; /* pidfds (or the like) of live VMs, data = id << 32 | fd */
     pthread_mutex_t lock;
+    struct mem_policy mem;
 };
 
 struct vm_manager *vm_manager_new(struct registry *reg, struct vm_backend *backend)
@@ -25,6 +26,7 @@ struct vm_manager *vm_manager_new(struct registry *reg, struct vm_backend *backe
     if (!m)
         return NULL;
     m->reg = reg;
+    m->mem = (struct mem_policy){.host_mib = mem_host_total_mib(), .ratio = MEM_OVERCOMMIT_DEFAULT};
     m->backend = backend;
     m->watch_epoll = epoll_create1(EPOLL_CLOEXEC);
     pthread_mutex_init(&m->lock, NULL);
@@ -77,6 +79,21 @@ static void add_kind_fields(const struct vm_record *vm, json_t *j)
     json_object_set_new(j, "rng", json_boolean(vm->rng));
 }
 
+/* Accounting (docs/memory.md): the maximum from the definition; what the
+ * VM holds and its balloon target from the VMM's own figures (detailed
+ * requests only, null otherwise); pages KSM merged from /proc. */
+static json_t *memory_json(const struct vm_record *vm, json_t *stats)
+{
+    json_t *cur = json_object_get(stats, "mem_current_bytes");
+    json_t *target = json_object_get(stats, "mem_target_bytes");
+    json_t *shared = json_object_get(stats, "shared_bytes");
+    return json_pack("{s:I,s:o,s:o,s:o}", "max_mib", (json_int_t)vm->mem_mib,
+                     "current_mib", cur ? json_integer(json_integer_value(cur) >> 20) : json_null(),
+                     "target_mib", target ? json_integer(json_integer_value(target) >> 20) : json_null(),
+                     "shared_mib", shared ? json_real((double)json_integer_value(shared) / 1048576.0)
+                                          : json_null());
+}
+
 static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool detailed)
 {
     json_t *stats = json_object();
@@ -93,6 +110,7 @@ static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool
     json_object_set_new(j, "owner_uid", json_integer((json_int_t)vm->owner_uid));
     json_object_set_new(j, "owner_gid", json_integer((json_int_t)vm->owner_gid));
     add_kind_fields(vm, j);
+    json_object_set_new(j, "memory", memory_json(vm, stats));
     json_object_set_new(j, "exit_code", vm->exit_code >= 0 ? json_integer(vm->exit_code)
                                                            : json_null());
     return j;
@@ -240,8 +258,49 @@ static int start_with(struct vm_manager *m, struct vm_record *vm, const int *inp
 /* The files are opened again, with the owner's rights (one may have been
  * swapped since create), before anything is recorded: a refusal leaves
  * the VM as it was.  The VMM gets them as descriptors. */
+static void add_live_mib(const struct vm_record *vm, void *arg)
+{
+    if (vm_state_is_live(vm->state))
+        *(uint64_t *)arg += vm->mem_mib;
+}
+
+/* Overcommit (cp/mem_policy.h): the live VMs' maxima plus this one's. */
+static int admit_memory(struct vm_manager *m, const struct vm_record *vm, struct cp_error *err)
+{
+    uint64_t live = 0;
+    if (registry_for_each(m->reg, add_live_mib, &live, err) < 0)
+        return -1;
+    char why[512];
+    if (mem_policy_admit(&m->mem, vm->name, live, vm->mem_mib, why, sizeof why) < 0)
+        return cp_fail(err, 409, "%s", why);
+    return 0;
+}
+
+void vm_manager_set_memory_policy(struct vm_manager *m, const struct mem_policy *p)
+{
+    pthread_mutex_lock(&m->lock);
+    m->mem = *p;
+    pthread_mutex_unlock(&m->lock);
+}
+
+json_t *vm_manager_memory(struct vm_manager *m)
+{
+    uint64_t live = 0;
+    struct cp_error err;
+    pthread_mutex_lock(&m->lock);
+    registry_for_each(m->reg, add_live_mib, &live, &err);
+    json_t *j = json_pack("{s:I,s:f,s:I,s:I}", "host_mib", (json_int_t)m->mem.host_mib,
+                          "overcommit", m->mem.ratio, "limit_mib",
+                          (json_int_t)mem_policy_limit_mib(&m->mem), "committed_mib",
+                          (json_int_t)live);
+    pthread_mutex_unlock(&m->lock);
+    return j;
+}
+
 static int do_start(struct vm_manager *m, struct vm_record *vm, struct cp_error *err)
 {
+    if (admit_memory(m, vm, err) < 0)
+        return -1;
     struct cp_user owner = {vm->owner_uid, vm->owner_gid};
     struct vm_inputs inputs;
     if (vm_inputs_open(vm, &owner, &inputs, err) < 0)
@@ -337,24 +396,75 @@ static int perform(struct vm_manager *m, struct vm_record *vm, enum vm_action a,
     }
 }
 
-json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_user *who,
-                       enum vm_action action, struct cp_error *err)
+/* Runs fn on the VM `name` that `who` may use, under the lock; its JSON. */
+typedef json_t *(*vm_fn)(struct vm_manager *m, struct vm_record *vm, void *arg,
+                         struct cp_error *err);
+
+static json_t *with_allowed_vm(struct vm_manager *m, const char *name, const struct cp_user *who,
+                               vm_fn fn, void *arg, struct cp_error *err)
 {
     struct vm_record vm;
-    json_t *j = NULL;
     pthread_mutex_lock(&m->lock);
     if (get_allowed(m, name, who, &vm, err) < 0) {
         pthread_mutex_unlock(&m->lock);
         return NULL;
     }
-    if (!(allowed_from(action) & 1u << vm.state))
-        cp_fail(err, 409, "cannot %s VM '%s': it is %s", action_name(action), name,
-                vm_state_name(vm.state));
-    else if (perform(m, &vm, action, err) == 0)
-        j = vm_to_json(m, &vm, false);
+    json_t *j = fn(m, &vm, arg, err);
     pthread_mutex_unlock(&m->lock);
     vm_record_free(&vm);
     return j;
+}
+
+static json_t *act_on(struct vm_manager *m, struct vm_record *vm, void *arg, struct cp_error *err)
+{
+    enum vm_action action = *(enum vm_action *)arg;
+    if (!(allowed_from(action) & 1u << vm->state)) {
+        cp_fail(err, 409, "cannot %s VM '%s': it is %s", action_name(action), vm->name,
+                vm_state_name(vm->state));
+        return NULL;
+    }
+    return perform(m, vm, action, err) == 0 ? vm_to_json(m, vm, false) : NULL;
+}
+
+json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_user *who,
+                       enum vm_action action, struct cp_error *err)
+{
+    return with_allowed_vm(m, name, who, act_on, &action, err);
+}
+
+static json_t *mem_set_on(struct vm_manager *m, struct vm_record *vm, void *arg,
+                          struct cp_error *err)
+{
+    uint64_t target_mib = *(uint64_t *)arg;
+    if (vm->state != VM_RUNNING && vm->state != VM_PAUSED) {
+        cp_fail(err, 409, "cannot set the memory of VM '%s': it is %s (start it first)", vm->name,
+                vm_state_name(vm->state));
+        return NULL;
+    }
+    if (target_mib == 0 || target_mib > vm->mem_mib) {
+        cp_fail(err, 400, "cannot set the memory of VM '%s' to %llu MiB: its maximum is %llu MiB",
+                vm->name, (unsigned long long)target_mib, (unsigned long long)vm->mem_mib);
+        return NULL;
+    }
+    if (!m->backend->mem_set) {
+        cp_fail(err, 409, "VM '%s': its backend cannot set memory", vm->name);
+        return NULL;
+    }
+    /* Without the lock: a VM slow to answer must not stop other requests. */
+    pthread_mutex_unlock(&m->lock);
+    int rc = m->backend->mem_set(m->backend, vm, target_mib << 8, err);
+    pthread_mutex_lock(&m->lock);
+    if (rc < 0)
+        return NULL;
+    cp_log("vm %s (id %lld): memory target %llu MiB", vm->name, (long long)vm->id,
+           (unsigned long long)target_mib);
+    return vm_to_json(m, vm, true);
+}
+
+json_t *vm_manager_mem_set(struct vm_manager *m, const char *name, const struct cp_user *who,
+                           uint64_t target_mib, struct cp_error *err)
+{
+    return with_allowed_vm(m, name, who, mem_set_on, &target_mib, err);
 }
 
 int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,

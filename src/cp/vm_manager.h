@@ -10,6 +10,7 @@
 
 #include "cp/log_tail.h"
 #include "ctl/cp_error.h"
+#include "cp/mem_policy.h"
 #include "cp/registry.h"
 #include "cp/vm_access.h"
 #include "cp/vm_backend.h"
@@ -47,6 +48,15 @@ json_t *vm_manager_create(struct vm_manager *m, json_t *spec, const struct cp_us
                           struct cp_error *err);
 json_t *vm_manager_act(struct vm_manager *m, const char *name, const struct cp_user *who,
                        enum vm_action action, struct cp_error *err);
+/* Overcommit (cp/mem_policy.h): replaces the default (MemTotal, x2). */
+void vm_manager_set_memory_policy(struct vm_manager *m, const struct mem_policy *p);
+/* {"host_mib", "overcommit", "limit_mib", "committed_mib"} (GET /v1/memory). */
+json_t *vm_manager_memory(struct vm_manager *m);
+
+/* The balloon target of a running or paused VM, in MiB (1 .. its
+ * mem_mib; the VM refuses one below its floor). Returns the VM's JSON. */
+json_t *vm_manager_mem_set(struct vm_manager *m, const char *name, const struct cp_user *who,
+                           uint64_t target_mib, struct cp_error *err);
 json_t *vm_manager_console(struct vm_manager *m, const char *name, const struct cp_user *who,
                            struct cp_error *err);
 int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,

@@ -94,11 +94,31 @@ static json_t *stats_reply(struct vm_control *c)
     int rc = c->ops->stats ? c->ops->stats(c->ctx, &s) : -ENOSYS;
     if (rc < 0)
         return reply_for_result(rc);
-    return json_pack("{s:b,s:{s:I,s:I,s:I,s:I,s:i,s:b,s:b,s:i}}", "ok", 1, "stats",
+    return json_pack("{s:b,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i,s:b,s:b,s:i}}", "ok", 1, "stats",
                      "run_ns", (json_int_t)s.run_ns, "exits", (json_int_t)s.exits,
                      "hypercalls", (json_int_t)s.hypercalls, "mem_bytes",
-                     (json_int_t)s.mem_bytes, "vcpus", (int)s.vcpus, "blocked", s.blocked,
+                     (json_int_t)s.mem_bytes, "mem_current_bytes",
+                     (json_int_t)s.mem_current_bytes, "mem_target_bytes",
+                     (json_int_t)s.mem_target_bytes, "mem_floor_bytes",
+                     (json_int_t)s.mem_floor_bytes, "guest_free_bytes",
+                     (json_int_t)s.guest_free_bytes, "guest_avail_bytes",
+                     (json_int_t)s.guest_avail_bytes, "vcpus", (int)s.vcpus, "blocked", s.blocked,
                      "paused", s.paused, "viewers", vm_control_viewers(c));
+}
+
+/* {"cmd":"mem-set","pages":N}: N a positive integer, checked by the VMM. */
+static json_t *mem_set_reply(struct vm_control *c, json_t *req)
+{
+    json_t *pages = json_object_get(req, "pages");
+    if (!json_is_integer(pages) || json_integer_value(pages) <= 0)
+        return json_pack("{s:b,s:s}", "ok", 0, "error", "mem-set needs \"pages\": a positive integer");
+    if (!c->ops->mem_set)
+        return json_pack("{s:b,s:s}", "ok", 0, "error", "this VM has no balloon");
+    char why[256] = "";
+    int rc = c->ops->mem_set(c->ctx, (uint64_t)json_integer_value(pages), why, sizeof why);
+    if (rc < 0)
+        return json_pack("{s:b,s:s}", "ok", 0, "error", why[0] ? why : strerror(-rc));
+    return json_pack("{s:b}", "ok", 1);
 }
 
 /* Turns the connection into a viewer: reply, then history, then live output.
@@ -138,6 +158,8 @@ static void handle_request(struct vm_control *c, struct vm_conn *conn, const cha
         reply = stats_reply(c);
     else if (strcmp(cmd, "sched") == 0)
         reply = vm_control_sched_reply(c->ops, c->ctx, req);
+    else if (strcmp(cmd, "mem-set") == 0)
+        reply = mem_set_reply(c, req);
     else if (strcmp(cmd, "console") == 0) {
         json_decref(req);
         attach_viewer(c, conn);

@@ -5,6 +5,7 @@
  * Each connection sends one JSON request per line:
  *     {"cmd":"pause"} {"cmd":"resume"} {"cmd":"shutdown"} {"cmd":"stats"}
  *     {"cmd":"sched"[,"weight":W][,"warp_us":U][,"warp_limit_us":U][,"unwarp_us":U]}
+ *     {"cmd":"mem-set","pages":N}   (the balloon target, pages of 4 KiB)
  * and gets one JSON reply per line ({"ok":true,...} or {"ok":false,"error":"..."}).
  * {"cmd":"console"} turns the connection into a console viewer: after the
  * reply line it receives the recent output history and then live output as
@@ -29,7 +30,12 @@ struct vm_control_stats {
     uint64_t run_ns;      /* guest (vCPU) run time                */
     uint64_t exits;       /* exits to the VMM, all kinds          */
     uint64_t hypercalls;  /* PV hypercalls handled                */
-    uint64_t mem_bytes;   /* guest memory size                    */
+    uint64_t mem_bytes;   /* guest memory size: its maximum       */
+    uint64_t mem_current_bytes; /* held now (the balloon, mica/memory.h) */
+    uint64_t mem_target_bytes;  /* the target mem-set asked for           */
+    uint64_t mem_floor_bytes;   /* the lowest target accepted             */
+    uint64_t guest_free_bytes;  /* the guest's own report (virtio-balloon */
+    uint64_t guest_avail_bytes; /* statistics), 0 when it gave none       */
     uint32_t vcpus;
     int blocked;          /* 1 when every vCPU is blocked (idle)  */
     int paused;
@@ -65,6 +71,9 @@ struct vm_control_ops {
     /* Optional (NULL: "not run by a dispatcher"): applies `set` (-EINVAL:
      * out of range, nothing changed), then fills `now`. */
     int (*sched)(void *ctx, const struct vm_control_sched_set *set, struct vm_control_sched *now);
+    /* The balloon target in pages: 0, or -ERANGE (outside [floor, max]),
+     * -ENOTSUP (no balloon in this kind of VM), why names the reason. */
+    int (*mem_set)(void *ctx, uint64_t pages, char *why, size_t whylen);
 };
 
 #define VM_CONTROL_HISTORY_BYTES (64u * 1024u)

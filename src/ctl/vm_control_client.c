@@ -74,12 +74,24 @@ static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply, str
 int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
                   struct cp_error *err)
 {
+    return vmctl_request_pages(socket_path, cmd, 0, timeout_ms, reply, err);
+}
+
+int vmctl_request_pages(const char *socket_path, const char *cmd, uint64_t pages, int timeout_ms,
+                        json_t **reply, struct cp_error *err)
+{
     /* Non-blocking: a VM that does not accept must not hold the daemon. */
     int fd = unix_connect_nonblocking(socket_path);
     if (fd < 0)
         return cp_fail(err, 500, "cannot reach the VM's control socket %s: %s", socket_path,
                        strerror(-fd));
-    int rc = exchange(fd, cmd, timeout_ms, reply, err);
+    char line[192];
+    if (pages)
+        snprintf(line, sizeof line, "{\"cmd\":\"%s\",\"pages\":%llu}\n", cmd,
+                 (unsigned long long)pages);
+    else
+        snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
+    int rc = exchange_line(fd, cmd, line, timeout_ms, reply, err);
     close(fd);
     return rc;
 }

@@ -5,6 +5,7 @@
 #include "ctl/cp_error.h"
 
 #include <jansson.h>
+#include <stdint.h>
 
 /* Sends {"cmd": cmd} to the VM's control socket and waits up to timeout_ms
  * for the reply.  0 with *reply set (caller decrefs) when the VM said ok;
@@ -17,6 +18,9 @@ int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json
  * keeps its reference). */
 int vmctl_request_json(const char *socket_path, const json_t *req, int timeout_ms, json_t **reply,
                        struct cp_error *err);
+/* The same with a page count: {"cmd": cmd, "pages": pages} (mem-set). */
+int vmctl_request_pages(const char *socket_path, const char *cmd, uint64_t pages, int timeout_ms,
+                        json_t **reply, struct cp_error *err);
 
 /* Opens a console viewer connection: returns the fd positioned after the
  * reply line (history and live output follow), or -1 with err filled. */

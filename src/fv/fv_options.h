@@ -30,6 +30,7 @@ struct fv_options {
     struct fv_disk_opt disk[FV_MAX_DISKS];
     unsigned ndisks;
     bool rng, reboot, stats, help;
+    bool balloon;              /* --balloon: a virtio-balloon (mica mem-set) */
     bool raw_console;          /* guest output to a terminal unfiltered */
     enum fv_console_kind console;
     const char *control; /* --control SOCKET: the per-VM control channel, no terminal */

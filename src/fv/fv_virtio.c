@@ -10,8 +10,9 @@
 #include "virtio/virtio_cmdline.h"
 
 /* ISA lines no PC device of ours uses (0 timer, 1 keyboard, 2 cascade,
- * 4 COM1, 8 RTC, 12 mouse, 13 FPU, 14/15 IDE), edge-triggered via irqfd. */
-static const unsigned virtio_irqs[FV_MAX_VIRTIO] = {5, 6, 7, 9, 10, 11};
+ * 4 COM1, 8 RTC, 12 mouse, 13 FPU, 14/15 IDE; 3 is COM2's, which the
+ * machine does not have), edge-triggered via irqfd. */
+static const unsigned virtio_irqs[FV_MAX_VIRTIO] = {5, 6, 7, 9, 10, 11, 3};
 
 static int wire_device(struct virtio_mmio_dev *dev, struct vm *vm, char *err, size_t errlen)
 {
@@ -55,6 +56,12 @@ int fv_virtio_create(struct fv_virtio *v, struct vm *vm, const struct guest_mem 
     }
     if (o->rng && add_device(v, vm, mem, &virtio_rng_ops, &v->rng, cmdline, cap, err, errlen) < 0)
         return -1;
+    if (o->balloon) {
+        virtio_balloon_init(&v->balloon, mem);
+        if (add_device(v, vm, mem, &virtio_balloon_ops, &v->balloon, cmdline, cap, err, errlen) < 0)
+            return -1;
+        v->balloon_dev = &v->dev[v->n - 1];
+    }
     if (o->console == FV_CONSOLE_VIRTIO) {
         if (add_device(v, vm, mem, &virtio_console_ops, &v->con, cmdline, cap, err, errlen) < 0)
             return -1;
@@ -76,7 +83,7 @@ void fv_virtio_destroy(struct fv_virtio *v)
     for (unsigned i = 0; i < v->nblk; i++)
         virtio_blk_close(&v->blk[i]);
     v->n = v->nblk = 0;
-    v->con_dev = NULL;
+    v->con_dev = v->balloon_dev = NULL;
 }
 
 size_t fv_virtio_console_input(void *ctx, const uint8_t *buf, size_t len)

@@ -12,13 +12,14 @@
 #include <stdint.h>
 
 #include "fv/fv_options.h"
+#include "virtio/virtio_balloon.h"
 #include "virtio/virtio_blk.h"
 #include "virtio/virtio_console.h"
 #include "virtio/virtio_mmio.h"
 #include "virtio/virtio_rng.h"
 #include "vmm/vm.h"
 
-#define FV_MAX_VIRTIO (FV_MAX_DISKS + 2)
+#define FV_MAX_VIRTIO (FV_MAX_DISKS + 3)
 
 struct fv_virtio {
     unsigned n;
@@ -29,6 +30,8 @@ struct fv_virtio {
     struct virtio_rng rng;
     struct virtio_console con;
     struct virtio_mmio_dev *con_dev; /* NULL without --console virtio */
+    struct virtio_balloon balloon;
+    struct virtio_mmio_dev *balloon_dev; /* NULL without --balloon */
 };
 
 /* With --console virtio, set con.output/output_ctx before the guest runs.

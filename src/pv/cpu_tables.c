@@ -6,7 +6,7 @@
 #include "pv/sv_state.h"
 
 extern const uint8_t pv_tramp_start[], pv_tramp_end[];
-extern const uint8_t pv_tramp_pte_write[], pv_tramp_iret[], pv_tramp_syscall[], pv_tramp_vectors[];
+extern const uint8_t pv_tramp_pte_batch[], pv_tramp_pte_write[], pv_tramp_iret[], pv_tramp_syscall[], pv_tramp_vectors[];
 extern const uint8_t pv_tramp_hc_stub[], pv_tramp_hc_stub_end[];
 extern const uint8_t pv_tramp_sv_stub[], pv_tramp_sv_stub_end[];
 
@@ -21,6 +21,7 @@ static uint64_t tramp_va(const uint8_t *label) { return TRAMP_VA + (uint64_t)(la
 uint64_t pv_user_rflags(uint64_t wanted) { return pv_rflags_for_user(wanted); }
 
 mica_gva_t pv_tramp_va_pte_write(void) { return tramp_va(pv_tramp_pte_write); }
+mica_gva_t pv_tramp_va_pte_batch(void) { return tramp_va(pv_tramp_pte_batch); }
 mica_gva_t pv_tramp_va_iret(void) { return tramp_va(pv_tramp_iret); }
 mica_gva_t pv_tramp_va_syscall(void) { return tramp_va(pv_tramp_syscall); }
 

@@ -33,6 +33,7 @@ int pv_hypercall_at(mica_gva_t rip);
 
 /* Hypervisor virtual addresses inside the trampoline page. */
 mica_gva_t pv_tramp_va_pte_write(void);
+mica_gva_t pv_tramp_va_pte_batch(void); /* rcx: struct pv_pte_write[r11] */
 mica_gva_t pv_tramp_va_iret(void);
 mica_gva_t pv_tramp_va_syscall(void);
 mica_gva_t pv_tramp_va_vectors(void); /* vector 0's stub; 16 bytes each */

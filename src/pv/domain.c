@@ -11,6 +11,7 @@
 #include "boot/linux_image.h"
 #include "pv/cpu_tables.h"
 #include "pv/domain_table.h"
+#include "pv/memory_op.h"
 #include "pv/start_info.h"
 #include "pv/xdom.h"
 #include "util/file.h"
@@ -84,7 +85,10 @@ static int alloc_memory(struct pv_domain *d, uint64_t mib, char *err, size_t err
                        (unsigned long long)mib, strerror(-rc));
     /* PV guests touch little of their memory: with transparent huge pages
      * "always", each would cost 2 MiB+ of host memory (measured in the KVM
-     * rig: 2,176 KiB per idle domain against 137 KiB with small pages). */
+     * rig: 2,176 KiB per idle domain against 137 KiB with small pages), and
+     * the balloon gives RAM back 4 KiB at a time (pv/memory_op.c), which
+     * the host would not get back from a huge page until it splits it.
+     * Best effort: EINVAL (no THP) is fine. */
     guest_mem_small_pages(&d->ram);
     guest_mem_small_pages(&d->hv);
     d->mmu = (struct pv_mmu){.layout = &d->layout, .ram = &d->ram, .hv = &d->hv};
@@ -120,6 +124,11 @@ int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg
     if (pv_start_info_fill(d->start_info, &d->layout, img, d->name, d->id, cfg->argc, cfg->argv,
                            err, errlen) < 0)
         return -1;
+    if (pv_memory_init(d) < 0)
+        return errmsg(err, errlen, -1, "guest %s: out of memory for its balloon bitmap", d->name);
+    if (cfg->mergeable && guest_mem_mergeable(&d->ram) < 0)
+        return errmsg(err, errlen, -1, "guest %s: cannot offer its RAM to KSM: %s", d->name,
+                      strerror(errno));
     pv_evtchn_init(d);
     pvio_console_init(&d->console, cfg->console_sink, cfg->console_ctx);
     if (pv_domain_attach(d, &d->console.base, PV_PG_CONSOLE, 2, MICA_EVT_CONSOLE, err, errlen) < 0) {
@@ -201,6 +210,7 @@ void pv_domain_destroy(struct pv_domain *d)
     vm_destroy(&d->vm);
     guest_mem_free(&d->ram);
     guest_mem_free(&d->hv);
+    pv_balloon_free(&d->balloon);
     free(d);
 }
 

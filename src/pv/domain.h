@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "mica/abi.h"
+#include "pv/balloon.h"
 #include "pv/clock.h"
 #include "pv/device.h"
 #include "pv/elf_loader.h"
@@ -36,6 +37,7 @@ struct pv_domain_config {
     pvio_console_sink console_sink;
     void *console_ctx;
     bool supervisor; /* hypercalls enter the in-guest supervisor (pv_supervisor_usable) */
+    bool mergeable;     /* offer RAM to the host's KSM (MADV_MERGEABLE) */
 };
 
 struct pv_domain {
@@ -50,6 +52,7 @@ struct pv_domain {
     struct pv_clock clock;
     struct pv_evtchn_table evt;  /* its event channels (pv/evtchn.h)      */
     struct pv_gnttab gnt;        /* the frames it grants (pv/gnttab.h)    */
+    struct pv_balloon balloon;   /* its frames and released ones (pv/memory_op.h) */
     struct pvio_console console; /* the first back end, always attached  */
     int doorbell_fd;     /* device kicks (ioeventfd)                   */
     unsigned backend_count;

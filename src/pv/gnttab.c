@@ -97,6 +97,8 @@ static int op_grant(struct pv_domain *d, struct mica_gnttab_grant *a)
     if ((a->flags & ~MICA_GNT_READONLY) || a->domid == MICA_DOMID_SELF ||
         a->frame >= d->ram.size / PV_PAGE)
         return -MICA_EINVAL;
+    if (pv_balloon_is_released(&d->balloon, a->frame))
+        return -MICA_EPERM; /* released: not the guest's to grant */
     for (mica_grant_ref_t ref = 0; ref < MICA_GNT_REFS; ref++) {
         struct pv_grant *g = &d->gnt.ref[ref];
         if (!g->granted) {

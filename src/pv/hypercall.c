@@ -14,6 +14,7 @@
 #include "pv/guest_copy.h"
 #include "pv/sv_blob.h"
 #include "pv/sv_state.h"
+#include "pv/memory_op.h"
 #include "pv/vcpu.h"
 #include "util/time.h"
 
@@ -155,10 +156,13 @@ static enum pv_outcome hc_mmu_update(struct pv_vcpu *v, struct kvm_regs *r, stru
     mica_gva_t pte_va;
     uint64_t pte;
     int rc = pv_pt_check_update(&d->mmu, r->rdi, r->rsi, r->rdx, &pte_va, &pte);
+    if (rc == 0 && (r->rdx & MICA_MMU_PRESENT) && pv_balloon_is_released(&d->balloon, r->rsi))
+        rc = -MICA_EPERM; /* a released frame is not the guest's to map */
     if (rc < 0) {
         r->rax = (uint64_t)rc;
         return PV_RESUME;
     }
+    pv_memory_note_pte(d, r->rdi / PV_PAGE, pte);
     /* The write itself is done at CPL0 by the trampoline, so that KVM's
      * shadow page tables see it. */
     r->rcx = pte_va;
@@ -200,6 +204,22 @@ static enum pv_outcome hc_device_op(struct pv_vcpu *v, struct kvm_regs *r, struc
     return op_result(r, pv_device_op(v->dom, r->rdi, r->rsi));
 }
 
+static enum pv_outcome hc_memory_op(struct pv_vcpu *v, struct kvm_regs *r, struct hc_ctx *c)
+{
+    (void)c;
+    uint32_t writes;
+    int rc = pv_memory_op(v->dom, r->rdi, r->rsi, &writes);
+    r->rax = (uint64_t)(int64_t)rc;
+    if (rc == 0 && writes > 0) {
+        /* Like MMU_UPDATE: the trampoline makes the page-table writes at
+         * CPL0 (rsp is at the iret frame), then resumes the guest. */
+        r->rcx = pv_hv_va(PV_PG_PTE_BATCH * PV_PAGE);
+        r->r11 = writes;
+        r->rip = pv_tramp_va_pte_batch();
+    }
+    return PV_RESUME;
+}
+
 static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
     [MICA_HC_CONSOLE_WRITE] = hc_console_write,
     [MICA_HC_CONSOLE_READ] = hc_console_read,
@@ -213,6 +233,7 @@ static const hypercall_fn hypercalls[MICA_HC_COUNT] = {
     [MICA_HC_EVENT_OP] = hc_event_op,
     [MICA_HC_GRANT_OP] = hc_grant_op,
     [MICA_HC_DEVICE_OP] = hc_device_op,
+    [MICA_HC_MEMORY_OP] = hc_memory_op,
 };
 
 enum pv_outcome pv_hypercall(struct pv_vcpu *v, int nr, struct kvm_regs *r,

@@ -36,11 +36,19 @@ enum pv_hv_page {
     PV_PG_PDPT_HV = 15,
     PV_PG_PD_HV = 16,
     PV_PG_SUPERVISOR = 17, /* the in-guest supervisor: code, then its state */
-    PV_PG_USER_PD = 17 + 4, /* then the user PDs and PTs, see struct pv_layout */
+    PV_PG_PTE_BATCH = 17 + 4, /* two pages, after the supervisor's four: one balloon call's PTE writes */
+    PV_PG_USER_PD = 17 + 4 + 2, /* then the user PDs and PTs, see struct pv_layout */
 };
 #define PV_SV_CODE_PAGES 3
 #define PV_PG_SV_STATE (PV_PG_SUPERVISOR + PV_SV_CODE_PAGES) /* struct pv_sv_state */
 #define PV_TSS_OFFSET 0x800u
+#define PV_PTE_BATCH_PAGES 2
+/* One queued page-table write of the batch trampoline: (entry's hv va, value). */
+struct pv_pte_write {
+    mica_gva_t pte_va;
+    uint64_t value;
+};
+#define PV_PTE_BATCH_MAX (PV_PTE_BATCH_PAGES * PV_PAGE / sizeof(struct pv_pte_write))
 #define PV_SPECIAL_PAGES 6 /* start_info .. console (2) .. doorbell */
 #define PV_DOORBELL_VA (MICA_SPECIAL_VA + 5 * PV_PAGE)
 

@@ -8,6 +8,7 @@
     .section .rodata
     .balign 16
     .globl pv_tramp_start, pv_tramp_end, pv_tramp_pte_write, pv_tramp_iret, pv_tramp_syscall
+    .globl pv_tramp_pte_batch
     .globl pv_tramp_vectors, pv_tramp_hc_stub, pv_tramp_hc_stub_end
     .globl pv_tramp_sv_stub, pv_tramp_sv_stub_end
 pv_tramp_start:
@@ -20,6 +21,23 @@ pv_tramp_pte_write:
     invlpg (%rdx)
 /* ... and here to resume a context with every register chosen by mica. */
 pv_tramp_iret:
+    iretq
+
+/* The same for many entries (a balloon call): rcx points at r11 (> 0)
+ * struct pv_pte_write in the PTE batch pages; then one CR3 reload flushes
+ * the TLB. rax (the hypercall's result) is kept on the CPL0 stack, below
+ * the iret frame; rdx is clobbered, as the hypercall ABI allows. */
+pv_tramp_pte_batch:
+    push %rax
+1:  mov (%rcx), %rdx
+    mov 8(%rcx), %rax
+    mov %rax, (%rdx)
+    add $16, %rcx
+    dec %r11
+    jnz 1b
+    mov %cr3, %rax
+    mov %rax, %cr3
+    pop %rax
     iretq
 
 /* LSTAR: mica guests have no use for `syscall`. Where it enters CPL0 (hosts

@@ -1,5 +1,8 @@
 #include "run/fv_control.h"
 
+#include <errno.h>
+#include <stdio.h>
+
 static int fv_ctl_pause(void *ctx)
 {
     struct fv_control *fc = ctx;
@@ -30,7 +33,35 @@ static int fv_ctl_stats(void *ctx, struct vm_control_stats *out)
     out->mem_bytes = m->mem.size;
     out->vcpus = m->ncpus;
     out->paused = fv_machine_paused(m);
+    struct fv_virtio *v = &m->virtio;
+    if (v->balloon_dev) { /* the driver's figures; its stats refreshed for next time */
+        out->mem_current_bytes = virtio_balloon_current(v->balloon_dev, &v->balloon) * 4096;
+        out->mem_target_bytes = virtio_balloon_target(v->balloon_dev, &v->balloon) * 4096;
+        out->mem_floor_bytes = (uint64_t)VIRTIO_BALLOON_FLOOR_PAGES * 4096;
+        pthread_mutex_lock(&v->balloon_dev->lock);
+        out->guest_free_bytes = v->balloon.stats[VIRTIO_BALLOON_S_MEMFREE];
+        out->guest_avail_bytes = v->balloon.stats[VIRTIO_BALLOON_S_AVAIL];
+        pthread_mutex_unlock(&v->balloon_dev->lock);
+        virtio_balloon_request_stats(v->balloon_dev, &v->balloon);
+    }
     return 0;
+}
+
+/* The balloon target, with --balloon (virtio/virtio_balloon.h). */
+static int fv_ctl_mem_set(void *ctx, uint64_t pages, char *why, size_t whylen)
+{
+    struct fv_control *fc = ctx;
+    struct fv_virtio *v = &fc->m->virtio;
+    if (!v->balloon_dev) {
+        snprintf(why, whylen, "this VM has no balloon (mica run --kernel ... --balloon)");
+        return -ENOTSUP;
+    }
+    int rc = virtio_balloon_set_target(v->balloon_dev, &v->balloon, pages);
+    if (rc == -ERANGE)
+        snprintf(why, whylen, "target %llu KiB is outside [%u KiB (its floor), %llu KiB (its maximum)]",
+                 (unsigned long long)pages * 4, VIRTIO_BALLOON_FLOOR_PAGES * 4,
+                 (unsigned long long)v->balloon.ram_pages * 4);
+    return rc;
 }
 
 /* A viewer's keys go where the terminal's would: the active console. */
@@ -42,7 +73,7 @@ static void fv_ctl_console_input(void *ctx, const void *buf, size_t len)
 
 static const struct vm_control_ops fv_ops = {
     .pause = fv_ctl_pause, .resume = fv_ctl_resume, .shutdown = fv_ctl_shutdown,
-    .stats = fv_ctl_stats, .console_input = fv_ctl_console_input,
+    .stats = fv_ctl_stats, .console_input = fv_ctl_console_input, .mem_set = fv_ctl_mem_set,
 };
 
 /* Called under the console's output lock, so output keeps its order. */

@@ -5,6 +5,11 @@
 
 #include "run/run_io.h"
 
+#include <errno.h>
+#include <stdio.h>
+
+#include "pv/memory_op.h"
+
 static int pv_ctl_pause(void *ctx)
 {
     struct pv_control *rc = ctx;
@@ -30,7 +35,12 @@ static int pv_ctl_stats(void *ctx, struct vm_control_stats *out)
 {
     struct pv_control *rc = ctx;
     struct pv_domain *d = rc->dom;
-    *out = (struct vm_control_stats){.mem_bytes = d->ram.size, .vcpus = d->vcpu_count};
+    *out = (struct vm_control_stats){
+        .mem_bytes = d->ram.size, .vcpus = d->vcpu_count,
+        .mem_current_bytes = pv_balloon_current(&d->balloon) * PV_PAGE,
+        .mem_target_bytes = pv_balloon_target(&d->balloon) * PV_PAGE,
+        .mem_floor_bytes = d->balloon.floor_pages * PV_PAGE,
+    };
     for (unsigned i = 0; i < d->vcpu_count; i++) {
         const struct pv_vcpu *v = pv_domain_vcpu(d, i);
         out->run_ns += __atomic_load_n(&v->cpu.run_ns, __ATOMIC_RELAXED);
@@ -57,9 +67,22 @@ static void pv_ctl_console_input(void *ctx, const void *buf, size_t len)
         pv_evtchn_raise_virq(d, MICA_VIRQ_CONSOLE);
 }
 
+/* The balloon target; the guest's driver follows it (mica/memory.h). */
+static int pv_ctl_mem_set(void *ctx, uint64_t pages, char *why, size_t whylen)
+{
+    struct pv_control *rc = ctx;
+    struct pv_domain *d = rc->dom;
+    int r = pv_memory_set_target(d, pages);
+    if (r == -ERANGE)
+        snprintf(why, whylen, "%s: target %llu KiB is outside [%llu KiB (its floor), %llu KiB (its maximum)]",
+                 d->name, (unsigned long long)(pages * 4), (unsigned long long)(d->balloon.floor_pages * 4),
+                 (unsigned long long)(d->balloon.max_pages * 4));
+    return r;
+}
+
 static const struct vm_control_ops pv_ops = {
     .pause = pv_ctl_pause, .resume = pv_ctl_resume, .shutdown = pv_ctl_shutdown,
-    .stats = pv_ctl_stats, .console_input = pv_ctl_console_input,
+    .stats = pv_ctl_stats, .console_input = pv_ctl_console_input, .mem_set = pv_ctl_mem_set,
 };
 
 /* Called with the console's output lock held (by the vCPU or the I/O thread), so

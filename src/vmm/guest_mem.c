@@ -24,8 +24,14 @@ void guest_mem_free(struct guest_mem *m)
     m->size = 0;
 }
 
-void guest_mem_small_pages(struct guest_mem *m)
+int guest_mem_mergeable(struct guest_mem *m)
 {
-    if (m->host)
-        (void)madvise(m->host, m->size, MADV_NOHUGEPAGE);
+    return madvise(m->host, m->size, MADV_MERGEABLE);
+}
+
+int guest_mem_small_pages(struct guest_mem *m)
+{
+    if (!m->host)
+        return 0;
+    return madvise(m->host, m->size, MADV_NOHUGEPAGE);
 }

@@ -33,11 +33,15 @@ static inline void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa, uint6
 int guest_mem_alloc(struct guest_mem *m, uint64_t gpa, uint64_t size);
 void guest_mem_free(struct guest_mem *m);
 
-/* Asks the host for small pages only in this region (MADV_NOHUGEPAGE):
- * for guests that touch little of their memory, where a transparent huge
- * page would turn one touched byte into 2 MiB of host memory (a PV
- * domain's hypervisor area is 2 MiB and touches a few pages). Best effort:
- * a host without THP ignores it. */
-void guest_mem_small_pages(struct guest_mem *m);
+/* Asks the host to back the region with 4 KiB pages only (no transparent
+ * huge pages, MADV_NOHUGEPAGE): a 4 KiB page given back (MADV_DONTNEED)
+ * is then freed at once, where part of a huge page would stay allocated
+ * until the kernel splits it under memory pressure. 0 or -1 with errno. */
+int guest_mem_small_pages(struct guest_mem *m);
+
+/* Offers the region to the host's same-page merging (KSM, MADV_MERGEABLE):
+ * identical pages of it and of other mergeable regions may then share one
+ * copy-on-write host page. 0, or -1 with errno (EINVAL: no CONFIG_KSM). */
+int guest_mem_mergeable(struct guest_mem *m);
 
 #endif

@@ -31,7 +31,10 @@ struct fake_vm {
     struct vm_control *control;
     bool paused, stopping;
     uint64_t exits, hypercalls, mem_bytes;
+    uint64_t target_pages; /* its balloon, which follows at once (0: the maximum) */
 };
+
+#define FAKE_VM_FLOOR_PAGES 512u /* 2 MiB */
 
 static int fake_pause(void *ctx)
 {
@@ -60,9 +63,25 @@ static int fake_stats(void *ctx, struct vm_control_stats *out)
     out->exits = ++vm->exits;
     out->hypercalls = vm->hypercalls;
     out->mem_bytes = vm->mem_bytes;
+    out->mem_target_bytes = vm->target_pages ? vm->target_pages * 4096 : vm->mem_bytes;
+    out->mem_current_bytes = out->mem_target_bytes;
+    out->mem_floor_bytes = FAKE_VM_FLOOR_PAGES * 4096;
     out->vcpus = 1;
     out->paused = vm->paused;
     out->blocked = !vm->paused;
+    return 0;
+}
+
+static int fake_mem_set(void *ctx, uint64_t pages, char *why, size_t whylen)
+{
+    struct fake_vm *vm = ctx;
+    if (pages < FAKE_VM_FLOOR_PAGES || pages > vm->mem_bytes / 4096) {
+        snprintf(why, whylen, "fake: target %llu KiB is outside [%u KiB (its floor), %llu KiB]",
+                 (unsigned long long)pages * 4, FAKE_VM_FLOOR_PAGES * 4,
+                 (unsigned long long)(vm->mem_bytes >> 10));
+        return -ERANGE;
+    }
+    vm->target_pages = pages;
     return 0;
 }
 
@@ -108,7 +127,8 @@ static void fake_vm_hog_descriptors(void)
 static __attribute__((unused)) int fake_vm_main(int argc, char **argv)
 {
     static const struct vm_control_ops ops = {fake_pause, fake_resume, fake_shutdown, fake_stats,
-                                              fake_console_input, NULL};
+                                              fake_console_input, NULL,
+                                              fake_mem_set};
     const char *name = "?", *control = NULL, *mode = "";
     struct fake_vm vm = {0};
     for (int i = 2; i < argc; i++) {

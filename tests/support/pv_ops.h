@@ -81,6 +81,13 @@ static inline struct mica_evtchn_status ops_status(struct pv_domain *d, mica_por
     return s;
 }
 
+static inline long ops_bind_virq_balloon(struct pv_domain *d)
+{
+    struct mica_evtchn_bind_virq b = {.virq = MICA_VIRQ_BALLOON};
+    long rc = pv_event_op(d, MICA_EVTCHNOP_BIND_VIRQ, &b);
+    return rc < 0 ? rc : (long)b.port;
+}
+
 static inline long ops_grant(struct pv_domain *d, mica_domid_t to, uint64_t frame, uint32_t flags)
 {
     struct mica_gnttab_grant g = {.domid = to, .frame = frame, .flags = flags};

@@ -39,6 +39,10 @@ uint64_t mica_events_take(void);
 long mica_block(uint64_t deadline_ns);
 /* The same, waking only for the ports in the mask (MICA_PORT_BIT(port)). */
 long mica_block_on(uint64_t deadline_ns, uint64_t ports);
+/* Extra ports the console's input wait also wakes for, and what it calls
+ * after such a wake (the balloon driver sets both; 0/NULL by default). */
+extern uint64_t mica_wait_ports;
+extern long (*mica_wait_hook)(void);
 /* MICA_HC_BLOCK alone, for what sits below the console (its own waits). */
 long mica_events_block(uint64_t deadline_ns, uint64_t ports);
 
@@ -83,5 +87,18 @@ __attribute__((noreturn)) void mica_trap_resume(struct mica_trap_frame *frame);
 /* Maps frame `frame` of this guest's RAM at va with MICA_MMU_* flags (no
  * MICA_MMU_PRESENT unmaps); 0 or -MICA_E*. */
 long mica_mmu_update(mica_gva_t va, uint64_t frame, unsigned flags);
+/* ---- the balloon (mica/memory.h) ---- */
+/* MICA_HC_MEMORY_OP(cmd, frames[count]): 0 or -MICA_E*. */
+long mica_memory_op(unsigned cmd, const uint64_t *frames, uint32_t count);
+/* Binds MICA_VIRQ_BALLOON and follows mica's target from then on, in the
+ * console's input wait; then follows it once now. Steps taken or -MICA_E*. */
+long mica_balloon_start(void);
+/* Inflates or deflates toward the target now (bounded; stops at what the
+ * heap can give). Chunks moved. */
+long mica_balloon_follow(void);
+/* Pages of 4 KiB: held now, mica's target, the maximum. */
+uint64_t mica_balloon_current(void);
+uint64_t mica_balloon_target(void);
+uint64_t mica_balloon_max(void);
 
 #endif

@@ -83,6 +83,8 @@ int mica_console_getc_wait(void)
         if (c != MICA_NO_INPUT)
             return c;
         mica_console_flush();
-        mica_events_block(0, MICA_PORT_BIT(MICA_EVT_CONSOLE));
+        mica_events_block(0, MICA_PORT_BIT(MICA_EVT_CONSOLE) | mica_wait_ports);
+        if (mica_wait_hook && (mica_wait_ports & ((struct mica_shared_info *)mica_start->shared_info)->evt_pending))
+            mica_wait_hook();
     }
 }
