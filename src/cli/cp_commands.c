@@ -5,9 +5,9 @@
 #include <string.h>
 
 #define CREATE_USAGE                                                                      \
-    "create NAME GUEST [--mem MIB] [--start] [-- ARGS]\n"                                 \
+    "create NAME GUEST [--mem MIB] [--autostart] [--start] [-- ARGS]\n"                   \
     "       mica create NAME --kernel FILE [--initrd FILE] [--cmdline S] [--cpus N]\n"   \
-    "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--start]"
+    "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--autostart] [--start]"
 
 /* Every command also takes --socket PATH (default $MICA_SOCKET, then the
  * per-user default) and --help. */
@@ -22,8 +22,19 @@ const struct cp_command cp_commands[] = {
     {"resume", cmd_resume, "resume a paused VM", "resume NAME"},
     {"shutdown", cmd_shutdown, "ask a VM to shut down [--wait]", "shutdown NAME [--wait]"},
     {"destroy", cmd_destroy, "stop a VM at once", "destroy NAME"},
+    {"reboot", cmd_reboot, "shut a VM down and start it again [--force: at once]",
+     "reboot NAME [--force]\n"
+     "  The guest is asked to shut down and started again once it has ended;\n"
+     "  --force destroys it and starts it again at once."},
+    {"rename", cmd_rename, "give a VM another name", "rename NAME NEW"},
+    {"set", cmd_set, "change a VM's settings (--autostart on|off)",
+     "set NAME --autostart on|off\n"
+     "  autostart: the daemon starts the VM when it starts, unless it is running."},
     {"delete", cmd_delete, "remove a stopped VM's definition", "delete NAME"},
-    {"list", cmd_list, "list VMs [--json]", "list [--json]"},
+    {"list", cmd_list, "list VMs [--json] [-q] [--state S[,S]] [--name GLOB]",
+     "list [--json] [-q|--quiet] [--state STATE[,STATE...]] [--name GLOB]\n"
+     "  -q prints names only; STATE is defined, starting, running, paused, stopping,\n"
+     "  shutdown or crashed; GLOB is a shell pattern ('web*')."},
     {"info", cmd_info, "show one VM [--json]", "info NAME [--json]"},
     {"console", cmd_console, "attach to a VM's console (Ctrl-] detaches)",
      "console NAME [--raw-console]\n"

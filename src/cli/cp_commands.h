@@ -16,6 +16,9 @@ int cmd_resume(int argc, char **argv);   /* mica resume NAME     */
 int cmd_shutdown(int argc, char **argv); /* mica shutdown NAME [--wait] */
 int cmd_destroy(int argc, char **argv);  /* mica destroy NAME    */
 int cmd_delete(int argc, char **argv);   /* mica delete NAME     */
+int cmd_reboot(int argc, char **argv);   /* mica reboot NAME [--force] */
+int cmd_rename(int argc, char **argv);   /* mica rename NAME NEW */
+int cmd_set(int argc, char **argv);      /* mica set NAME --autostart on|off */
 int cmd_list(int argc, char **argv);     /* mica list [--json]   */
 int cmd_info(int argc, char **argv);     /* mica info NAME [--json] */
 int cmd_console(int argc, char **argv);  /* mica console NAME (Ctrl-] detaches) */

@@ -101,7 +101,8 @@ static int parse_action(const char *word, enum vm_action *a)
 {
     static const struct { const char *word; enum vm_action action; } actions[] = {
         {"start", VM_START},     {"pause", VM_PAUSE},     {"resume", VM_RESUME},
-        {"shutdown", VM_SHUTDOWN_REQ}, {"destroy", VM_DESTROY},
+        {"shutdown", VM_SHUTDOWN_REQ}, {"destroy", VM_DESTROY}, {"reboot", VM_REBOOT},
+        {"reset", VM_RESET},
     };
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
         if (strcmp(word, actions[i].word) == 0) {
@@ -112,6 +113,45 @@ static int parse_action(const char *word, enum vm_action *a)
     return -1;
 }
 
+/* The request's body as JSON, or NULL with a 400 in err. */
+static json_t *body_json(const struct api_request *rq, struct cp_error *err)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j)
+        cp_fail(err, 400, "bad JSON in the request body: %s (line %d, column %d)", jerr.text,
+                jerr.line, jerr.column);
+    return j;
+}
+
+#define GLOB_MAX 128
+
+/* ?state=NAME[,NAME...]&name=GLOB; 0, or -1 with a 400 in err. */
+static int parse_filter(struct MHD_Connection *c, struct vm_filter *f, struct cp_error *err)
+{
+    const char *states = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
+    f->states = 0;
+    f->name_glob = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    if (f->name_glob && (!f->name_glob[0] || strlen(f->name_glob) > GLOB_MAX))
+        return cp_fail(err, 400, "name must be a pattern of 1 to %d characters", GLOB_MAX);
+    for (const char *p = states; p && *p;) {
+        size_t len = strcspn(p, ",");
+        char word[16];
+        int st = -1;
+        if (len < sizeof word) {
+            memcpy(word, p, len);
+            word[len] = '\0';
+            st = vm_state_parse(word);
+        }
+        if (st < 0)
+            return cp_fail(err, 400, "state must be a list of defined, starting, running, "
+                                     "paused, stopping, shutdown, crashed");
+        f->states |= 1u << st;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
 static enum MHD_Result route_collection(struct api_server *s, struct MHD_Connection *c,
                                         struct api_request *rq, const char *method)
 {
@@ -120,19 +160,19 @@ static enum MHD_Result route_collection(struct api_server *s, struct MHD_Connect
     if (strcmp(method, "GET") == 0) {
         const char *detail = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "detail");
         bool detailed = detail && strcmp(detail, "0") != 0;
-        return send_result(c, rq, 200, vm_manager_list(s->m, &who, detailed, &err), &err);
+        struct vm_filter filter;
+        if (parse_filter(c, &filter, &err) < 0)
+            return send_error(c, rq, &err);
+        return send_result(c, rq, 200, vm_manager_list(s->m, &who, detailed, &filter, &err),
+                           &err);
     }
     if (strcmp(method, "POST") != 0) {
         cp_fail(&err, 405, "%s is not allowed on /v1/vms (use GET or POST)", method);
         return send_error(c, rq, &err);
     }
-    json_error_t jerr;
-    json_t *spec = json_loadb(rq->body ? rq->body : "", rq->len, 0, &jerr);
-    if (!spec) {
-        cp_fail(&err, 400, "bad JSON in the request body: %s (line %d, column %d)", jerr.text,
-                jerr.line, jerr.column);
+    json_t *spec = body_json(rq, &err);
+    if (!spec)
         return send_error(c, rq, &err);
-    }
     json_t *vm = vm_manager_create(s->m, spec, &who, &err);
     json_decref(spec);
     return send_result(c, rq, 201, vm, &err);
@@ -150,7 +190,15 @@ static enum MHD_Result route_vm(struct api_server *s, struct MHD_Connection *c,
             return send_error(c, rq, &err);
         return send_json(c, rq, 200, json_pack("{s:s}", "deleted", name));
     }
-    cp_fail(&err, 405, "%s is not allowed on a VM (use GET or DELETE)", method);
+    if (strcmp(method, "PATCH") == 0) {
+        json_t *changes = body_json(rq, &err);
+        if (!changes)
+            return send_error(c, rq, &err);
+        json_t *vm = vm_manager_update(s->m, name, &who, changes, &err);
+        json_decref(changes);
+        return send_result(c, rq, 200, vm, &err);
+    }
+    cp_fail(&err, 405, "%s is not allowed on a VM (use GET, PATCH or DELETE)", method);
     return send_error(c, rq, &err);
 }
 
@@ -209,6 +257,8 @@ static enum MHD_Result route_vm_sub(struct api_server *s, struct MHD_Connection 
         return send_result(c, rq, 200, vm_manager_console(s->m, name, &who, &err), &err);
     if (strcmp(method, "GET") == 0 && strcmp(sub, "logs") == 0)
         return route_logs(s, c, rq, name);
+    if (strcmp(method, "GET") == 0 && strcmp(sub, "definition") == 0)
+        return send_result(c, rq, 200, vm_manager_definition(s->m, name, &who, &err), &err);
     if (strcmp(method, "POST") == 0 && parse_action(sub, &action) == 0)
         return send_result(c, rq, 200, vm_manager_act(s->m, name, &who, action, &err), &err);
     cp_fail(&err, 404, "no such endpoint: %s /v1/vms/%s/%s", method, name, sub);

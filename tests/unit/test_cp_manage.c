@@ -1,0 +1,189 @@
+/* Issue 13's management features, as a user runs them against a real
+ * daemon with fake VMs: list filters and --json, rename, reboot, autostart. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "support/cp_harness.h"
+
+/* Runs `mica ARGS...` (NULL-terminated); fails the test unless the status
+ * is `status` and stdout/stderr contain the given texts (NULL: anything).
+ * Returns stdout (malloc'd) for more checks. */
+static char *run_cli(struct cp_harness *h, int status, const char *in_out, const char *in_err,
+                     ...)
+{
+    char *args[12] = {0}, *out, *err;
+    va_list ap;
+    va_start(ap, in_err);
+    for (int n = 0; n < 11 && (args[n] = va_arg(ap, char *)); n++)
+        ;
+    va_end(ap);
+    int rc = cp_cli(h, NULL, &out, &err, args[0], args[1], args[2], args[3], args[4], args[5],
+                    args[6], args[7], args[8], args[9], args[10], (char *)NULL);
+    if (rc != status || (in_out && !strstr(out, in_out)) || (in_err && !strstr(err, in_err)))
+        fail_msg("mica %s %s %s: status %d, stdout '%s', stderr '%s'", args[0],
+                 args[1] ? args[1] : "", args[1] && args[2] ? args[2] : "", rc, out, err);
+    free(err);
+    return out;
+}
+
+#define CLI(h, status, out, err, ...) free(run_cli(h, status, out, err, __VA_ARGS__, (char *)NULL))
+
+/* How many of the VM's last events contain text. */
+static int count_events(struct cp_harness *h, const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/v1/vms/%s", name);
+    struct cp_reply r = cp_request(h, "GET", path, NULL);
+    int seen = 0;
+    size_t k;
+    json_t *e;
+    json_array_foreach(json_object_get(r.json, "events"), k, e)
+        seen += strstr(json_string_value(json_object_get(e, "event")), text) != NULL;
+    cp_reply_free(&r);
+    return seen;
+}
+
+/* Polls (up to 10 s) until the VM's history has `times` events containing text. */
+static bool wait_event(struct cp_harness *h, const char *name, const char *text, int times)
+{
+    for (int i = 0; i < 1000; i++) {
+        if (count_events(h, name, text) >= times)
+            return true;
+        cp_sleep_ms(10);
+    }
+    return false;
+}
+
+static void test_list_filters(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_create_vm(h, "web1", "run"), 201);
+    assert_int_equal(cp_create_vm(h, "web2", "run"), 201);
+    assert_int_equal(cp_create_vm(h, "db", "run"), 201);
+    assert_int_equal(cp_vm_action(h, "web2", "start"), 200);
+    char *out = run_cli(h, 0, NULL, NULL, "list", "-q", (char *)NULL);
+    assert_string_equal(out, "web1\nweb2\ndb\n");
+    free(out);
+    out = run_cli(h, 0, NULL, NULL, "list", "-q", "--name", "web*", (char *)NULL);
+    assert_string_equal(out, "web1\nweb2\n");
+    free(out);
+    out = run_cli(h, 0, NULL, NULL, "list", "-q", "--state", "running", (char *)NULL);
+    assert_string_equal(out, "web2\n");
+    free(out);
+    out = run_cli(h, 0, NULL, NULL, "list", "--quiet", "--state", "defined,running", "--name",
+                  "?b", (char *)NULL);
+    assert_string_equal(out, "db\n");
+    free(out);
+    CLI(h, 125, NULL, "option '--state' needs a value", "list", "--state");
+    CLI(h, 1, NULL, "state must be a list of defined", "list", "--state", "sleeping");
+    CLI(h, 125, NULL, "unknown option '--bogus'", "list", "--bogus");
+    assert_int_equal(cp_status(h, "GET", "/v1/vms?name=", NULL), 400);
+    assert_int_equal(cp_status(h, "GET", "/v1/vms?state=running,,", NULL), 400);
+}
+
+/* The --json shapes that scripts rely on (docs/api.yaml, Vm). */
+static void test_json_shapes(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_create_vm(h, "web", "run"), 201);
+    char *out = run_cli(h, 0, NULL, NULL, "list", "--json", (char *)NULL);
+    json_t *vms = json_loads(out, 0, NULL);
+    free(out);
+    assert_true(json_is_array(vms));
+    json_t *vm = json_array_get(vms, 0);
+    static const char *const keys[] = {"id", "name", "kind", "state", "state_letter", "mem_mib",
+                                       "vcpus", "autostart", "owner_uid", "guest", "args",
+                                       "stats", "created_ns", "changed_ns", "exit_code"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!json_object_get(vm, keys[i]))
+            fail_msg("list --json: no '%s'", keys[i]);
+    assert_false(json_is_true(json_object_get(vm, "autostart")));
+    json_decref(vms);
+    out = run_cli(h, 0, NULL, NULL, "info", "web", "--json", (char *)NULL);
+    vm = json_loads(out, 0, NULL);
+    free(out);
+    assert_string_equal(json_string_value(json_object_get(vm, "state")), "defined");
+    assert_true(json_is_array(json_object_get(vm, "events")));
+    json_decref(vm);
+}
+
+static void test_rename(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_create_vm(h, "old", "run"), 201);
+    assert_int_equal(cp_create_vm(h, "other", "run"), 201);
+    CLI(h, 0, "old renamed to new", NULL, "rename", "old", "new");
+    assert_string_equal(cp_vm_state(h, "old"), "absent");
+    assert_string_equal(cp_vm_state(h, "new"), "defined");
+    CLI(h, 1, NULL, "already exists", "rename", "new", "other");
+    CLI(h, 1, NULL, "'name' must be 1-63 characters", "rename", "new", ".hidden");
+    CLI(h, 1, NULL, "no VM named 'ghost'", "rename", "ghost", "x");
+    CLI(h, 125, NULL, "its NEW name are needed", "rename", "new");
+    /* A running VM keeps running under its new name: the daemon finds it by id. */
+    assert_int_equal(cp_vm_action(h, "new", "start"), 200);
+    CLI(h, 0, NULL, NULL, "rename", "new", "newer");
+    assert_int_equal(cp_vm_action(h, "newer", "pause"), 200);
+    assert_int_equal(cp_vm_action(h, "newer", "destroy"), 200);
+    assert_true(wait_event(h, "newer", "renamed from new to newer", 1));
+    assert_int_equal(cp_status(h, "PATCH", "/v1/vms/newer", "{\"mem_mib\":8}"), 400);
+    assert_int_equal(cp_status(h, "PATCH", "/v1/vms/newer", "{\"name\":\"a\",\"name\":\"b\"}"),
+                     400);
+    assert_int_equal(cp_status(h, "PATCH", "/v1/vms/newer", "[]"), 400);
+}
+
+static void test_reboot(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_create_vm(h, "vm", "run"), 201);
+    CLI(h, 1, NULL, "cannot reboot VM 'vm': it is defined", "reboot", "vm");
+    assert_int_equal(cp_vm_action(h, "vm", "start"), 200);
+    CLI(h, 0, "vm rebooting", NULL, "reboot", "vm");
+    assert_true(wait_event(h, "vm", "reboot requested", 1));
+    assert_true(wait_event(h, "vm", "started", 2)); /* started again by the daemon */
+    assert_true(cp_wait_state(h, "vm", "running"));
+    CLI(h, 0, "vm reset", NULL, "reboot", "vm", "--force");
+    assert_true(wait_event(h, "vm", "started", 3));
+    assert_string_equal(cp_vm_state(h, "vm"), "running");
+    CLI(h, 125, NULL, "unknown option '--hard'", "reboot", "vm", "--hard");
+}
+
+static void test_autostart(void **state)
+{
+    struct cp_harness *h = *state;
+    CLI(h, 0, NULL, NULL, "create", "auto", h->guest, "--autostart");
+    CLI(h, 0, NULL, NULL, "create", "manual", h->guest);
+    CLI(h, 0, NULL, NULL, "create", "later", h->guest);
+    CLI(h, 0, "later: autostart on", NULL, "set", "later", "--autostart", "on");
+    CLI(h, 0, "autostart: on", NULL, "info", "later");
+    CLI(h, 125, NULL, "--autostart wants on or off", "set", "later", "--autostart", "maybe");
+    CLI(h, 125, NULL, "unknown option '--mem'", "set", "later", "--mem", "8");
+    assert_string_equal(cp_vm_state(h, "auto"), "defined");
+    cp_harness_stop_daemon(h, SIGTERM);
+    cp_harness_start_daemon(h);
+    assert_true(cp_wait_state(h, "auto", "running"));
+    assert_true(cp_wait_state(h, "later", "running"));
+    assert_string_equal(cp_vm_state(h, "manual"), "defined");
+    /* Already running at the next start: left alone, not started twice. */
+    cp_harness_stop_daemon(h, SIGTERM);
+    cp_harness_start_daemon(h);
+    assert_true(cp_wait_state(h, "auto", "running"));
+    assert_int_equal(count_events(h, "auto", "start requested"), 1);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms",
+                               "{\"name\":\"x\",\"guest\":\"/bin/true\",\"autostart\":1}"),
+                     400);
+}
+
+int main(int argc, char **argv)
+{
+    int status;
+    if (cp_harness_main_hook(argc, argv, &status))
+        return status;
+    const struct CMUnitTest tests[] = {
+        CP_TEST(test_list_filters), CP_TEST(test_json_shapes), CP_TEST(test_rename),
+        CP_TEST(test_reboot),       CP_TEST(test_autostart),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
