@@ -7,7 +7,11 @@
 #define CREATE_USAGE                                                                      \
     "create NAME GUEST [--mem MIB] [--autostart] [--start] [-- ARGS]\n"                   \
     "       mica create NAME --kernel FILE [--initrd FILE] [--cmdline S] [--cpus N]\n"   \
-    "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--autostart] [--start]"
+    "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--autostart] [--start]\n" \
+    "       mica create -f FILE|- [NAME] [--start]\n"                                      \
+    "  FILE is JSON (the API's VmSpec, as `mica export` prints it) or key = value\n"     \
+    "  lines (name, kind, guest, kernel, initrd, cmdline, mem_mib, vcpus, rng,\n"        \
+    "  autostart; arg and disk repeat); relative paths are from the file's directory."
 
 /* Every command also takes --socket PATH (default $MICA_SOCKET, then the
  * per-user default) and --help. */
@@ -26,6 +30,8 @@ const struct cp_command cp_commands[] = {
      "reboot NAME [--force]\n"
      "  The guest is asked to shut down and started again once it has ended;\n"
      "  --force destroys it and starts it again at once."},
+    {"export", cmd_export, "print a VM's definition (create -f takes it back)",
+     "export NAME [--format json|kv]"},
     {"rename", cmd_rename, "give a VM another name", "rename NAME NEW"},
     {"set", cmd_set, "change a VM's settings (--autostart on|off)",
      "set NAME --autostart on|off\n"

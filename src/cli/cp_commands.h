@@ -16,6 +16,8 @@ int cmd_resume(int argc, char **argv);   /* mica resume NAME     */
 int cmd_shutdown(int argc, char **argv); /* mica shutdown NAME [--wait] */
 int cmd_destroy(int argc, char **argv);  /* mica destroy NAME    */
 int cmd_delete(int argc, char **argv);   /* mica delete NAME     */
+int cmd_create_from_file(int argc, char **argv); /* mica create -f FILE [NAME] [--start] */
+int cmd_export(int argc, char **argv);   /* mica export NAME [--format json|kv] */
 int cmd_reboot(int argc, char **argv);   /* mica reboot NAME [--force] */
 int cmd_rename(int argc, char **argv);   /* mica rename NAME NEW */
 int cmd_set(int argc, char **argv);      /* mica set NAME --autostart on|off */

@@ -169,6 +169,9 @@ static int parse_create(int argc, char **argv, json_t *spec, int *start, char *w
 int cmd_create(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--file") == 0)
+            return cmd_create_from_file(argc, argv);
     json_t *spec = json_object();
     int start = 0;
     char why[256] = "";

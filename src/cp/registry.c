@@ -48,8 +48,8 @@ static const char *const migrations[] = {
     "ALTER TABLE vms ADD COLUMN rng INTEGER NOT NULL DEFAULT 0;",
     /* 2: owners.  VMs defined before belong to root (so only root and the
      * daemon's own user manage them), never to whoever asks first. */
-    "ALTER TABLE vms ADD COLUMN owner_uid INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE vms ADD COLUMN owner_gid INTEGER NOT NULL DEFAULT 0;",
+    ("ALTER TABLE vms ADD COLUMN owner_uid INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE vms ADD COLUMN owner_gid INTEGER NOT NULL DEFAULT 0;"),
     /* 3: autostart (off for every VM defined before) */
     "ALTER TABLE vms ADD COLUMN autostart INTEGER NOT NULL DEFAULT 0;",
 };

@@ -8,6 +8,8 @@
 
 #include "support/cp_harness.h"
 
+#include <sys/stat.h>
+
 /* Runs `mica ARGS...` (NULL-terminated); fails the test unless the status
  * is `status` and stdout/stderr contain the given texts (NULL: anything).
  * Returns stdout (malloc'd) for more checks. */
@@ -176,6 +178,90 @@ static void test_autostart(void **state)
                      400);
 }
 
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* export | create -f gives the same VM back, in both formats. */
+static void test_export_round_trip(void **state)
+{
+    struct cp_harness *h = *state;
+    setenv("MICA_SOCKET", h->socket, 1); /* the --socket cp_cli adds lands after "--" */
+    CLI(h, 0, NULL, NULL, "create", "web", h->guest, "--mem", "8", "--autostart", "--", "a b",
+        " x");
+    unsetenv("MICA_SOCKET");
+    CLI(h, 0, NULL, NULL, "create", "fv", "--kernel", h->guest, "--disk", h->guest, "--cmdline",
+        "console=ttyS0 quiet", "--cpus", "2");
+    static const char *const vms[] = {"web", "fv"}, *const formats[] = {"json", "kv"};
+    for (int v = 0; v < 2; v++) {
+        for (int f = 0; f < 2; f++) {
+            char *first = run_cli(h, 0, NULL, NULL, "export", vms[v], "--format", formats[f],
+                                  (char *)NULL);
+            CLI(h, 0, NULL, NULL, "delete", vms[v]);
+            char *out, *err;
+            int rc = cp_cli(h, first, &out, &err, "create", "-f", "-", (char *)NULL);
+            if (rc != 0)
+                fail_msg("create -f - of '%s': %d %s", first, rc, err);
+            free(out);
+            free(err);
+            char *again = run_cli(h, 0, NULL, NULL, "export", vms[v], "--format", formats[f],
+                                  (char *)NULL);
+            assert_string_equal(first, again);
+            free(first);
+            free(again);
+        }
+    }
+    char *out = run_cli(h, 0, NULL, NULL, "export", "web", (char *)NULL);
+    json_t *spec = json_loads(out, 0, NULL);
+    free(out);
+    assert_true(json_is_true(json_object_get(spec, "autostart")));
+    assert_int_equal(json_integer_value(json_object_get(spec, "mem_mib")), 8);
+    assert_null(json_object_get(spec, "id")); /* a definition, not the VM's state */
+    json_decref(spec);
+}
+
+/* A file in a directory of its own, with paths relative to it, and a NAME
+ * that replaces the file's. */
+static void test_create_from_file(void **state)
+{
+    struct cp_harness *h = *state;
+    char dir[PATH_MAX], file[PATH_MAX + 16], guest[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/defs", h->dir);
+    mkdir(dir, 0755);
+    snprintf(guest, sizeof guest, "%s/g.elf", dir);
+    write_file(guest, "guest\n");
+    snprintf(file, sizeof file, "%s/vm.conf", dir);
+    write_file(file, "# a PV VM\nname = one\nguest = g.elf\nmem = 4\narg = hello\n");
+    CLI(h, 0, "created one", NULL, "create", "-f", file, "--start");
+    assert_true(cp_wait_state(h, "one", "running"));
+    CLI(h, 0, "created two", NULL, "create", "-f", file, "two");
+    CLI(h, 0, guest, NULL, "info", "two");
+    /* Hostile or broken files: one line naming the file, the line or field, why. */
+    write_file(file, "name = bad\nguest = g.elf\nmem = lots\n");
+    char *out, *err;
+    assert_int_equal(cp_cli(h, NULL, &out, &err, "create", "-f", file, (char *)NULL), 125);
+    if (!strstr(err, file) || !strstr(err, "line 3: 'mem' wants a whole number") ||
+        strchr(err, '\n') != err + strlen(err) - 1)
+        fail_msg("stderr: '%s'", err);
+    free(out);
+    free(err);
+    write_file(file, "{\"name\": \"bad\", \"guest\": \"g.elf\", \"mem_mib\": \"8\"}");
+    CLI(h, 1, NULL, "'mem_mib' must be an integer (HTTP 400)", "create", "-f", file);
+    write_file(file, "{\"name\": \"bad\", \"guest\": \"g.elf\", \"cpu\": 1}");
+    CLI(h, 1, NULL, "unknown field 'cpu'", "create", "-f", file);
+    write_file(file, "[1, 2]");
+    CLI(h, 125, NULL, "a VM definition is a JSON object", "create", "-f", file);
+    CLI(h, 125, NULL, "nowhere.conf: No such file or directory", "create", "-f", "nowhere.conf");
+    CLI(h, 125, NULL, "option '-f' needs a FILE", "create", "-f");
+    CLI(h, 125, NULL, "only a NAME and --start may follow", "create", "-f", file, "--mem", "4");
+    CLI(h, 125, NULL, "--format is json or kv", "export", "one", "--format", "yaml");
+    CLI(h, 1, NULL, "no VM named 'ghost'", "export", "ghost");
+}
+
 int main(int argc, char **argv)
 {
     int status;
@@ -183,7 +269,8 @@ int main(int argc, char **argv)
         return status;
     const struct CMUnitTest tests[] = {
         CP_TEST(test_list_filters), CP_TEST(test_json_shapes), CP_TEST(test_rename),
-        CP_TEST(test_reboot),       CP_TEST(test_autostart),
+        CP_TEST(test_reboot),       CP_TEST(test_autostart), CP_TEST(test_export_round_trip),
+        CP_TEST(test_create_from_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
