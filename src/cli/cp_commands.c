@@ -48,6 +48,13 @@ const struct cp_command cp_commands[] = {
      "  exits on Ctrl-D at an empty prompt, as a Unix shell does).\n"
      "  Ctrl-] or Ctrl-A x detaches; Ctrl-A Ctrl-A sends Ctrl-A; Ctrl-A ? lists the keys."},
     {"logs", cmd_logs, "print a VM's output log [--tail BYTES]", "logs NAME [--tail BYTES]"},
+    {"stats", cmd_stats, "one VM's state, uptime, CPU, memory and counters [--json]",
+     "stats NAME [--json]"},
+    {"events", cmd_events, "print lifecycle events as they happen [--json]",
+     "events [--json] [--name GLOB] [--after ID] [--count N] [--timeout SECONDS]\n"
+     "  One line per event of every VM you may see, from now on or after event ID\n"
+     "  (--json: one JSON object per line, with its id); stops after N events or\n"
+     "  SECONDS, else runs until killed."},
     {"top", cmd_top, "live view of every VM's CPU, memory and exits (q quits)",
      "top [--delay SECONDS] [--iterations N]   (q quits)"},
     {NULL, NULL, NULL, NULL},

@@ -1,9 +1,12 @@
 #include "cp/api.h"
 
+#include "cp/api_waiters.h"
 #include "cp/cp_log.h"
+#include "cp/metrics.h"
 #include "cp/peer_quota.h"
 #include "ctl/peer_access.h"
 #include "util/parse.h"
+#include "util/time.h"
 #include "util/version.h"
 
 #include <microhttpd.h>
@@ -23,6 +26,9 @@ struct api_server {
     pthread_mutex_t refusal_lock;
     time_t last_refusal_log;
     unsigned refusals_unlogged;
+    struct api_waiters *waiters; /* GET /v1/events?wait= parked until an event */
+    uint64_t started_ns;         /* monotonic */
+    uint64_t requests;           /* answered (atomic) */
 };
 
 /* One request in flight: its body as it arrives. */
@@ -32,6 +38,8 @@ struct api_request {
     bool too_large;
     bool answered;
     struct peer who;
+    uint64_t deadline_ns; /* a parked GET /v1/events: when to answer anyway */
+    int64_t events_after; /* ...and after which event, fixed at its first turn */
 };
 
 /* ---- responses ----------------------------------------------------------- */
@@ -265,6 +273,86 @@ static enum MHD_Result route_vm_sub(struct api_server *s, struct MHD_Connection 
     return send_error(c, rq, &err);
 }
 
+#define EVENTS_WAIT_MAX_S 60u
+#define EVENTS_PER_REPLY 100
+
+/* The first turn of GET /v1/events: after= (default: the last event now)
+ * and wait= fixed for every later turn.  0, or -1 with a 400 in err. */
+static int begin_events(struct api_server *s, struct MHD_Connection *c, struct api_request *rq,
+                        const struct cp_user *who, struct cp_error *err)
+{
+    const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+    const char *wait = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
+    uint64_t a = 0, w = 0;
+    if (after && parse_u64(after, 0, INT64_MAX, &a) < 0)
+        return cp_fail(err, 400, "after must be an event id (a whole number >= 0)");
+    if (wait && parse_u64(wait, 0, EVENTS_WAIT_MAX_S, &w) < 0)
+        return cp_fail(err, 400, "wait must be whole seconds from 0 to %u", EVENTS_WAIT_MAX_S);
+    rq->deadline_ns = monotonic_ns() + w * 1000000000ull;
+    rq->events_after = (int64_t)a;
+    if (!after) {
+        json_t *now = vm_manager_events(s->m, who, -1, 0, NULL, err);
+        if (!now)
+            return -1;
+        rq->events_after = (int64_t)json_integer_value(json_object_get(now, "last"));
+        json_decref(now);
+    }
+    return 0;
+}
+
+/* Long poll: answered when there are events after `after` (or the ones
+ * looked at were all invisible to this client), or at the deadline;
+ * parked (no thread held) in between. */
+static enum MHD_Result route_events(struct api_server *s, struct MHD_Connection *c,
+                                    struct api_request *rq)
+{
+    struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
+    const char *glob = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    if (glob && (!glob[0] || strlen(glob) > GLOB_MAX)) {
+        cp_fail(&err, 400, "name must be a pattern of 1 to %d characters", GLOB_MAX);
+        return send_error(c, rq, &err);
+    }
+    if (!rq->deadline_ns && begin_events(s, c, rq, &who, &err) < 0)
+        return send_error(c, rq, &err);
+    for (int turn = 0;; turn++) {
+        uint64_t generation = api_waiters_generation(s->waiters);
+        json_t *j = vm_manager_events(s->m, &who, rq->events_after, EVENTS_PER_REPLY, glob, &err);
+        if (!j)
+            return send_error(c, rq, &err);
+        bool found = json_array_size(json_object_get(j, "events")) > 0 ||
+                     json_integer_value(json_object_get(j, "last")) != rq->events_after;
+        if (found || monotonic_ns() >= rq->deadline_ns || turn >= 3)
+            return send_json(c, rq, 200, j);
+        json_decref(j);
+        if (api_waiters_park(s->waiters, c, rq->deadline_ns, generation))
+            return MHD_YES; /* answer() is called again once resumed */
+    }
+}
+
+static enum MHD_Result route_metrics(struct api_server *s, struct MHD_Connection *c,
+                                     struct api_request *rq)
+{
+    struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
+    json_t *list = vm_manager_list(s->m, &who, true, NULL, &err);
+    if (!list)
+        return send_error(c, rq, &err);
+    struct vm_manager_counters counted = vm_manager_counters(s->m);
+    struct metrics_daemon d = {monotonic_ns() - s->started_ns,
+                               __atomic_load_n(&s->requests, __ATOMIC_RELAXED), counted.starts,
+                               counted.crashes};
+    char *text = metrics_render(json_object_get(list, "vms"), &d);
+    json_decref(list);
+    if (!text) {
+        cp_fail(&err, 500, "out of memory");
+        return send_error(c, rq, &err);
+    }
+    enum MHD_Result r = send_text(c, rq, 200, METRICS_CONTENT_TYPE, text, strlen(text));
+    free(text);
+    return r;
+}
+
 static enum MHD_Result route(struct api_server *s, struct MHD_Connection *c,
                              struct api_request *rq, const char *method, const char *url)
 {
@@ -272,6 +360,10 @@ static enum MHD_Result route(struct api_server *s, struct MHD_Connection *c,
     char name[128], sub[32], extra;
     if (strcmp(url, "/v1/vms") == 0 || strcmp(url, "/v1/vms/") == 0)
         return route_collection(s, c, rq, method);
+    if (strcmp(url, "/v1/events") == 0 && strcmp(method, "GET") == 0)
+        return route_events(s, c, rq);
+    if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0)
+        return route_metrics(s, c, rq);
     if (strcmp(url, "/v1/version") == 0)
         return send_json(c, rq, 200, json_pack("{s:i,s:s,s:s}", "api", 1, "server", "mica",
                                                      "version", mica_version()));
@@ -350,12 +442,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     } else {
         r = route(s, c, rq, method, url);
     }
+    if (!rq->answered)
+        return r; /* parked: logged when answered */
     unsigned status = 0;
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
     if (info)
         status = info->http_status;
     log_request(rq, method, url, (int)status);
+    __atomic_add_fetch(&s->requests, 1, __ATOMIC_RELAXED);
     return r;
 }
 
@@ -440,8 +535,14 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
     *socket_context = who;
 }
 
+static void wake_waiters(void *arg)
+{
+    api_waiters_wake(arg);
+}
+
 static void api_server_free(struct api_server *s)
 {
+    api_waiters_free(s->waiters);
     peer_quota_destroy(&s->quota);
     pthread_mutex_destroy(&s->refusal_lock);
     free(s);
@@ -457,12 +558,19 @@ struct api_server *api_server_start(int listen_fd, gid_t socket_gid, struct vm_m
     }
     s->m = m;
     s->socket_gid = socket_gid;
+    s->started_ns = monotonic_ns();
+    s->waiters = api_waiters_new();
+    if (!s->waiters) {
+        snprintf(err, errlen, "cannot start the events thread");
+        api_server_free(s);
+        return NULL;
+    }
     peer_quota_init(&s->quota, API_CONNS_PER_PID, API_CONNS_PER_UID);
     pthread_mutex_init(&s->refusal_lock, NULL);
     /* A few threads, so that one slow request (a VM that is slow to answer
      * its control socket) does not hold up everybody else's. */
     s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                                  MHD_USE_ERROR_LOG,
+                                  MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
                               0, NULL, NULL, answer, s, MHD_OPTION_LISTEN_SOCKET, listen_fd,
                               MHD_OPTION_THREAD_POOL_SIZE, API_THREADS,
                               MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
@@ -476,6 +584,7 @@ struct api_server *api_server_start(int listen_fd, gid_t socket_gid, struct vm_m
         api_server_free(s);
         return NULL;
     }
+    vm_manager_on_event(m, wake_waiters, s->waiters);
     return s;
 }
 
@@ -483,6 +592,8 @@ void api_server_stop(struct api_server *s)
 {
     if (!s)
         return;
+    vm_manager_on_event(s->m, NULL, NULL);
+    api_waiters_stop(s->waiters);
     MHD_stop_daemon(s->mhd);
     api_server_free(s);
 }

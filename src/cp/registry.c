@@ -50,8 +50,10 @@ static const char *const migrations[] = {
      * daemon's own user manage them), never to whoever asks first. */
     ("ALTER TABLE vms ADD COLUMN owner_uid INTEGER NOT NULL DEFAULT 0;"
      "ALTER TABLE vms ADD COLUMN owner_gid INTEGER NOT NULL DEFAULT 0;"),
-    /* 3: autostart (off for every VM defined before) */
-    "ALTER TABLE vms ADD COLUMN autostart INTEGER NOT NULL DEFAULT 0;",
+    /* 3: autostart (off for every VM defined before); when the VM last
+     * started running (0: unknown, as for VMs started before) */
+    ("ALTER TABLE vms ADD COLUMN autostart INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE vms ADD COLUMN started_ns INTEGER NOT NULL DEFAULT 0;"),
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == REGISTRY_SCHEMA_VERSION,
                "REGISTRY_SCHEMA_VERSION counts the migrations");
@@ -59,7 +61,7 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == REGISTRY_SCHEMA_VERSI
 #define VM_COLUMNS                                                                      \
     "id, name, guest, args, mem_mib, vcpus, state, backend, runtime, exit_code, "       \
     "crash_report, created_ns, changed_ns, kind, initrd, cmdline, disks, rng, owner_uid, "  \
-    "owner_gid, autostart"
+    "owner_gid, autostart, started_ns"
 
 const char *vm_kind_name(enum vm_kind k)
 {
@@ -199,6 +201,7 @@ static void read_row(sqlite3_stmt *st, struct vm_record *vm)
     vm->owner_uid = (uid_t)sqlite3_column_int64(st, 18);
     vm->owner_gid = (gid_t)sqlite3_column_int64(st, 19);
     vm->autostart = sqlite3_column_int(st, 20) != 0;
+    vm->started_ns = sqlite3_column_int64(st, 21);
 }
 
 void vm_record_free(struct vm_record *vm)
@@ -355,7 +358,7 @@ static int64_t update_state(struct registry *r, void *arg, struct cp_error *err)
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(r->db,
                                 "UPDATE vms SET state=?, runtime=?, exit_code=?, crash_report=?,"
-                                " changed_ns=? WHERE id=?",
+                                " changed_ns=?, started_ns=? WHERE id=?",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return db_fail(r, rc, err);
@@ -364,7 +367,8 @@ static int64_t update_state(struct registry *r, void *arg, struct cp_error *err)
     sqlite3_bind_int(st, 3, vm->exit_code);
     sqlite3_bind_text(st, 4, vm->crash_report, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, cp_now_ns());
-    sqlite3_bind_int64(st, 6, vm->id);
+    sqlite3_bind_int64(st, 6, vm->started_ns);
+    sqlite3_bind_int64(st, 7, vm->id);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)

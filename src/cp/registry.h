@@ -45,6 +45,7 @@ struct vm_record {
     uid_t owner_uid; /* who defined it: only they (and root) manage it */
     gid_t owner_gid; /* their primary group then */
     bool autostart;  /* started when the daemon starts, if not running */
+    int64_t started_ns; /* CLOCK_REALTIME when it last started running, 0: unknown */
     enum vm_state state;
     char *backend;   /* "process"                              */
     char *runtime;   /* backend-owned JSON, NULL when not live */
@@ -69,8 +70,8 @@ int registry_get_by_id(struct registry *r, int64_t id, struct vm_record *vm,
 /* Calls fn for every VM, in id order, from one query. */
 int registry_for_each(struct registry *r, void (*fn)(const struct vm_record *, void *),
                       void *arg, struct cp_error *err);
-/* Records a new state with its runtime, exit code and crash report (the
- * row's other fields are kept) and an event line, in one transaction. */
+/* Records a new state with its runtime, exit code, crash report and start
+ * time (the row's other fields are kept) and an event line, in one transaction. */
 int registry_set_state(struct registry *r, const struct vm_record *vm, const char *event,
                        struct cp_error *err);
 int registry_delete(struct registry *r, int64_t id, struct cp_error *err);

@@ -129,6 +129,9 @@ static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool
                      "stats", stats));
     json_object_set_new(j, "owner_uid", json_integer((json_int_t)vm->owner_uid));
     json_object_set_new(j, "owner_gid", json_integer((json_int_t)vm->owner_gid));
+    bool up = vm_state_is_live(vm->state) && vm->started_ns > 0;
+    json_object_set_new(j, "started_ns", vm->started_ns ? json_integer(vm->started_ns) : json_null());
+    json_object_set_new(j, "uptime_ns", json_integer(up ? cp_now_ns() - vm->started_ns : 0));
     json_object_set_new(j, "exit_code", vm->exit_code >= 0 ? json_integer(vm->exit_code)
                                                            : json_null());
     return j;
@@ -276,6 +279,7 @@ static int start_with(struct vm_manager *m, struct vm_record *vm, const int *inp
         return -1;
     }
     set_text(&vm->runtime, runtime);
+    vm->started_ns = cp_now_ns();
     if (record(m, vm, VM_RUNNING, "started", err) < 0) {
         struct cp_error ignored;
         m->backend->destroy(m->backend, vm, &ignored); /* never leave an unrecorded VM */
@@ -662,6 +666,7 @@ int vm_manager_autostart(struct vm_manager *m)
 
 struct events_ctx {
     const struct cp_user *who;
+    const char *name_glob;
     json_t *array;
     int64_t last;
 };
@@ -671,7 +676,8 @@ static void add_visible_event(const struct vm_event_row *row, void *arg)
     struct events_ctx *ctx = arg;
     struct vm_record owner = {.name = (char *)row->vm_name, .owner_uid = row->owner_uid};
     ctx->last = row->id;
-    if (vm_access_allowed(ctx->who, &owner))
+    if (vm_access_allowed(ctx->who, &owner) &&
+        (!ctx->name_glob || fnmatch(ctx->name_glob, row->vm_name, 0) == 0))
         json_array_append_new(ctx->array,
                               json_pack("{s:I,s:s,s:I,s:I,s:s}", "id", (json_int_t)row->id, "vm",
                                         row->vm_name, "vm_id", (json_int_t)row->vm_id,
@@ -680,9 +686,9 @@ static void add_visible_event(const struct vm_event_row *row, void *arg)
 }
 
 json_t *vm_manager_events(struct vm_manager *m, const struct cp_user *who, int64_t after,
-                          int limit, struct cp_error *err)
+                          int limit, const char *name_glob, struct cp_error *err)
 {
-    struct events_ctx ctx = {who, json_array(), after};
+    struct events_ctx ctx = {who, name_glob, json_array(), after};
     pthread_mutex_lock(&m->lock);
     if (after < 0)
         ctx.last = registry_last_event(m->reg);

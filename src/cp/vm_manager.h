@@ -84,10 +84,11 @@ json_t *vm_manager_definition(struct vm_manager *m, const char *name, const stru
 int vm_manager_autostart(struct vm_manager *m);
 
 /* {"events": [{"id","vm","vm_id","time_ns","event"}...], "last": ID}: the
- * events after id `after` that `who` may see (at most `limit` examined),
- * and the id to ask after next time.  after < 0: none, only "last". */
+ * events after id `after` that `who` may see, of VMs whose name matches
+ * name_glob (NULL: all), at most `limit` examined, and the id to ask after
+ * next time.  after < 0: none, only "last". */
 json_t *vm_manager_events(struct vm_manager *m, const struct cp_user *who, int64_t after,
-                          int limit, struct cp_error *err);
+                          int limit, const char *name_glob, struct cp_error *err);
 /* fn(arg) is called (with the manager's lock held: it must not call back)
  * after every event is recorded. */
 void vm_manager_on_event(struct vm_manager *m, void (*fn)(void *arg), void *arg);
