@@ -47,7 +47,9 @@ const struct cp_command cp_commands[] = {
      "  Keys go to the guest as bytes (Ctrl-C, Ctrl-D included: the bundled shell\n"
      "  exits on Ctrl-D at an empty prompt, as a Unix shell does).\n"
      "  Ctrl-] or Ctrl-A x detaches; Ctrl-A Ctrl-A sends Ctrl-A; Ctrl-A ? lists the keys."},
-    {"logs", cmd_logs, "print a VM's output log [--tail BYTES]", "logs NAME [--tail BYTES]"},
+    {"logs", cmd_logs, "print a VM's output log [--tail LINES | --bytes N]",
+     "logs NAME [--tail LINES | --bytes N]\n"
+     "  The last LINES lines (or N bytes) of what the VM printed (default: 64 KiB)."},
     {"stats", cmd_stats, "one VM's state, uptime, CPU, memory and counters [--json]",
      "stats NAME [--json]"},
     {"events", cmd_events, "print lifecycle events as they happen [--json]",

@@ -24,7 +24,7 @@ int cmd_set(int argc, char **argv);      /* mica set NAME --autostart on|off */
 int cmd_list(int argc, char **argv);     /* mica list [--json]   */
 int cmd_info(int argc, char **argv);     /* mica info NAME [--json] */
 int cmd_console(int argc, char **argv);  /* mica console NAME (Ctrl-] detaches) */
-int cmd_logs(int argc, char **argv);     /* mica logs NAME [--tail BYTES] */
+int cmd_logs(int argc, char **argv);     /* mica logs NAME [--tail LINES|--bytes N] */
 int cmd_stats(int argc, char **argv);    /* mica stats NAME [--json] */
 int cmd_events(int argc, char **argv);   /* mica events [--json] [--name G] [--count N] [--timeout S] */
 int cmd_top(int argc, char **argv);      /* mica top [--delay S] [--iterations N] */

@@ -232,10 +232,15 @@ static enum MHD_Result route_logs(struct api_server *s, struct MHD_Connection *c
     struct cp_error err = {0};
     struct cp_user who = client_of(rq);
     const char *tail_arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tail");
-    uint64_t tail = 65536;
+    const char *lines_arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lines");
+    uint64_t tail = lines_arg ? LOG_TAIL_MAX_BYTES : 65536, lines = 0;
     if (tail_arg && parse_u64(tail_arg, 0, LOG_TAIL_MAX_BYTES, &tail) < 0) {
         cp_fail(&err, 400, "tail must be a whole number of bytes from 0 to %u",
                 LOG_TAIL_MAX_BYTES);
+        return send_error(c, rq, &err);
+    }
+    if (lines_arg && parse_u64(lines_arg, 0, LOG_TAIL_MAX_LINES, &lines) < 0) {
+        cp_fail(&err, 400, "lines must be a whole number from 0 to %u", LOG_TAIL_MAX_LINES);
         return send_error(c, rq, &err);
     }
     struct log_tail *t = malloc(sizeof *t);
@@ -245,6 +250,11 @@ static enum MHD_Result route_logs(struct api_server *s, struct MHD_Connection *c
     }
     if (vm_manager_log(s->m, name, &who, tail, t, &err) < 0) {
         free(t);
+        return send_error(c, rq, &err);
+    }
+    if (lines_arg && log_tail_keep_lines(t, lines) < 0) {
+        free_log_tail(t);
+        cp_fail(&err, 500, "cannot read the log of VM '%s'", name);
         return send_error(c, rq, &err);
     }
     struct MHD_Response *resp = MHD_create_response_from_callback(

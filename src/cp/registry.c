@@ -352,6 +352,23 @@ int registry_for_each(struct registry *r, void (*fn)(const struct vm_record *, v
     return rc == SQLITE_DONE ? 0 : db_fail(r, rc, err);
 }
 
+/* Runs (and finalizes) an UPDATE of vm's row: vm's id, or a 409 when the
+ * new name is taken, a 404 when the row is gone. */
+static int64_t step_update(struct registry *r, sqlite3_stmt *st, const struct vm_record *vm,
+                           struct cp_error *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return cp_fail(err, 409, "a VM named '%s' already exists (choose another name)",
+                       vm->name);
+    if (rc != SQLITE_DONE)
+        return db_fail(r, rc, err);
+    if (sqlite3_changes(r->db) == 0)
+        return cp_fail(err, 404, "VM %lld no longer exists", (long long)vm->id);
+    return vm->id;
+}
+
 static int64_t update_state(struct registry *r, void *arg, struct cp_error *err)
 {
     const struct vm_record *vm = arg;
@@ -369,13 +386,7 @@ static int64_t update_state(struct registry *r, void *arg, struct cp_error *err)
     sqlite3_bind_int64(st, 5, cp_now_ns());
     sqlite3_bind_int64(st, 6, vm->started_ns);
     sqlite3_bind_int64(st, 7, vm->id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(r, rc, err);
-    if (sqlite3_changes(r->db) == 0)
-        return cp_fail(err, 404, "VM %lld no longer exists", (long long)vm->id);
-    return vm->id;
+    return step_update(r, st, vm, err);
 }
 
 int registry_set_state(struct registry *r, const struct vm_record *vm, const char *event,
@@ -396,16 +407,7 @@ static int64_t update_settings(struct registry *r, void *arg, struct cp_error *e
     sqlite3_bind_int(st, 2, vm->autostart);
     sqlite3_bind_int64(st, 3, cp_now_ns());
     sqlite3_bind_int64(st, 4, vm->id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT_UNIQUE)
-        return cp_fail(err, 409, "a VM named '%s' already exists (choose another name)",
-                       vm->name);
-    if (rc != SQLITE_DONE)
-        return db_fail(r, rc, err);
-    if (sqlite3_changes(r->db) == 0)
-        return cp_fail(err, 404, "VM %lld no longer exists", (long long)vm->id);
-    return vm->id;
+    return step_update(r, st, vm, err);
 }
 
 int registry_set_settings(struct registry *r, const struct vm_record *vm, const char *event,

@@ -224,7 +224,12 @@ json_t *vm_manager_create(struct vm_manager *m, json_t *spec, const struct cp_us
         vm_record_free(&vm);
         return NULL;
     }
+    int checked = vm_inputs_check(&vm, &inputs, err);
     vm_inputs_close(&inputs);
+    if (checked < 0) {
+        vm_record_free(&vm);
+        return NULL;
+    }
     vm.owner_uid = who->uid;
     vm.owner_gid = who->gid;
     pthread_mutex_lock(&m->lock);
@@ -298,7 +303,13 @@ static int do_start(struct vm_manager *m, struct vm_record *vm, struct cp_error 
     struct vm_inputs inputs;
     if (vm_inputs_open(vm, &owner, &inputs, err) < 0)
         return -1;
-    int rc = start_with(m, vm, inputs.fd, inputs.n, err);
+    struct cp_error why;
+    int rc = vm_inputs_check(vm, &inputs, &why);
+    if (rc < 0)
+        cp_fail(err, 400, "cannot start VM '%s': %s (it changed since create)", vm->name,
+                why.message);
+    else
+        rc = start_with(m, vm, inputs.fd, inputs.n, err);
     vm_inputs_close(&inputs);
     return rc;
 }
@@ -535,31 +546,62 @@ void vm_manager_on_vm_ended(struct vm_manager *m)
     }
 }
 
-static void collect_live(const struct vm_record *vm, void *arg)
+/* Which VMs a pass over the registry picks. */
+struct pick {
+    bool (*wanted)(const struct vm_record *vm);
+    struct id_set ids;
+};
+
+static void collect_picked(const struct vm_record *vm, void *arg)
 {
-    if (vm_state_is_live(vm->state))
-        id_set_add(arg, vm->id);
+    struct pick *p = arg;
+    if (p->wanted(vm))
+        id_set_add(&p->ids, vm->id);
+}
+
+/* Calls act() on every VM wanted() picks, each read again by id (an act
+ * may change the next one), with the lock held throughout; `what` labels
+ * the log line of a registry failure.  Returns how many acts returned
+ * true; *picked says how many VMs there were. */
+static int for_each_picked(struct vm_manager *m, bool (*wanted)(const struct vm_record *),
+                           bool (*act)(struct vm_manager *, struct vm_record *),
+                           const char *what, size_t *picked)
+{
+    struct pick p = {wanted, {0}};
+    struct cp_error err;
+    int done = 0;
+    pthread_mutex_lock(&m->lock);
+    if (registry_for_each(m->reg, collect_picked, &p, &err) < 0)
+        cp_log("%s: %s", what, err.message);
+    for (size_t i = 0; i < p.ids.n; i++) {
+        struct vm_record vm;
+        if (registry_get_by_id(m->reg, p.ids.ids[i], &vm, &err) < 0)
+            continue;
+        done += act(m, &vm);
+        vm_record_free(&vm);
+    }
+    pthread_mutex_unlock(&m->lock);
+    *picked = p.ids.n;
+    id_set_clear(&p.ids);
+    return done;
+}
+
+static bool is_live(const struct vm_record *vm)
+{
+    return vm_state_is_live(vm->state);
+}
+
+/* True when the VM still runs after its check. */
+static bool settle_found(struct vm_manager *m, struct vm_record *vm)
+{
+    settle(m, vm, true);
+    return vm_state_is_live(vm->state);
 }
 
 int vm_manager_reconcile(struct vm_manager *m)
 {
-    struct id_set live = {0};
-    struct cp_error err;
-    int running = 0;
-    pthread_mutex_lock(&m->lock);
-    if (registry_for_each(m->reg, collect_live, &live, &err) < 0)
-        cp_log("reconcile: %s", err.message);
-    for (size_t i = 0; i < live.n; i++) {
-        struct vm_record vm;
-        if (registry_get_by_id(m->reg, live.ids[i], &vm, &err) < 0)
-            continue;
-        settle(m, &vm, true);
-        running += vm_state_is_live(vm.state);
-        vm_record_free(&vm);
-    }
-    pthread_mutex_unlock(&m->lock);
-    size_t were_live = live.n;
-    id_set_clear(&live);
+    size_t were_live;
+    int running = for_each_picked(m, is_live, settle_found, "reconcile", &were_live);
     cp_log("reconcile: %zu VMs were live, %d still run", were_live, running);
     return running;
 }
@@ -633,34 +675,26 @@ json_t *vm_manager_definition(struct vm_manager *m, const char *name, const stru
     return j;
 }
 
-static void collect_autostart(const struct vm_record *vm, void *arg)
+static bool autostart_due(const struct vm_record *vm)
 {
-    if (vm->autostart && !vm_state_is_live(vm->state))
-        id_set_add(arg, vm->id);
+    return vm->autostart && !vm_state_is_live(vm->state);
+}
+
+static bool autostart_one(struct vm_manager *m, struct vm_record *vm)
+{
+    struct cp_error err;
+    if (do_start(m, vm, &err) == 0)
+        return true;
+    cp_log("autostart: vm %s (id %lld): %s", vm->name, (long long)vm->id, err.message);
+    return false;
 }
 
 int vm_manager_autostart(struct vm_manager *m)
 {
-    struct id_set due = {0};
-    struct cp_error err;
-    int started = 0;
-    pthread_mutex_lock(&m->lock);
-    if (registry_for_each(m->reg, collect_autostart, &due, &err) < 0)
-        cp_log("autostart: %s", err.message);
-    for (size_t i = 0; i < due.n; i++) {
-        struct vm_record vm;
-        if (registry_get_by_id(m->reg, due.ids[i], &vm, &err) < 0)
-            continue;
-        if (do_start(m, &vm, &err) == 0)
-            started++;
-        else
-            cp_log("autostart: vm %s (id %lld): %s", vm.name, (long long)vm.id, err.message);
-        vm_record_free(&vm);
-    }
-    pthread_mutex_unlock(&m->lock);
-    if (due.n)
-        cp_log("autostart: %d of %zu VMs started", started, due.n);
-    id_set_clear(&due);
+    size_t due;
+    int started = for_each_picked(m, autostart_due, autostart_one, "autostart", &due);
+    if (due)
+        cp_log("autostart: %d of %zu VMs started", started, due);
     return started;
 }
 

@@ -233,7 +233,7 @@ static void test_create_from_file(void **state)
     snprintf(dir, sizeof dir, "%s/defs", h->dir);
     mkdir(dir, 0755);
     snprintf(guest, sizeof guest, "%s/g.elf", dir);
-    write_file(guest, "guest\n");
+    cp_write_guest(guest);
     snprintf(file, sizeof file, "%s/vm.conf", dir);
     write_file(file, "# a PV VM\nname = one\nguest = g.elf\nmem = 4\narg = hello\n");
     CLI(h, 0, "created one", NULL, "create", "-f", file, "--start");
@@ -262,6 +262,55 @@ static void test_create_from_file(void **state)
     CLI(h, 1, NULL, "no VM named 'ghost'", "export", "ghost");
 }
 
+/* Defect 6: what create accepts, start boots: the files are checked as
+ * `mica run` would, at create (400, one line naming the file and the
+ * reason) and again at start, when one may have changed since. */
+static void test_files_checked(void **state)
+{
+    struct cp_harness *h = *state;
+    char empty[PATH_MAX], junk[PATH_MAX], odd[PATH_MAX];
+    snprintf(empty, sizeof empty, "%s/empty", h->dir);
+    snprintf(junk, sizeof junk, "%s/junk", h->dir);
+    snprintf(odd, sizeof odd, "%s/odd.img", h->dir);
+    write_file(empty, "");
+    write_file(junk, "this is not an image at all\n");
+    write_file(odd, "1000 bytes would not be a whole number of sectors either\n");
+    char *out, *err;
+    const struct {
+        const char *args[8], *reason;
+    } bad[] = {
+        {{"create", "a", empty}, "an empty file"},
+        {{"create", "a", junk}, "guest image"},
+        {{"create", "a", "--kernel", junk}, "neither a bzImage nor an ELF vmlinux"},
+        {{"create", "a", "--kernel", empty}, "an empty file"},
+        {{"create", "a", "--kernel", h->guest, "--initrd", empty}, "initrd"},
+        {{"create", "a", "--kernel", h->guest, "--disk", odd}, "not a non-zero multiple of 512"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *const *a = bad[i].args;
+        int rc = cp_cli(h, NULL, &out, &err, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+        if (rc != 1 || !strstr(err, bad[i].reason) || !strstr(err, "(HTTP 400)") ||
+            strchr(err, '\n') != err + strlen(err) - 1)
+            fail_msg("%s %s %s: %d '%s'", a[1], a[2], a[3] ? a[3] : "", rc, err);
+        free(out);
+        free(err);
+    }
+    assert_string_equal(cp_vm_state(h, "a"), "absent");
+    /* Accepted, then spoilt before the start: one line, 400, still defined. */
+    char guest[PATH_MAX];
+    snprintf(guest, sizeof guest, "%s/later.elf", h->dir);
+    cp_write_guest(guest);
+    CLI(h, 0, NULL, NULL, "create", "b", guest);
+    write_file(guest, "");
+    assert_int_equal(cp_cli(h, NULL, &out, &err, "start", "b", (char *)NULL), 1);
+    if (!strstr(err, "cannot start VM 'b': guest image") || !strstr(err, "changed since create") ||
+        !strstr(err, "(HTTP 400)") || strchr(err, '\n') != err + strlen(err) - 1)
+        fail_msg("start after the guest was emptied: '%s'", err);
+    free(out);
+    free(err);
+    assert_string_equal(cp_vm_state(h, "b"), "defined");
+}
+
 int main(int argc, char **argv)
 {
     int status;
@@ -270,7 +319,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         CP_TEST(test_list_filters), CP_TEST(test_json_shapes), CP_TEST(test_rename),
         CP_TEST(test_reboot),       CP_TEST(test_autostart), CP_TEST(test_export_round_trip),
-        CP_TEST(test_create_from_file),
+        CP_TEST(test_create_from_file), CP_TEST(test_files_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -252,6 +252,57 @@ static void test_events_cli(void **state)
     free(err);
 }
 
+static int count_lines(const char *text)
+{
+    int n = 0;
+    for (; *text; text++)
+        n += *text == '\n';
+    return n;
+}
+
+/* Defect 7: --tail counts lines (never starting mid-line), --bytes bytes,
+ * and bad values are usage errors. */
+static void test_logs_lines(void **state)
+{
+    struct cp_harness *h = *state;
+    assert_int_equal(cp_create_vm(h, "x", "exit=3"), 201);
+    assert_int_equal(cp_vm_action(h, "x", "start"), 200);
+    assert_true(cp_wait_state(h, "x", "shutdown"));
+    char *out, *err;
+    assert_int_equal(cp_cli(h, NULL, &out, &err, "logs", "x", (char *)NULL), 0);
+    char *all = out;
+    free(err);
+    int total = count_lines(all);
+    assert_true(total >= 2);
+    for (int n = 0; n <= total + 1; n++) {
+        char arg[16];
+        snprintf(arg, sizeof arg, "%d", n);
+        assert_int_equal(cp_cli(h, NULL, &out, &err, "logs", "x", "--tail", arg, (char *)NULL), 0);
+        int want = n < total ? n : total;
+        if (count_lines(out) != want || strcmp(all + strlen(all) - strlen(out), out) != 0)
+            fail_msg("logs --tail %d: '%s' (whole log '%s')", n, out, all);
+        free(out);
+        free(err);
+    }
+    assert_int_equal(cp_cli(h, NULL, &out, &err, "logs", "x", "--bytes", "5", (char *)NULL), 0);
+    assert_int_equal(strlen(out), 5);
+    free(out);
+    free(err);
+    static const char *const bad[][2] = {{"--tail", "-5"}, {"--tail", "abc"}, {"--bytes", "-1"},
+                                         {"--tail", "1x"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(cp_cli(h, NULL, &out, &err, "logs", "x", bad[i][0], bad[i][1],
+                                (char *)NULL),
+                         125);
+        assert_non_null(strstr(err, bad[i][0]));
+        free(out);
+        free(err);
+    }
+    free(all);
+    assert_int_equal(cp_status(h, "GET", "/v1/vms/x/logs?lines=-1", NULL), 400);
+    assert_int_equal(cp_status(h, "GET", "/v1/vms/x/logs?lines=2", NULL), 200);
+}
+
 int main(int argc, char **argv)
 {
     int status;
@@ -260,7 +311,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         CP_TEST(test_stats),          CP_TEST(test_metrics),
         CP_TEST(test_events_long_poll), CP_TEST(test_events_parked_many),
-        CP_TEST(test_events_cli),
+        CP_TEST(test_events_cli),     CP_TEST(test_logs_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
