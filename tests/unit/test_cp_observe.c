@@ -21,7 +21,9 @@ static void test_stats(void **state)
     cp_sleep_ms(1100);
     char *out, *err;
     assert_int_equal(cp_cli(h, NULL, &out, &err, "stats", "web", (char *)NULL), 0);
-    if (!strstr(out, "state:       running") || !strstr(out, "uptime:      1s") ||
+    /* At least the second slept; more on a loaded machine. */
+    if (!strstr(out, "state:       running") || !strstr(out, "uptime:      ") ||
+        strstr(out, "uptime:      0s") ||
         !strstr(out, "memory:      4 MiB") || !strstr(out, "exits"))
         fail_msg("stats: '%s' '%s'", out, err);
     free(out);
