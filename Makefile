@@ -32,8 +32,8 @@ INTEG_SRC := $(sort $(wildcard tests/integration/test_*.c))
 INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/test/integration/%,$(INTEG_SRC))
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 
-.PHONY: all test unit fuzz bench clean guests FORCE
-all: $(BUILD)/mica guests
+.PHONY: all test unit fuzz bench clean guests install FORCE
+all: $(BUILD)/mica guests $(BUILD)/man/mica.1
 
 # The build version (`mica --version`, GET /v1/version): checked at every
 # make, the header rewritten only when it changed.
@@ -82,6 +82,42 @@ $(BUILD)/test/integration/%: tests/integration/%.c $(TEST_SUPPORT) $(BUILD)/test
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_TEST) -Itests $^ -o $@ $(HOST_LIBS) -lcmocka -lm
 
+# mica(1) is generated from the program's own usage texts (`mica --man`).
+$(BUILD)/man/mica.1: $(BUILD)/mica-cp
+	@mkdir -p $(dir $@)
+	$(BUILD)/mica-cp --man > $@.tmp && mv $@.tmp $@
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging]: the binaries, the
+# bundled guests (the shell and the examples, not the test guests), the guest kit (mica-cc, headers, libmica), docs, mica(1),
+# bash completion and the systemd unit.  tests/install/check-install.sh
+# checks the tree it lays out.
+PREFIX      ?= /usr/local
+BINDIR      := $(PREFIX)/bin
+SHAREDIR    := $(PREFIX)/share/mica
+KITDIR      := $(SHAREDIR)/kit
+DOCDIR      ?= $(PREFIX)/share/doc/mica
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/guests $(DESTDIR)$(KITDIR)/guest/lib \
+		$(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(UNITDIR)
+	install -m 0755 $(BUILD)/mica $(BUILD)/mica-cp $(DESTDIR)$(BINDIR)/
+	install -m 0644 $(BUILD)/guests/shell.elf $(EXAMPLE_GUESTS) $(DESTDIR)$(SHAREDIR)/guests/
+	cp -R include $(DESTDIR)$(KITDIR)/
+	cp -R guest/include $(DESTDIR)$(KITDIR)/guest/
+	install -m 0644 guest/lib/guest.ld $(LIBMICA) $(DESTDIR)$(KITDIR)/guest/lib/
+	sed -e 's|@KITDIR@|$(KITDIR)|g' -e 's|@LIBMICA@|$(KITDIR)/guest/lib/libmica.a|g' \
+		guest/mica-cc.in > $(DESTDIR)$(BINDIR)/mica-cc
+	chmod 0755 $(DESTDIR)$(BINDIR)/mica-cc
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/*.md docs/api.yaml $(DESTDIR)$(DOCDIR)/docs/
+	install -m 0644 $(BUILD)/man/mica.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 dist/mica.bash $(DESTDIR)$(BASHCOMPDIR)/mica
+	sed -e 's|@BINDIR@|$(BINDIR)|g' dist/mica.service.in > $(DESTDIR)$(UNITDIR)/mica.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mica.service
+
 include guest/guest.mk
 include guest/fvtest/fvtest.mk
 
@@ -112,7 +148,7 @@ $(BUILD)/rel/src/pv/sv_blob.c.o $(BUILD)/test/src/pv/sv_blob.c.o $(BUILD)/fuzz/o
 
 test: $(BUILD)/test/mica guests $(UNIT_BIN) $(INTEG_BIN)
 	MICA=$(BUILD)/test/mica GUESTS=$(BUILD)/guests tests/run-tests.sh tests/layers/check-layers.sh \
-		$(UNIT_BIN) $(INTEG_BIN)
+		tests/install/check-install.sh $(UNIT_BIN) $(INTEG_BIN)
 
 # libFuzzer targets: every tests/fuzz/fuzz_*.c links the library objects,
 # which are compiled once with clang's fuzzer instrumentation (not per target).

@@ -5,6 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
+const char cli_exit_statuses[] =
+    "  0        success\n"
+    "  1        a control command failed (the daemon refused it or is not running)\n"
+    "  1..123   mica run: the guest's own exit code\n"
+    "  124      a wait expired (run --timeout, shutdown --wait)\n"
+    "  125      bad usage (unknown command or option, bad value) or a mica error\n"
+    "           (missing or malformed image, no KVM)\n"
+    "  130      interrupted (Ctrl-C, SIGTERM)\n"
+    "  139      the guest crashed (the crash report is on stderr)\n";
+
 bool cli_help_asked(int argc, char **argv)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)

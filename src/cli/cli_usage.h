@@ -19,6 +19,9 @@
 
 #define MICA_STATUS_FAILED 1 /* a control command's request failed */
 
+/* The table of exit statuses, for `mica --help` and the man page. */
+extern const char cli_exit_statuses[];
+
 /* Whether argv[1..argc) asks for help (--help or -h before any "--"). */
 bool cli_help_asked(int argc, char **argv);
 

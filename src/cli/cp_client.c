@@ -144,3 +144,31 @@ int cp_call_vm(const char *verb, const char *method, const char *name, const cha
     free(path);
     return rc;
 }
+
+char *cp_url_escape(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = malloc(strlen(s) * 3 + 1), *o = out;
+    for (; out && *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+            strchr("-._~", ch)) {
+            *o++ = (char)ch;
+        } else {
+            *o++ = '%';
+            *o++ = hex[ch >> 4];
+            *o++ = hex[ch & 15];
+        }
+    }
+    if (out)
+        *o = '\0';
+    return out;
+}
+
+void print_json(json_t *j)
+{
+    char *text = json_dumps(j, JSON_INDENT(2));
+    if (text)
+        puts(text);
+    free(text);
+}

@@ -35,4 +35,10 @@ char *cp_vm_path(const char *name, const char *suffix);
 int cp_call_vm(const char *verb, const char *method, const char *name, const char *suffix,
                json_t **out);
 
+/* s with every byte but A-Z a-z 0-9 - . _ ~ as %XX, for a query; malloc'd. */
+char *cp_url_escape(const char *s);
+
+/* j indented by two, on stdout: what every --json prints. */
+void print_json(json_t *j);
+
 #endif

@@ -5,9 +5,13 @@
 #include <string.h>
 
 #define CREATE_USAGE                                                                      \
-    "create NAME GUEST [--mem MIB] [--start] [-- ARGS]\n"                                 \
+    "create NAME GUEST [--mem MIB] [--autostart] [--start] [-- ARGS]\n"                   \
     "       mica create NAME --kernel FILE [--initrd FILE] [--cmdline S] [--cpus N]\n"   \
-    "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--start]"
+    "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--autostart] [--start]\n" \
+    "       mica create -f FILE|- [NAME] [--start]\n"                                      \
+    "  FILE is JSON (the API's VmSpec, as `mica export` prints it) or key = value\n"     \
+    "  lines (name, kind, guest, kernel, initrd, cmdline, mem_mib, vcpus, rng,\n"        \
+    "  autostart; arg and disk repeat); relative paths are from the file's directory."
 
 /* Every command also takes --socket PATH (default $MICA_SOCKET, then the
  * per-user default) and --help. */
@@ -31,15 +35,37 @@ const struct cp_command cp_commands[] = {
      "mem-set NAME MIB\n"
      "  The guest's balloon driver gives memory back down to MIB or takes it again,\n"
      "  never above the VM's --mem (its maximum) nor below its floor."},
+    {"reboot", cmd_reboot, "shut a VM down and start it again [--force: at once]",
+     "reboot NAME [--force]\n"
+     "  The guest is asked to shut down and started again once it has ended;\n"
+     "  --force destroys it and starts it again at once."},
+    {"export", cmd_export, "print a VM's definition (create -f takes it back)",
+     "export NAME [--format json|kv]"},
+    {"rename", cmd_rename, "give a VM another name", "rename NAME NEW"},
+    {"set", cmd_set, "change a VM's settings (--autostart on|off)",
+     "set NAME --autostart on|off\n"
+     "  autostart: the daemon starts the VM when it starts, unless it is running."},
     {"delete", cmd_delete, "remove a stopped VM's definition", "delete NAME"},
-    {"list", cmd_list, "list VMs [--json]", "list [--json]"},
+    {"list", cmd_list, "list VMs [--json] [-q] [--state S[,S]] [--name GLOB]",
+     "list [--json] [-q|--quiet] [--state STATE[,STATE...]] [--name GLOB]\n"
+     "  -q prints names only; STATE is defined, starting, running, paused, stopping,\n"
+     "  shutdown or crashed; GLOB is a shell pattern ('web*')."},
     {"info", cmd_info, "show one VM [--json]", "info NAME [--json]"},
     {"console", cmd_console, "attach to a VM's console (Ctrl-] detaches)",
      "console NAME [--raw-console]\n"
      "  Keys go to the guest as bytes (Ctrl-C, Ctrl-D included: the bundled shell\n"
      "  exits on Ctrl-D at an empty prompt, as a Unix shell does).\n"
      "  Ctrl-] or Ctrl-A x detaches; Ctrl-A Ctrl-A sends Ctrl-A; Ctrl-A ? lists the keys."},
-    {"logs", cmd_logs, "print a VM's output log [--tail BYTES]", "logs NAME [--tail BYTES]"},
+    {"logs", cmd_logs, "print a VM's output log [--tail LINES | --bytes N]",
+     "logs NAME [--tail LINES | --bytes N]\n"
+     "  The last LINES lines (or N bytes) of what the VM printed (default: 64 KiB)."},
+    {"stats", cmd_stats, "one VM's state, uptime, CPU, memory and counters [--json]",
+     "stats NAME [--json]"},
+    {"events", cmd_events, "print lifecycle events as they happen [--json]",
+     "events [--json] [--name GLOB] [--after ID] [--count N] [--timeout SECONDS]\n"
+     "  One line per event of every VM you may see, from now on or after event ID\n"
+     "  (--json: one JSON object per line, with its id); stops after N events or\n"
+     "  SECONDS, else runs until killed."},
     {"top", cmd_top, "live view of every VM's CPU, memory and exits (q quits)",
      "top [--delay SECONDS] [--iterations N]   (q quits)"},
     {"sched", cmd_sched, "show or set a VM's BVT weight and warp (VMs in a cell)",

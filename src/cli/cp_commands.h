@@ -17,10 +17,17 @@ int cmd_resume(int argc, char **argv);   /* mica resume NAME     */
 int cmd_shutdown(int argc, char **argv); /* mica shutdown NAME [--wait] */
 int cmd_destroy(int argc, char **argv);  /* mica destroy NAME    */
 int cmd_delete(int argc, char **argv);   /* mica delete NAME     */
+int cmd_create_from_file(int argc, char **argv); /* mica create -f FILE [NAME] [--start] */
+int cmd_export(int argc, char **argv);   /* mica export NAME [--format json|kv] */
+int cmd_reboot(int argc, char **argv);   /* mica reboot NAME [--force] */
+int cmd_rename(int argc, char **argv);   /* mica rename NAME NEW */
+int cmd_set(int argc, char **argv);      /* mica set NAME --autostart on|off */
 int cmd_list(int argc, char **argv);     /* mica list [--json]   */
 int cmd_info(int argc, char **argv);     /* mica info NAME [--json] */
 int cmd_console(int argc, char **argv);  /* mica console NAME (Ctrl-] detaches) */
-int cmd_logs(int argc, char **argv);     /* mica logs NAME [--tail BYTES] */
+int cmd_logs(int argc, char **argv);     /* mica logs NAME [--tail LINES|--bytes N] */
+int cmd_stats(int argc, char **argv);    /* mica stats NAME [--json] */
+int cmd_events(int argc, char **argv);   /* mica events [--json] [--name G] [--count N] [--timeout S] */
 int cmd_top(int argc, char **argv);      /* mica top [--delay S] [--iterations N] */
 int cmd_sched(int argc, char **argv);    /* mica sched --control SOCKET [--weight W] ... */
 

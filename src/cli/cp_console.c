@@ -135,19 +135,39 @@ int cmd_console(int argc, char **argv)
     return rc;
 }
 
+/* logs NAME [--tail LINES | --bytes N]: the query, or a usage error. */
+static int parse_logs(int argc, char **argv, char *query, size_t len)
+{
+    snprintf(query, len, "/logs");
+    for (int i = 2; i < argc; i += 2) {
+        bool lines = strcmp(argv[i], "--tail") == 0, bytes = strcmp(argv[i], "--bytes") == 0;
+        uint64_t n;
+        if (!lines && !bytes)
+            return argv[i][0] == '-' ? cp_bad_option("logs", argv[i])
+                                     : cp_usage("logs", "one VM NAME only");
+        if (i + 1 >= argc)
+            return cp_usage("logs", lines ? "option '--tail' needs a number of lines"
+                                          : "option '--bytes' needs a number of bytes");
+        if (lines && parse_u64(argv[i + 1], 0, LOG_TAIL_MAX_LINES, &n) < 0)
+            return cp_usage("logs", "--tail wants a whole number of lines from 0 to 1000000");
+        if (bytes && parse_u64(argv[i + 1], 0, LOG_TAIL_MAX_BYTES, &n) < 0)
+            return cp_usage("logs", "--bytes wants a whole number of bytes from 0 to 67108864");
+        snprintf(query, len, "/logs?%s=%llu", lines ? "lines" : "tail", (unsigned long long)n);
+    }
+    return 0;
+}
+
 int cmd_logs(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
-    uint64_t tail = 65536;
-    bool tail_ok = argc == 4 && strcmp(argv[2], "--tail") == 0 &&
-                   parse_u64(argv[3], 0, LOG_TAIL_MAX_BYTES, &tail) == 0;
-    if (!tail_ok && argc != 2) {
-        char why[96];
-        snprintf(why, sizeof why, "--tail wants BYTES from 0 to %u", LOG_TAIL_MAX_BYTES);
-        return cp_usage("logs", argc == 4 && strcmp(argv[2], "--tail") == 0 ? why : NULL);
-    }
+    if (argc < 2 || argv[1][0] == '-')
+        return argc >= 2 && strcmp(argv[1], "--tail") && strcmp(argv[1], "--bytes")
+                   ? cp_bad_option("logs", argv[1])
+                   : cp_usage("logs", "the VM's NAME comes first");
     char suffix[48];
-    snprintf(suffix, sizeof suffix, "/logs?tail=%llu", (unsigned long long)tail);
+    int bad = parse_logs(argc, argv, suffix, sizeof suffix);
+    if (bad)
+        return bad;
     char *path = cp_vm_path(argv[1], suffix);
     if (!path)
         return 1;

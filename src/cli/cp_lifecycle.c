@@ -129,6 +129,8 @@ static int parse_create(int argc, char **argv, json_t *spec, int *start, char *w
     for (i = 1; i < argc && rc == 0 && strcmp(argv[i], "--") != 0; i++) {
         if (strcmp(argv[i], "--start") == 0)
             *start = 1;
+        else if (strcmp(argv[i], "--autostart") == 0)
+            json_object_set_new(spec, "autostart", json_true());
         else if (strcmp(argv[i], "--rng") == 0)
             json_object_set_new(spec, "rng", json_true());
         else if (argv[i][0] == '-' && argv[i][1] == '-') {
@@ -167,6 +169,9 @@ static int parse_create(int argc, char **argv, json_t *spec, int *start, char *w
 int cmd_create(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--file") == 0)
+            return cmd_create_from_file(argc, argv);
     json_t *spec = json_object();
     int start = 0;
     char why[256] = "";
@@ -249,6 +254,31 @@ int cmd_shutdown(int argc, char **argv)
         return rc;
     printf("%s shutting down\n", argv[1]);
     return wait ? wait_stopped(argv[1]) : 0;
+}
+
+/* reboot NAME: the guest is asked to shut down and started again when it
+ * has; --force: destroyed and started again at once (POST .../reset). */
+int cmd_reboot(int argc, char **argv)
+{
+    cp_client_take_socket_option(&argc, argv);
+    bool force = false;
+    const char *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--force") == 0)
+            force = true;
+        else if (argv[i][0] == '-')
+            return cp_bad_option("reboot", argv[i]);
+        else if (name)
+            return cp_usage("reboot", "one VM NAME only");
+        else
+            name = argv[i];
+    }
+    if (!name)
+        return cp_usage("reboot", "which VM?");
+    int rc = post_action(name, force ? "reset" : "reboot", NULL);
+    if (rc == 0)
+        printf(force ? "%s reset\n" : "%s rebooting\n", name);
+    return rc;
 }
 
 int cmd_delete(int argc, char **argv)

@@ -27,14 +27,6 @@ static const char *field_str(json_t *obj, const char *key)
     return s ? s : "";
 }
 
-static void print_json(json_t *j)
-{
-    char *text = json_dumps(j, JSON_INDENT(2));
-    if (text)
-        puts(text);
-    free(text);
-}
-
 /* The NAME column fits the longest name (up to 63 characters), at least min. */
 static int name_width(json_t *vms, int min)
 {
@@ -71,33 +63,80 @@ static const char *balloon_text(json_t *vm, char *buf, size_t len)
     return buf;
 }
 
+/* list's options, turned into the query of GET /v1/vms. */
+struct list_options {
+    bool json, quiet;
+    char query[512];
+};
+
+static int parse_list(int argc, char **argv, struct list_options *o)
+{
+    size_t used = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *key = NULL;
+        if (strcmp(argv[i], "--json") == 0)
+            o->json = true;
+        else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+            o->quiet = true;
+        else if (strcmp(argv[i], "--state") == 0 || strcmp(argv[i], "--name") == 0)
+            key = argv[i] + 2;
+        else if (argv[i][0] == '-')
+            return cp_bad_option("list", argv[i]);
+        else
+            return cp_usage("list", "list takes no VM NAME (use --name GLOB)");
+        if (!key)
+            continue;
+        if (++i >= argc)
+            return cp_usage("list", key[0] == 's' ? "option '--state' needs a value"
+                                                  : "option '--name' needs a value");
+        char *value = cp_url_escape(argv[i]);
+        int n = snprintf(o->query + used, sizeof o->query - used, "%c%s=%s",
+                         used ? '&' : '?', key, value ? value : "");
+        free(value);
+        if (n < 0 || (size_t)n >= sizeof o->query - used)
+            return cp_usage("list", "the filters are too long");
+        used += (size_t)n;
+    }
+    return 0;
+}
+
+static void print_table(json_t *vms)
+{
+    int w = name_width(vms, 24);
+    printf("%-*s %6s %s %-5s %5s %8s %11s %10s\n", w, "NAME", "ID", "S", "KIND", "VCPUS",
+           "MEM(MiB)", "SHARED(MiB)", "CPU(s)");
+    size_t i;
+    json_t *vm;
+    json_array_foreach(vms, i, vm) {
+        double cpu = (double)field_int(json_object_get(vm, "stats"), "cpu_ns") / 1e9;
+        printf("%-*s %6lld %s %-5s %5lld %8lld %11.1f %10.2f\n", w, field_str(vm, "name"),
+               field_int(vm, "id"), field_str(vm, "state_letter"), field_str(vm, "kind"),
+               field_int(vm, "vcpus"), field_int(vm, "mem_mib"), shared_mib(vm), cpu);
+    }
+}
+
 int cmd_list(int argc, char **argv)
 {
     cp_client_take_socket_option(&argc, argv);
-    int as_json = argc == 2 && strcmp(argv[1], "--json") == 0;
-    if (argc > 1 && !as_json && strncmp(argv[1], "-", 1) == 0)
-        return cp_bad_option("list", argv[1]);
-    if (argc != 1 && !as_json)
-        return cp_usage("list", NULL);
+    struct list_options o = {0};
+    int rc = parse_list(argc, argv, &o);
+    if (rc)
+        return rc;
+    char path[600];
+    snprintf(path, sizeof path, "/v1/vms%s", o.query);
     json_t *reply;
-    if (fetch_vms(0, &reply))
+    if (cp_call("list", "GET", path, NULL, &reply))
         return 1;
     json_t *vms = json_object_get(reply, "vms");
-    if (as_json) {
+    size_t i;
+    json_t *vm;
+    if (o.json)
         print_json(vms);
-    } else {
-        int w = name_width(vms, 24);
-        printf("%-*s %6s %s %-5s %5s %8s %11s %10s\n", w, "NAME", "ID", "S", "KIND", "VCPUS",
-               "MEM(MiB)", "SHARED(MiB)", "CPU(s)");
-        size_t i;
-        json_t *vm;
-        json_array_foreach(vms, i, vm) {
-            double cpu = (double)field_int(json_object_get(vm, "stats"), "cpu_ns") / 1e9;
-            printf("%-*s %6lld %s %-5s %5lld %8lld %11.1f %10.2f\n", w, field_str(vm, "name"),
-                   field_int(vm, "id"), field_str(vm, "state_letter"), field_str(vm, "kind"),
-                   field_int(vm, "vcpus"), field_int(vm, "mem_mib"), shared_mib(vm), cpu);
-        }
-    }
+    else if (o.quiet)
+        json_array_foreach(vms, i, vm)
+            puts(field_str(vm, "name"));
+    else
+        print_table(vms);
     json_decref(reply);
     return 0;
 }
@@ -157,6 +196,7 @@ static void print_info(json_t *vm)
            "vcpus:     %lld\nbackend:   %s\n",
            field_int(vm, "mem_mib"), balloon_text(vm, balloon, sizeof balloon), shared_mib(vm),
            field_int(vm, "vcpus"), field_str(vm, "backend"));
+    printf("autostart: %s\n", json_is_true(json_object_get(vm, "autostart")) ? "on" : "off");
     if (json_is_integer(exit_code))
         printf("exit code: %lld\n", (long long)json_integer_value(exit_code));
     print_stats(stats);

@@ -7,8 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/cli_usage.h"
 #include "cli/commands.h"
 #include "cli/cp_commands.h"
+#include "cli/man_page.h"
+#include "cli/run_fv_options.h"
+#include "cli/cell_options.h"
+#include "cli/run_options.h"
+#include "cli/switch_options.h"
 #include "run/exit_status.h"
 #include "util/log.h"
 #include "util/proc_title.h"
@@ -18,12 +24,20 @@ struct subcommand {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    const char *const *usages; /* for the man page, NULL-terminated */
 };
 
+static const char *const run_usages[] = {run_usage, fv_usage, NULL};
+static const char *const cell_usages[] = {cell_usage, NULL};
+static const char *const switch_usages[] = {switch_usage, NULL};
+
 static const struct subcommand subcommands[] = {
-    {"run", cmd_run, "boot a guest attached to this terminal (default: the bundled shell)"},
-    {"cell", cmd_cell, "run several PV guests in one process under the BVT dispatcher"},
-    {"switch", cmd_switch, "run a virtual switch and firewall-router for VMs' --net"},
+    {"run", cmd_run, "boot a guest attached to this terminal (default: the bundled shell)",
+     run_usages},
+    {"cell", cmd_cell, "run several PV guests in one process under the BVT dispatcher",
+     cell_usages},
+    {"switch", cmd_switch, "run a virtual switch and firewall-router for VMs' --net",
+     switch_usages},
 };
 
 static bool version_asked(int argc, char **argv)
@@ -72,17 +86,27 @@ static void usage(FILE *out)
         fprintf(out, "  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
     for (const struct cp_command *c = cp_commands; c->name; c++)
         fprintf(out, "  %-10s %s\n", c->name, c->summary);
-    fputs("\n'mica COMMAND --help' tells more; 'mica --version' prints the version.\n"
-          "\nexit status, the same for every command:\n"
-          "  0        success\n"
-          "  1        a control command failed (the daemon refused it or is not running)\n"
-          "  1..123   mica run: the guest's own exit code\n"
-          "  124      a wait expired (run --timeout, shutdown --wait)\n"
-          "  125      bad usage (unknown command or option, bad value) or a mica error\n"
-          "           (missing or malformed image, no KVM)\n"
-          "  130      interrupted (Ctrl-C, SIGTERM)\n"
-          "  139      the guest crashed (the crash report is on stderr)\n",
+    fputs("\n'mica COMMAND --help' tells more; 'mica --version' prints the version;\n"
+          "'mica --man' prints the manual page (mica(1)) made from these texts.\n"
+          "\nexit status, the same for every command:\n",
           out);
+    fputs(cli_exit_statuses, out);
+}
+
+/* mica(1), from the same texts as --help: nothing is written twice. */
+static int print_man_page(void)
+{
+    man_page_begin(stdout, mica_version());
+    for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
+        man_page_command(stdout, subcommands[i].name, subcommands[i].summary,
+                         subcommands[i].usages);
+    for (const struct cp_command *c = cp_commands; c->name; c++) {
+        char usage[4096];
+        snprintf(usage, sizeof usage, "usage: mica %s\n", c->usage);
+        man_page_command(stdout, c->name, c->summary, (const char *const[]){usage, NULL});
+    }
+    man_page_end(stdout, cli_exit_statuses);
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -94,6 +118,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return MICA_STATUS_ERROR;
     }
+    if (!strcmp(argv[1], "--man"))
+        return print_man_page();
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return 0;

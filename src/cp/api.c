@@ -1,9 +1,12 @@
 #include "cp/api.h"
 
+#include "cp/api_waiters.h"
 #include "cp/cp_log.h"
+#include "cp/metrics.h"
 #include "cp/peer_quota.h"
 #include "ctl/peer_access.h"
 #include "util/parse.h"
+#include "util/time.h"
 #include "util/version.h"
 
 #include <microhttpd.h>
@@ -23,6 +26,9 @@ struct api_server {
     pthread_mutex_t refusal_lock;
     time_t last_refusal_log;
     unsigned refusals_unlogged;
+    struct api_waiters *waiters; /* GET /v1/events?wait= parked until an event */
+    uint64_t started_ns;         /* monotonic */
+    uint64_t requests;           /* answered (atomic) */
 };
 
 /* One request in flight: its body as it arrives. */
@@ -32,6 +38,8 @@ struct api_request {
     bool too_large;
     bool answered;
     struct peer who;
+    uint64_t deadline_ns; /* a parked GET /v1/events: when to answer anyway */
+    int64_t events_after; /* ...and after which event, fixed at its first turn */
 };
 
 /* ---- responses ----------------------------------------------------------- */
@@ -101,7 +109,8 @@ static int parse_action(const char *word, enum vm_action *a)
 {
     static const struct { const char *word; enum vm_action action; } actions[] = {
         {"start", VM_START},     {"pause", VM_PAUSE},     {"resume", VM_RESUME},
-        {"shutdown", VM_SHUTDOWN_REQ}, {"destroy", VM_DESTROY},
+        {"shutdown", VM_SHUTDOWN_REQ}, {"destroy", VM_DESTROY}, {"reboot", VM_REBOOT},
+        {"reset", VM_RESET},
     };
     for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++) {
         if (strcmp(word, actions[i].word) == 0) {
@@ -112,6 +121,45 @@ static int parse_action(const char *word, enum vm_action *a)
     return -1;
 }
 
+/* The request's body as JSON, or NULL with a 400 in err. */
+static json_t *body_json(const struct api_request *rq, struct cp_error *err)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(rq->body ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!j)
+        cp_fail(err, 400, "bad JSON in the request body: %s (line %d, column %d)", jerr.text,
+                jerr.line, jerr.column);
+    return j;
+}
+
+#define GLOB_MAX 128
+
+/* ?state=NAME[,NAME...]&name=GLOB; 0, or -1 with a 400 in err. */
+static int parse_filter(struct MHD_Connection *c, struct vm_filter *f, struct cp_error *err)
+{
+    const char *states = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "state");
+    f->states = 0;
+    f->name_glob = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    if (f->name_glob && (!f->name_glob[0] || strlen(f->name_glob) > GLOB_MAX))
+        return cp_fail(err, 400, "name must be a pattern of 1 to %d characters", GLOB_MAX);
+    for (const char *p = states; p && *p;) {
+        size_t len = strcspn(p, ",");
+        char word[16];
+        int st = -1;
+        if (len < sizeof word) {
+            memcpy(word, p, len);
+            word[len] = '\0';
+            st = vm_state_parse(word);
+        }
+        if (st < 0)
+            return cp_fail(err, 400, "state must be a list of defined, starting, running, "
+                                     "paused, stopping, shutdown, crashed");
+        f->states |= 1u << st;
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
+
 static enum MHD_Result route_collection(struct api_server *s, struct MHD_Connection *c,
                                         struct api_request *rq, const char *method)
 {
@@ -120,19 +168,19 @@ static enum MHD_Result route_collection(struct api_server *s, struct MHD_Connect
     if (strcmp(method, "GET") == 0) {
         const char *detail = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "detail");
         bool detailed = detail && strcmp(detail, "0") != 0;
-        return send_result(c, rq, 200, vm_manager_list(s->m, &who, detailed, &err), &err);
+        struct vm_filter filter;
+        if (parse_filter(c, &filter, &err) < 0)
+            return send_error(c, rq, &err);
+        return send_result(c, rq, 200, vm_manager_list(s->m, &who, detailed, &filter, &err),
+                           &err);
     }
     if (strcmp(method, "POST") != 0) {
         cp_fail(&err, 405, "%s is not allowed on /v1/vms (use GET or POST)", method);
         return send_error(c, rq, &err);
     }
-    json_error_t jerr;
-    json_t *spec = json_loadb(rq->body ? rq->body : "", rq->len, 0, &jerr);
-    if (!spec) {
-        cp_fail(&err, 400, "bad JSON in the request body: %s (line %d, column %d)", jerr.text,
-                jerr.line, jerr.column);
+    json_t *spec = body_json(rq, &err);
+    if (!spec)
         return send_error(c, rq, &err);
-    }
     json_t *vm = vm_manager_create(s->m, spec, &who, &err);
     json_decref(spec);
     return send_result(c, rq, 201, vm, &err);
@@ -150,7 +198,15 @@ static enum MHD_Result route_vm(struct api_server *s, struct MHD_Connection *c,
             return send_error(c, rq, &err);
         return send_json(c, rq, 200, json_pack("{s:s}", "deleted", name));
     }
-    cp_fail(&err, 405, "%s is not allowed on a VM (use GET or DELETE)", method);
+    if (strcmp(method, "PATCH") == 0) {
+        json_t *changes = body_json(rq, &err);
+        if (!changes)
+            return send_error(c, rq, &err);
+        json_t *vm = vm_manager_update(s->m, name, &who, changes, &err);
+        json_decref(changes);
+        return send_result(c, rq, 200, vm, &err);
+    }
+    cp_fail(&err, 405, "%s is not allowed on a VM (use GET, PATCH or DELETE)", method);
     return send_error(c, rq, &err);
 }
 
@@ -176,10 +232,15 @@ static enum MHD_Result route_logs(struct api_server *s, struct MHD_Connection *c
     struct cp_error err = {0};
     struct cp_user who = client_of(rq);
     const char *tail_arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "tail");
-    uint64_t tail = 65536;
+    const char *lines_arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "lines");
+    uint64_t tail = lines_arg ? LOG_TAIL_MAX_BYTES : 65536, lines = 0;
     if (tail_arg && parse_u64(tail_arg, 0, LOG_TAIL_MAX_BYTES, &tail) < 0) {
         cp_fail(&err, 400, "tail must be a whole number of bytes from 0 to %u",
                 LOG_TAIL_MAX_BYTES);
+        return send_error(c, rq, &err);
+    }
+    if (lines_arg && parse_u64(lines_arg, 0, LOG_TAIL_MAX_LINES, &lines) < 0) {
+        cp_fail(&err, 400, "lines must be a whole number from 0 to %u", LOG_TAIL_MAX_LINES);
         return send_error(c, rq, &err);
     }
     struct log_tail *t = malloc(sizeof *t);
@@ -189,6 +250,11 @@ static enum MHD_Result route_logs(struct api_server *s, struct MHD_Connection *c
     }
     if (vm_manager_log(s->m, name, &who, tail, t, &err) < 0) {
         free(t);
+        return send_error(c, rq, &err);
+    }
+    if (lines_arg && log_tail_keep_lines(t, lines) < 0) {
+        free_log_tail(t);
+        cp_fail(&err, 500, "cannot read the log of VM '%s'", name);
         return send_error(c, rq, &err);
     }
     struct MHD_Response *resp = MHD_create_response_from_callback(
@@ -229,10 +295,92 @@ static enum MHD_Result route_vm_sub(struct api_server *s, struct MHD_Connection 
         return route_logs(s, c, rq, name);
     if (strcmp(method, "POST") == 0 && strcmp(sub, "memory") == 0)
         return route_memory(s, c, rq, name);
+    if (strcmp(method, "GET") == 0 && strcmp(sub, "definition") == 0)
+        return send_result(c, rq, 200, vm_manager_definition(s->m, name, &who, &err), &err);
     if (strcmp(method, "POST") == 0 && parse_action(sub, &action) == 0)
         return send_result(c, rq, 200, vm_manager_act(s->m, name, &who, action, &err), &err);
     cp_fail(&err, 404, "no such endpoint: %s /v1/vms/%s/%s", method, name, sub);
     return send_error(c, rq, &err);
+}
+
+#define EVENTS_WAIT_MAX_S 60u
+#define EVENTS_PER_REPLY 100
+
+/* The first turn of GET /v1/events: after= (default: the last event now)
+ * and wait= fixed for every later turn.  0, or -1 with a 400 in err. */
+static int begin_events(struct api_server *s, struct MHD_Connection *c, struct api_request *rq,
+                        const struct cp_user *who, struct cp_error *err)
+{
+    const char *after = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "after");
+    const char *wait = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "wait");
+    uint64_t a = 0, w = 0;
+    if (after && parse_u64(after, 0, INT64_MAX, &a) < 0)
+        return cp_fail(err, 400, "after must be an event id (a whole number >= 0)");
+    if (wait && parse_u64(wait, 0, EVENTS_WAIT_MAX_S, &w) < 0)
+        return cp_fail(err, 400, "wait must be whole seconds from 0 to %u", EVENTS_WAIT_MAX_S);
+    rq->deadline_ns = monotonic_ns() + w * 1000000000ull;
+    rq->events_after = (int64_t)a;
+    if (!after) {
+        json_t *now = vm_manager_events(s->m, who, -1, 0, NULL, err);
+        if (!now)
+            return -1;
+        rq->events_after = (int64_t)json_integer_value(json_object_get(now, "last"));
+        json_decref(now);
+    }
+    return 0;
+}
+
+/* Long poll: answered when there are events after `after` (or the ones
+ * looked at were all invisible to this client), or at the deadline;
+ * parked (no thread held) in between. */
+static enum MHD_Result route_events(struct api_server *s, struct MHD_Connection *c,
+                                    struct api_request *rq)
+{
+    struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
+    const char *glob = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name");
+    if (glob && (!glob[0] || strlen(glob) > GLOB_MAX)) {
+        cp_fail(&err, 400, "name must be a pattern of 1 to %d characters", GLOB_MAX);
+        return send_error(c, rq, &err);
+    }
+    if (!rq->deadline_ns && begin_events(s, c, rq, &who, &err) < 0)
+        return send_error(c, rq, &err);
+    for (int turn = 0;; turn++) {
+        uint64_t generation = api_waiters_generation(s->waiters);
+        json_t *j = vm_manager_events(s->m, &who, rq->events_after, EVENTS_PER_REPLY, glob, &err);
+        if (!j)
+            return send_error(c, rq, &err);
+        bool found = json_array_size(json_object_get(j, "events")) > 0 ||
+                     json_integer_value(json_object_get(j, "last")) != rq->events_after;
+        if (found || monotonic_ns() >= rq->deadline_ns || turn >= 3)
+            return send_json(c, rq, 200, j);
+        json_decref(j);
+        if (api_waiters_park(s->waiters, c, rq->deadline_ns, generation))
+            return MHD_YES; /* answer() is called again once resumed */
+    }
+}
+
+static enum MHD_Result route_metrics(struct api_server *s, struct MHD_Connection *c,
+                                     struct api_request *rq)
+{
+    struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
+    json_t *list = vm_manager_list(s->m, &who, true, NULL, &err);
+    if (!list)
+        return send_error(c, rq, &err);
+    struct vm_manager_counters counted = vm_manager_counters(s->m);
+    struct metrics_daemon d = {monotonic_ns() - s->started_ns,
+                               __atomic_load_n(&s->requests, __ATOMIC_RELAXED), counted.starts,
+                               counted.crashes};
+    char *text = metrics_render(json_object_get(list, "vms"), &d);
+    json_decref(list);
+    if (!text) {
+        cp_fail(&err, 500, "out of memory");
+        return send_error(c, rq, &err);
+    }
+    enum MHD_Result r = send_text(c, rq, 200, METRICS_CONTENT_TYPE, text, strlen(text));
+    free(text);
+    return r;
 }
 
 static enum MHD_Result route(struct api_server *s, struct MHD_Connection *c,
@@ -242,6 +390,10 @@ static enum MHD_Result route(struct api_server *s, struct MHD_Connection *c,
     char name[128], sub[32], extra;
     if (strcmp(url, "/v1/vms") == 0 || strcmp(url, "/v1/vms/") == 0)
         return route_collection(s, c, rq, method);
+    if (strcmp(url, "/v1/events") == 0 && strcmp(method, "GET") == 0)
+        return route_events(s, c, rq);
+    if (strcmp(url, "/metrics") == 0 && strcmp(method, "GET") == 0)
+        return route_metrics(s, c, rq);
     if (strcmp(url, "/v1/version") == 0)
         return send_json(c, rq, 200, json_pack("{s:i,s:s,s:s}", "api", 1, "server", "mica",
                                                      "version", mica_version()));
@@ -322,12 +474,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
     } else {
         r = route(s, c, rq, method, url);
     }
+    if (!rq->answered)
+        return r; /* parked: logged when answered */
     unsigned status = 0;
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
     if (info)
         status = info->http_status;
     log_request(rq, method, url, (int)status);
+    __atomic_add_fetch(&s->requests, 1, __ATOMIC_RELAXED);
     return r;
 }
 
@@ -412,8 +567,14 @@ static void notify_connection(void *cls, struct MHD_Connection *c, void **socket
     *socket_context = who;
 }
 
+static void wake_waiters(void *arg)
+{
+    api_waiters_wake(arg);
+}
+
 static void api_server_free(struct api_server *s)
 {
+    api_waiters_free(s->waiters);
     peer_quota_destroy(&s->quota);
     pthread_mutex_destroy(&s->refusal_lock);
     free(s);
@@ -429,12 +590,19 @@ struct api_server *api_server_start(int listen_fd, gid_t socket_gid, struct vm_m
     }
     s->m = m;
     s->socket_gid = socket_gid;
+    s->started_ns = monotonic_ns();
+    s->waiters = api_waiters_new();
+    if (!s->waiters) {
+        snprintf(err, errlen, "cannot start the events thread");
+        api_server_free(s);
+        return NULL;
+    }
     peer_quota_init(&s->quota, API_CONNS_PER_PID, API_CONNS_PER_UID);
     pthread_mutex_init(&s->refusal_lock, NULL);
     /* A few threads, so that one slow request (a VM that is slow to answer
      * its control socket) does not hold up everybody else's. */
     s->mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                                  MHD_USE_ERROR_LOG,
+                                  MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
                               0, NULL, NULL, answer, s, MHD_OPTION_LISTEN_SOCKET, listen_fd,
                               MHD_OPTION_THREAD_POOL_SIZE, API_THREADS,
                               MHD_OPTION_NOTIFY_COMPLETED, request_completed, s,
@@ -448,6 +616,7 @@ struct api_server *api_server_start(int listen_fd, gid_t socket_gid, struct vm_m
         api_server_free(s);
         return NULL;
     }
+    vm_manager_on_event(m, wake_waiters, s->waiters);
     return s;
 }
 
@@ -455,6 +624,8 @@ void api_server_stop(struct api_server *s)
 {
     if (!s)
         return;
+    vm_manager_on_event(s->m, NULL, NULL);
+    api_waiters_stop(s->waiters);
     MHD_stop_daemon(s->mhd);
     api_server_free(s);
 }

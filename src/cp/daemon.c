@@ -281,6 +281,7 @@ int daemon_run(const struct daemon_options *opt)
         if (open_api(&d, opt) == 0) {
             cp_log("serving on %s (state in %s, VMM %s, pid %d)", opt->socket_path,
                    opt->state_dir, opt->vmm, (int)getpid());
+            vm_manager_autostart(d.manager); /* the API already answers meanwhile */
             serve(&d);
             status = 0;
         }

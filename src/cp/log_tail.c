@@ -3,8 +3,10 @@
 #include "cp/log_rotate.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -63,6 +65,60 @@ int log_tail_open(const char *path, uint64_t tail, struct log_tail *t)
         tail -= take;
     }
     return 0;
+}
+
+/* Drops the first `skip` bytes of the tail. */
+static void skip_front(struct log_tail *t, uint64_t skip)
+{
+    for (int i = 0; i < 2 && skip; i++) {
+        uint64_t cut = skip < t->len[i] ? skip : t->len[i];
+        t->from[i] += (off_t)cut;
+        t->len[i] -= cut;
+        skip -= cut;
+    }
+}
+
+#define LINE_SCAN_BLOCK (64u * 1024u)
+
+/* Reads [at, at + want) of the tail into buf; 0 or -1. */
+static int read_exactly(const struct log_tail *t, uint64_t at, char *buf, size_t want)
+{
+    for (size_t got = 0; got < want;) {
+        ssize_t n = log_tail_read(t, at + got, buf + got, want - got);
+        if (n <= 0)
+            return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+int log_tail_keep_lines(struct log_tail *t, uint64_t lines)
+{
+    uint64_t end = log_tail_size(t), pos = end, found = 0;
+    char *block = lines ? malloc(LINE_SCAN_BLOCK) : NULL;
+    if (lines && !block)
+        return -1;
+    while (lines && pos > 0) {
+        size_t want = pos < LINE_SCAN_BLOCK ? (size_t)pos : LINE_SCAN_BLOCK;
+        uint64_t at = pos - want;
+        if (read_exactly(t, at, block, want) < 0) {
+            free(block);
+            return -1;
+        }
+        for (size_t i = want; i-- > 0;) {
+            /* A final newline ends the last line; any other starts the next. */
+            if (block[i] == '\n' && at + i + 1 != end && ++found == lines) {
+                free(block);
+                skip_front(t, at + i + 1);
+                return 0;
+            }
+        }
+        pos = at;
+    }
+    free(block);
+    if (!lines)
+        skip_front(t, end);
+    return 0; /* fewer lines than asked: all of them */
 }
 
 uint64_t log_tail_size(const struct log_tail *t)

@@ -14,6 +14,8 @@
 
 /* The most one request may ask for (GET .../logs?tail=). */
 #define LOG_TAIL_MAX_BYTES (64u * 1024u * 1024u)
+/* ...and the most lines (GET .../logs?lines=), looked for in that many bytes. */
+#define LOG_TAIL_MAX_LINES 1000000u
 
 struct log_tail {
     int fd[2];       /* log.1 and log, -1 when absent */
@@ -24,6 +26,12 @@ struct log_tail {
 /* Opens the last `tail` bytes of path.1 + path; a missing log is empty.
  * 0, or a negative errno. */
 int log_tail_open(const char *path, uint64_t tail, struct log_tail *t);
+
+/* Keeps only the last `lines` lines of an open tail (a last line without
+ * its newline counts): the start moves to just after the newline that
+ * precedes them.  Reads the tail backwards in blocks; 0, or -1 when it
+ * cannot be read. */
+int log_tail_keep_lines(struct log_tail *t, uint64_t lines);
 
 uint64_t log_tail_size(const struct log_tail *t);
 

@@ -48,8 +48,12 @@ static const char *const migrations[] = {
     "ALTER TABLE vms ADD COLUMN rng INTEGER NOT NULL DEFAULT 0;",
     /* 2: owners.  VMs defined before belong to root (so only root and the
      * daemon's own user manage them), never to whoever asks first. */
-    "ALTER TABLE vms ADD COLUMN owner_uid INTEGER NOT NULL DEFAULT 0;"
-    "ALTER TABLE vms ADD COLUMN owner_gid INTEGER NOT NULL DEFAULT 0;",
+    ("ALTER TABLE vms ADD COLUMN owner_uid INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE vms ADD COLUMN owner_gid INTEGER NOT NULL DEFAULT 0;"),
+    /* 3: autostart (off for every VM defined before); when the VM last
+     * started running (0: unknown, as for VMs started before) */
+    ("ALTER TABLE vms ADD COLUMN autostart INTEGER NOT NULL DEFAULT 0;"
+     "ALTER TABLE vms ADD COLUMN started_ns INTEGER NOT NULL DEFAULT 0;"),
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == REGISTRY_SCHEMA_VERSION,
                "REGISTRY_SCHEMA_VERSION counts the migrations");
@@ -57,7 +61,7 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == REGISTRY_SCHEMA_VERSI
 #define VM_COLUMNS                                                                      \
     "id, name, guest, args, mem_mib, vcpus, state, backend, runtime, exit_code, "       \
     "crash_report, created_ns, changed_ns, kind, initrd, cmdline, disks, rng, owner_uid, "  \
-    "owner_gid"
+    "owner_gid, autostart, started_ns"
 
 const char *vm_kind_name(enum vm_kind k)
 {
@@ -196,6 +200,8 @@ static void read_row(sqlite3_stmt *st, struct vm_record *vm)
     vm->rng = sqlite3_column_int(st, 17) != 0;
     vm->owner_uid = (uid_t)sqlite3_column_int64(st, 18);
     vm->owner_gid = (gid_t)sqlite3_column_int64(st, 19);
+    vm->autostart = sqlite3_column_int(st, 20) != 0;
+    vm->started_ns = sqlite3_column_int64(st, 21);
 }
 
 void vm_record_free(struct vm_record *vm)
@@ -250,8 +256,8 @@ static int64_t insert_vm(struct registry *r, void *arg, struct cp_error *err)
     int rc = sqlite3_prepare_v2(r->db,
                                 "INSERT INTO vms(name, guest, args, mem_mib, vcpus, state,"
                                 " backend, created_ns, changed_ns, kind, initrd, cmdline, disks,"
-                                " rng, owner_uid, owner_gid)"
-                                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                " rng, owner_uid, owner_gid, autostart)"
+                                " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return db_fail(r, rc, err);
@@ -272,6 +278,7 @@ static int64_t insert_vm(struct registry *r, void *arg, struct cp_error *err)
     sqlite3_bind_int(st, 14, vm->rng);
     sqlite3_bind_int64(st, 15, (sqlite3_int64)vm->owner_uid);
     sqlite3_bind_int64(st, 16, (sqlite3_int64)vm->owner_gid);
+    sqlite3_bind_int(st, 17, vm->autostart);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT_UNIQUE)
@@ -345,13 +352,30 @@ int registry_for_each(struct registry *r, void (*fn)(const struct vm_record *, v
     return rc == SQLITE_DONE ? 0 : db_fail(r, rc, err);
 }
 
+/* Runs (and finalizes) an UPDATE of vm's row: vm's id, or a 409 when the
+ * new name is taken, a 404 when the row is gone. */
+static int64_t step_update(struct registry *r, sqlite3_stmt *st, const struct vm_record *vm,
+                           struct cp_error *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT_UNIQUE)
+        return cp_fail(err, 409, "a VM named '%s' already exists (choose another name)",
+                       vm->name);
+    if (rc != SQLITE_DONE)
+        return db_fail(r, rc, err);
+    if (sqlite3_changes(r->db) == 0)
+        return cp_fail(err, 404, "VM %lld no longer exists", (long long)vm->id);
+    return vm->id;
+}
+
 static int64_t update_state(struct registry *r, void *arg, struct cp_error *err)
 {
     const struct vm_record *vm = arg;
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(r->db,
                                 "UPDATE vms SET state=?, runtime=?, exit_code=?, crash_report=?,"
-                                " changed_ns=? WHERE id=?",
+                                " changed_ns=?, started_ns=? WHERE id=?",
                                 -1, &st, NULL);
     if (rc != SQLITE_OK)
         return db_fail(r, rc, err);
@@ -360,20 +384,36 @@ static int64_t update_state(struct registry *r, void *arg, struct cp_error *err)
     sqlite3_bind_int(st, 3, vm->exit_code);
     sqlite3_bind_text(st, 4, vm->crash_report, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 5, cp_now_ns());
-    sqlite3_bind_int64(st, 6, vm->id);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(r, rc, err);
-    if (sqlite3_changes(r->db) == 0)
-        return cp_fail(err, 404, "VM %lld no longer exists", (long long)vm->id);
-    return vm->id;
+    sqlite3_bind_int64(st, 6, vm->started_ns);
+    sqlite3_bind_int64(st, 7, vm->id);
+    return step_update(r, st, vm, err);
 }
 
 int registry_set_state(struct registry *r, const struct vm_record *vm, const char *event,
                        struct cp_error *err)
 {
     return in_transaction(r, update_state, (void *)vm, event, err);
+}
+
+static int64_t update_settings(struct registry *r, void *arg, struct cp_error *err)
+{
+    const struct vm_record *vm = arg;
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db, "UPDATE vms SET name=?, autostart=?, changed_ns=? WHERE id=?",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(r, rc, err);
+    sqlite3_bind_text(st, 1, vm->name, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, vm->autostart);
+    sqlite3_bind_int64(st, 3, cp_now_ns());
+    sqlite3_bind_int64(st, 4, vm->id);
+    return step_update(r, st, vm, err);
+}
+
+int registry_set_settings(struct registry *r, const struct vm_record *vm, const char *event,
+                          struct cp_error *err)
+{
+    return in_transaction(r, update_settings, (void *)vm, event, err);
 }
 
 static int64_t delete_vm(struct registry *r, void *arg, struct cp_error *err)
@@ -419,4 +459,42 @@ int registry_events(struct registry *r, int64_t id, int limit,
         fn(sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1), arg);
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : db_fail(r, rc, err);
+}
+
+int registry_events_after(struct registry *r, int64_t after, int limit,
+                          void (*fn)(const struct vm_event_row *, void *), void *arg,
+                          struct cp_error *err)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(r->db,
+                                "SELECT e.id, e.vm_id, v.name, v.owner_uid, e.time_ns, e.text"
+                                " FROM events e JOIN vms v ON v.id = e.vm_id WHERE e.id > ?"
+                                " ORDER BY e.id LIMIT ?",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return db_fail(r, rc, err);
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct vm_event_row row = {
+            sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+            (const char *)sqlite3_column_text(st, 2), (uid_t)sqlite3_column_int64(st, 3),
+            sqlite3_column_int64(st, 4), (const char *)sqlite3_column_text(st, 5)};
+        fn(&row, arg);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_fail(r, rc, err);
+}
+
+int64_t registry_last_event(struct registry *r)
+{
+    sqlite3_stmt *st;
+    int64_t last = 0;
+    if (sqlite3_prepare_v2(r->db, "SELECT IFNULL(MAX(id), 0) FROM events", -1, &st, NULL) !=
+        SQLITE_OK)
+        return 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        last = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return last;
 }

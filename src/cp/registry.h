@@ -19,7 +19,7 @@
 #include <sys/types.h>
 
 /* PRAGMA user_version of a database this mica wrote (migrations applied). */
-#define REGISTRY_SCHEMA_VERSION 2
+#define REGISTRY_SCHEMA_VERSION 3
 
 /* What runs inside: a paravirtualized mica guest (an ELF image) or a
  * full-virtualization PC booting a Linux kernel.  Both are managed alike;
@@ -44,6 +44,8 @@ struct vm_record {
     uint32_t vcpus;
     uid_t owner_uid; /* who defined it: only they (and root) manage it */
     gid_t owner_gid; /* their primary group then */
+    bool autostart;  /* started when the daemon starts, if not running */
+    int64_t started_ns; /* CLOCK_REALTIME when it last started running, 0: unknown */
     enum vm_state state;
     char *backend;   /* "process"                              */
     char *runtime;   /* backend-owned JSON, NULL when not live */
@@ -68,11 +70,32 @@ int registry_get_by_id(struct registry *r, int64_t id, struct vm_record *vm,
 /* Calls fn for every VM, in id order, from one query. */
 int registry_for_each(struct registry *r, void (*fn)(const struct vm_record *, void *),
                       void *arg, struct cp_error *err);
-/* Records a new state with its runtime, exit code and crash report (the
- * row's other fields are kept) and an event line, in one transaction. */
+/* Records a new state with its runtime, exit code, crash report and start
+ * time (the row's other fields are kept) and an event line, in one transaction. */
 int registry_set_state(struct registry *r, const struct vm_record *vm, const char *event,
                        struct cp_error *err);
 int registry_delete(struct registry *r, int64_t id, struct cp_error *err);
+/* Records vm's name and autostart flag (what `mica rename` and `mica set`
+ * change) with an event line, in one transaction; 409 when the name is
+ * taken. */
+int registry_set_settings(struct registry *r, const struct vm_record *vm, const char *event,
+                          struct cp_error *err);
+/* One line of any VM's history, with what deciding who may see it needs. */
+struct vm_event_row {
+    int64_t id; /* grows with every event recorded */
+    int64_t vm_id;
+    const char *vm_name;
+    uid_t owner_uid;
+    int64_t time_ns;
+    const char *text;
+};
+/* Events of every VM after event id `after` (at most `limit`, oldest
+ * first).  A deleted VM's events go with it. */
+int registry_events_after(struct registry *r, int64_t after, int limit,
+                          void (*fn)(const struct vm_event_row *, void *), void *arg,
+                          struct cp_error *err);
+/* The id of the last event recorded (0 when none). */
+int64_t registry_last_event(struct registry *r);
 /* The last `limit` events of a VM, oldest first: fn(time_ns, text, arg). */
 int registry_events(struct registry *r, int64_t id, int limit,
                     void (*fn)(int64_t, const char *, void *), void *arg,

@@ -1,8 +1,13 @@
 #include "cp/vm_inputs.h"
 
+#include "boot/linux_boot.h"
+#include "pv/domain.h"
 #include "util/file.h"
+#include "virtio/virtio_blk.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void add(struct vm_inputs *in, const char *what, const char *path, bool writable)
 {
@@ -48,4 +53,50 @@ void vm_inputs_close(struct vm_inputs *in)
     json_decref(in->disks);
     in->disks = NULL;
     in->n = 0;
+}
+
+/* A kernel's format, read through the descriptor opened with the user's
+ * rights (never by its path again). */
+static int check_kernel(int fd, const char *path, char *why, size_t whylen)
+{
+    char proc[64];
+    const uint8_t *data = NULL;
+    size_t len = 0;
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (boot_file_map(proc, "kernel", &data, &len, why, whylen) < 0)
+        return -1;
+    int rc = linux_boot_check_kernel(data, len, path, why, whylen);
+    boot_file_unmap(data, len);
+    return rc < 0 ? -1 : 0;
+}
+
+static int check_one(const struct vm_record *vm, const struct file_request *f, int fd,
+                     char *why, size_t whylen)
+{
+    struct stat st;
+    char proc[64];
+    if (fstat(fd, &st) < 0)
+        return snprintf(why, whylen, "%s %s: cannot stat it", f->what, f->path), -1;
+    if (strcmp(f->what, "disk") == 0)
+        return virtio_blk_check_file(&st, f->path, why, whylen) < 0 ? -1 : 0;
+    if (st.st_size == 0) /* worded as mica run words it */
+        return snprintf(why, whylen, "%s %s: an empty file",
+                        strcmp(f->what, "guest") == 0 ? "guest image" : f->what, f->path), -1;
+    if (strcmp(f->what, "kernel") == 0)
+        return check_kernel(fd, f->path, why, whylen);
+    if (strcmp(f->what, "guest") == 0) {
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+        return pv_domain_check_image(proc, f->path, vm->mem_mib, why, whylen);
+    }
+    return 0; /* an initrd: any non-empty file */
+}
+
+int vm_inputs_check(const struct vm_record *vm, const struct vm_inputs *in,
+                    struct cp_error *err)
+{
+    char why[sizeof err->message];
+    for (size_t i = 0; i < in->n; i++)
+        if (check_one(vm, &in->file[i], in->fd[i], why, sizeof why) < 0)
+            return cp_fail(err, 400, "%s", why);
+    return 0;
 }

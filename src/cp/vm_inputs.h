@@ -27,6 +27,12 @@ struct vm_inputs {
  * read-only).  0, or -1 with err naming the file (nothing left open). */
 int vm_inputs_open(const struct vm_record *vm, const struct cp_user *user,
                    struct vm_inputs *in, struct cp_error *err);
+/* Checks what the opened files hold, as `mica run` would before booting
+ * them: a PV guest image against the VM's memory, a kernel's format, a
+ * non-empty initrd, disks of a non-zero multiple of 512 bytes.  0, or -1
+ * with a 400 giving mica run's reason (naming the file by its path). */
+int vm_inputs_check(const struct vm_record *vm, const struct vm_inputs *in,
+                    struct cp_error *err);
 /* Closes what is open and frees the list. */
 void vm_inputs_close(struct vm_inputs *in);
 

@@ -6,11 +6,49 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
+
+/* A few VM ids (reboots pending, VMs found live): a growing array. */
+struct id_set {
+    int64_t *ids;
+    size_t n, cap;
+};
+
+static void id_set_add(struct id_set *set, int64_t id)
+{
+    if (set->n == set->cap) {
+        size_t cap = set->cap ? set->cap * 2 : 64;
+        int64_t *ids = realloc(set->ids, cap * sizeof *ids);
+        if (!ids)
+            return;
+        set->ids = ids;
+        set->cap = cap;
+    }
+    set->ids[set->n++] = id;
+}
+
+/* Removes id; true when it was there. */
+static bool id_set_take(struct id_set *set, int64_t id)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        if (set->ids[i] == id) {
+            set->ids[i] = set->ids[--set->n];
+            return true;
+        }
+    }
+    return false;
+}
+
+static void id_set_clear(struct id_set *set)
+{
+    free(set->ids);
+    memset(set, 0, sizeof *set);
+}
 
 struct vm_manager {
     struct registry *reg;
@@ -18,6 +56,10 @@ struct vm_manager {
     int watch_epoll; /* pidfds (or the like) of live VMs, data = id << 32 | fd */
     pthread_mutex_t lock;
     struct mem_policy mem;
+    struct id_set reboots; /* VMs asked to reboot: started again when they end */
+    struct vm_manager_counters counters;
+    void (*on_event)(void *arg); /* told after every event recorded */
+    void *on_event_arg;
 };
 
 struct vm_manager *vm_manager_new(struct registry *reg, struct vm_backend *backend)
@@ -37,6 +79,7 @@ void vm_manager_free(struct vm_manager *m)
 {
     if (!m)
         return;
+    id_set_clear(&m->reboots);
     close(m->watch_epoll);
     pthread_mutex_destroy(&m->lock);
     free(m);
@@ -58,25 +101,10 @@ static void watch_vm(struct vm_manager *m, const struct vm_record *vm)
         close(fd);
 }
 
-/* ---- JSON views ------------------------------------------------------------ */
-
-/* What the VM boots: a PV guest's image and arguments, or a linux VM's
- * kernel, initrd, command line and devices. */
-static void add_kind_fields(const struct vm_record *vm, json_t *j)
+static void notify(struct vm_manager *m)
 {
-    json_object_set_new(j, "kind", json_string(vm_kind_name(vm->kind)));
-    if (vm->kind == VM_KIND_PV) {
-        json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
-        json_object_set_new(j, "guest", json_string(vm->guest));
-        json_object_set_new(j, "args", args ? args : json_array());
-        return;
-    }
-    json_t *disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
-    json_object_set_new(j, "kernel", json_string(vm->guest));
-    json_object_set_new(j, "initrd", vm->initrd ? json_string(vm->initrd) : json_null());
-    json_object_set_new(j, "cmdline", vm->cmdline ? json_string(vm->cmdline) : json_null());
-    json_object_set_new(j, "disks", disks ? disks : json_array());
-    json_object_set_new(j, "rng", json_boolean(vm->rng));
+    if (m->on_event)
+        m->on_event(m->on_event_arg);
 }
 
 /* Accounting (docs/memory.md): the maximum from the definition; what the
@@ -94,6 +122,14 @@ static json_t *memory_json(const struct vm_record *vm, json_t *stats)
                                           : json_null());
 }
 
+static void count_state(struct vm_manager_counters *c, enum vm_state state)
+{
+    c->starts += state == VM_STARTING;
+    c->crashes += state == VM_CRASHED;
+}
+
+/* ---- JSON views ------------------------------------------------------------ */
+
 static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool detailed)
 {
     json_t *stats = json_object();
@@ -101,16 +137,19 @@ static json_t *vm_to_json(struct vm_manager *m, const struct vm_record *vm, bool
         m->backend->stats(m->backend, vm, detailed, stats);
     bool blocked = json_is_true(json_object_get(stats, "blocked"));
     char letter[2] = {vm_state_letter(vm->state, blocked), '\0'};
-    json_t *j = json_pack("{s:I,s:s,s:i,s:i,s:s,s:s,s:s,s:I,s:I,s:o}", "id",
-                          (json_int_t)vm->id, "name", vm->name, "mem_mib", (int)vm->mem_mib,
-                          "vcpus", (int)vm->vcpus, "state", vm_state_name(vm->state),
-                          "state_letter", letter, "backend", vm->backend ? vm->backend : "process",
-                          "created_ns", (json_int_t)vm->created_ns, "changed_ns",
-                          (json_int_t)vm->changed_ns, "stats", stats);
+    json_t *j = vm_spec_from_record(vm);
+    json_object_update_new(
+        j, json_pack("{s:I,s:s,s:s,s:s,s:I,s:I,s:o}", "id", (json_int_t)vm->id, "state",
+                     vm_state_name(vm->state), "state_letter", letter, "backend",
+                     vm->backend ? vm->backend : "process", "created_ns",
+                     (json_int_t)vm->created_ns, "changed_ns", (json_int_t)vm->changed_ns,
+                     "stats", stats));
     json_object_set_new(j, "owner_uid", json_integer((json_int_t)vm->owner_uid));
     json_object_set_new(j, "owner_gid", json_integer((json_int_t)vm->owner_gid));
-    add_kind_fields(vm, j);
     json_object_set_new(j, "memory", memory_json(vm, stats));
+    bool up = vm_state_is_live(vm->state) && vm->started_ns > 0;
+    json_object_set_new(j, "started_ns", vm->started_ns ? json_integer(vm->started_ns) : json_null());
+    json_object_set_new(j, "uptime_ns", json_integer(up ? cp_now_ns() - vm->started_ns : 0));
     json_object_set_new(j, "exit_code", vm->exit_code >= 0 ? json_integer(vm->exit_code)
                                                            : json_null());
     return j;
@@ -120,21 +159,30 @@ struct list_ctx {
     struct vm_manager *m;
     const struct cp_user *who;
     bool detailed;
+    const struct vm_filter *filter;
     json_t *array;
 };
+
+bool vm_filter_matches(const struct vm_filter *f, const struct vm_record *vm)
+{
+    if (f->states && !(f->states & 1u << vm->state))
+        return false;
+    return !f->name_glob || fnmatch(f->name_glob, vm->name, 0) == 0;
+}
 
 /* A user who is not an administrator sees only their own VMs. */
 static void add_to_list(const struct vm_record *vm, void *arg)
 {
     struct list_ctx *ctx = arg;
-    if (vm_access_allowed(ctx->who, vm))
+    if (vm_access_allowed(ctx->who, vm) && vm_filter_matches(ctx->filter, vm))
         json_array_append_new(ctx->array, vm_to_json(ctx->m, vm, ctx->detailed));
 }
 
 json_t *vm_manager_list(struct vm_manager *m, const struct cp_user *who, bool detailed,
-                        struct cp_error *err)
+                        const struct vm_filter *filter, struct cp_error *err)
 {
-    struct list_ctx ctx = {m, who, detailed, json_array()};
+    static const struct vm_filter everything = {0, NULL};
+    struct list_ctx ctx = {m, who, detailed, filter ? filter : &everything, json_array()};
     pthread_mutex_lock(&m->lock);
     int rc = registry_for_each(m->reg, add_to_list, &ctx, err);
     pthread_mutex_unlock(&m->lock);
@@ -194,13 +242,19 @@ json_t *vm_manager_create(struct vm_manager *m, json_t *spec, const struct cp_us
         vm_record_free(&vm);
         return NULL;
     }
+    int checked = vm_inputs_check(&vm, &inputs, err);
     vm_inputs_close(&inputs);
+    if (checked < 0) {
+        vm_record_free(&vm);
+        return NULL;
+    }
     vm.owner_uid = who->uid;
     vm.owner_gid = who->gid;
     pthread_mutex_lock(&m->lock);
     if (registry_create(m->reg, &vm, err) == 0) {
         cp_log("vm %s (id %lld): created by uid %u", vm.name, (long long)vm.id,
                (unsigned)vm.owner_uid);
+        notify(m);
         j = vm_to_json(m, &vm, false);
     }
     pthread_mutex_unlock(&m->lock);
@@ -219,6 +273,8 @@ static int record(struct vm_manager *m, struct vm_record *vm, enum vm_state stat
         return -1;
     cp_log("vm %s (id %lld): %s -> %s", vm->name, (long long)vm->id, event,
            vm_state_name(state));
+    count_state(&m->counters, state);
+    notify(m);
     return 0;
 }
 
@@ -246,6 +302,7 @@ static int start_with(struct vm_manager *m, struct vm_record *vm, const int *inp
         return -1;
     }
     set_text(&vm->runtime, runtime);
+    vm->started_ns = cp_now_ns();
     if (record(m, vm, VM_RUNNING, "started", err) < 0) {
         struct cp_error ignored;
         m->backend->destroy(m->backend, vm, &ignored); /* never leave an unrecorded VM */
@@ -305,7 +362,13 @@ static int do_start(struct vm_manager *m, struct vm_record *vm, struct cp_error 
     struct vm_inputs inputs;
     if (vm_inputs_open(vm, &owner, &inputs, err) < 0)
         return -1;
-    int rc = start_with(m, vm, inputs.fd, inputs.n, err);
+    struct cp_error why;
+    int rc = vm_inputs_check(vm, &inputs, &why);
+    if (rc < 0)
+        cp_fail(err, 400, "cannot start VM '%s': %s (it changed since create)", vm->name,
+                why.message);
+    else
+        rc = start_with(m, vm, inputs.fd, inputs.n, err);
     vm_inputs_close(&inputs);
     return rc;
 }
@@ -320,7 +383,8 @@ static int do_destroy(struct vm_manager *m, struct vm_record *vm, struct cp_erro
 
 static const char *action_name(enum vm_action a)
 {
-    static const char *const names[] = {"start", "pause", "resume", "shutdown", "destroy"};
+    static const char *const names[] = {"start",   "pause",  "resume", "shutdown",
+                                        "destroy", "reboot", "reset"};
     return names[a];
 }
 
@@ -334,6 +398,8 @@ static unsigned allowed_from(enum vm_action a)
     case VM_SHUTDOWN_REQ: return 1u << VM_RUNNING | 1u << VM_PAUSED;
     case VM_DESTROY:
         return 1u << VM_STARTING | 1u << VM_RUNNING | 1u << VM_PAUSED | 1u << VM_STOPPING;
+    case VM_REBOOT: return 1u << VM_RUNNING | 1u << VM_PAUSED;
+    case VM_RESET: return 1u << VM_RUNNING | 1u << VM_PAUSED | 1u << VM_STOPPING;
     }
     return 0;
 }
@@ -345,6 +411,7 @@ static enum vm_state state_after(enum vm_action a, const char **event)
     switch (a) {
     case VM_PAUSE: *event = "paused"; return VM_PAUSED;
     case VM_RESUME: *event = "resumed"; return VM_RUNNING;
+    case VM_REBOOT: *event = "reboot requested"; return VM_STOPPING;
     default: *event = "shutdown requested"; return VM_STOPPING;
     }
 }
@@ -373,7 +440,7 @@ static int act_via_control(struct vm_manager *m, struct vm_record *vm, enum vm_a
     if (rc < 0)
         return -1;
     struct vm_record now;
-    if (registry_get(m->reg, vm->name, &now, err) < 0)
+    if (registry_get_by_id(m->reg, vm->id, &now, err) < 0)
         return -1;
     bool unchanged = now.changed_ns == seen && now.state == seen_state;
     vm_record_free(vm);
@@ -386,12 +453,26 @@ static int act_via_control(struct vm_manager *m, struct vm_record *vm, enum vm_a
     return record(m, vm, next, event, err);
 }
 
+/* A reboot is a shutdown request whose end starts the VM again (settle()).
+ * Kept in memory only: a daemon restarted meanwhile leaves it shut down. */
+static int do_reboot(struct vm_manager *m, struct vm_record *vm, struct cp_error *err)
+{
+    id_set_add(&m->reboots, vm->id);
+    if (act_via_control(m, vm, VM_REBOOT, err) == 0)
+        return 0;
+    /* Not pending any more: the VM ended while the lock was let go, and
+     * settle() has started it again. */
+    return id_set_take(&m->reboots, vm->id) ? -1 : 0;
+}
+
 static int perform(struct vm_manager *m, struct vm_record *vm, enum vm_action a,
                    struct cp_error *err)
 {
     switch (a) {
     case VM_START: return do_start(m, vm, err);
     case VM_DESTROY: return do_destroy(m, vm, err);
+    case VM_RESET: return do_destroy(m, vm, err) < 0 ? -1 : do_start(m, vm, err);
+    case VM_REBOOT: return do_reboot(m, vm, err);
     default: return act_via_control(m, vm, a, err);
     }
 }
@@ -548,6 +629,10 @@ static void settle(struct vm_manager *m, struct vm_record *vm, bool rewatch)
     if (record(m, vm, end.state, end.event, &err) < 0)
         cp_log("vm %s (id %lld): cannot record its end: %s", vm->name, (long long)vm->id,
                err.message);
+    else if (id_set_take(&m->reboots, vm->id) && vm->state == VM_SHUTDOWN &&
+             do_start(m, vm, &err) < 0)
+        cp_log("vm %s (id %lld): cannot start again after its reboot: %s", vm->name,
+               (long long)vm->id, err.message);
 }
 
 void vm_manager_on_vm_ended(struct vm_manager *m)
@@ -571,45 +656,207 @@ void vm_manager_on_vm_ended(struct vm_manager *m)
     }
 }
 
-struct live_ids {
-    int64_t *ids;
-    size_t n, cap;
+/* Which VMs a pass over the registry picks. */
+struct pick {
+    bool (*wanted)(const struct vm_record *vm);
+    struct id_set ids;
 };
 
-static void collect_live(const struct vm_record *vm, void *arg)
+static void collect_picked(const struct vm_record *vm, void *arg)
 {
-    struct live_ids *live = arg;
-    if (!vm_state_is_live(vm->state))
-        return;
-    if (live->n == live->cap) {
-        size_t cap = live->cap ? live->cap * 2 : 64;
-        int64_t *ids = realloc(live->ids, cap * sizeof *ids);
-        if (!ids)
-            return;
-        live->ids = ids;
-        live->cap = cap;
+    struct pick *p = arg;
+    if (p->wanted(vm))
+        id_set_add(&p->ids, vm->id);
+}
+
+/* Calls act() on every VM wanted() picks, each read again by id (an act
+ * may change the next one), with the lock held throughout; `what` labels
+ * the log line of a registry failure.  Returns how many acts returned
+ * true; *picked says how many VMs there were. */
+static int for_each_picked(struct vm_manager *m, bool (*wanted)(const struct vm_record *),
+                           bool (*act)(struct vm_manager *, struct vm_record *),
+                           const char *what, size_t *picked)
+{
+    struct pick p = {wanted, {0}};
+    struct cp_error err;
+    int done = 0;
+    pthread_mutex_lock(&m->lock);
+    if (registry_for_each(m->reg, collect_picked, &p, &err) < 0)
+        cp_log("%s: %s", what, err.message);
+    for (size_t i = 0; i < p.ids.n; i++) {
+        struct vm_record vm;
+        if (registry_get_by_id(m->reg, p.ids.ids[i], &vm, &err) < 0)
+            continue;
+        done += act(m, &vm);
+        vm_record_free(&vm);
     }
-    live->ids[live->n++] = vm->id;
+    pthread_mutex_unlock(&m->lock);
+    *picked = p.ids.n;
+    id_set_clear(&p.ids);
+    return done;
+}
+
+static bool is_live(const struct vm_record *vm)
+{
+    return vm_state_is_live(vm->state);
+}
+
+/* True when the VM still runs after its check. */
+static bool settle_found(struct vm_manager *m, struct vm_record *vm)
+{
+    settle(m, vm, true);
+    return vm_state_is_live(vm->state);
 }
 
 int vm_manager_reconcile(struct vm_manager *m)
 {
-    struct live_ids live = {0};
-    struct cp_error err;
-    int running = 0;
+    size_t were_live;
+    int running = for_each_picked(m, is_live, settle_found, "reconcile", &were_live);
+    cp_log("reconcile: %zu VMs were live, %d still run", were_live, running);
+    return running;
+}
+
+/* ---- settings, definitions, autostart, events ---------------------------------- */
+
+/* {"name": NEW} renames; {"autostart": BOOL} sets the flag.  The VM's
+ * processes keep the name they were started with (in `ps`) until the next
+ * start; everything the daemon keeps of a VM goes by its id. */
+static int apply_settings(struct vm_record *vm, json_t *changes, char *event, size_t len,
+                          struct cp_error *err)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(changes, key, value) {
+        if (strcmp(key, "name") == 0) {
+            const char *name = json_string_value(value);
+            if (!name || !vm_name_valid(name))
+                return cp_fail(err, 400, "'name' must be 1-63 characters of A-Z a-z 0-9 _ . - "
+                                         "(not starting with . or -)");
+            snprintf(event, len, "renamed from %s to %s", vm->name, name);
+            free(vm->name);
+            vm->name = strdup(name);
+        } else if (strcmp(key, "autostart") == 0) {
+            if (!json_is_boolean(value))
+                return cp_fail(err, 400, "'autostart' must be true or false");
+            vm->autostart = json_is_true(value);
+            snprintf(event, len, "autostart %s", vm->autostart ? "on" : "off");
+        } else {
+            return cp_fail(err, 400, "'%s' cannot be changed (only name and autostart)", key);
+        }
+    }
+    return 0;
+}
+
+json_t *vm_manager_update(struct vm_manager *m, const char *name, const struct cp_user *who,
+                          json_t *changes, struct cp_error *err)
+{
+    if (!json_is_object(changes) || json_object_size(changes) != 1) {
+        cp_fail(err, 400, "send one change: {\"name\": NEW} or {\"autostart\": BOOL}");
+        return NULL;
+    }
+    struct vm_record vm;
+    json_t *j = NULL;
+    char event[192] = "";
     pthread_mutex_lock(&m->lock);
-    if (registry_for_each(m->reg, collect_live, &live, &err) < 0)
-        cp_log("reconcile: %s", err.message);
-    for (size_t i = 0; i < live.n; i++) {
-        struct vm_record vm;
-        if (registry_get_by_id(m->reg, live.ids[i], &vm, &err) < 0)
-            continue;
-        settle(m, &vm, true);
-        running += vm_state_is_live(vm.state);
+    if (get_allowed(m, name, who, &vm, err) == 0) {
+        if (apply_settings(&vm, changes, event, sizeof event, err) == 0 &&
+            registry_set_settings(m->reg, &vm, event, err) == 0) {
+            cp_log("vm %s (id %lld): %s", vm.name, (long long)vm.id, event);
+            notify(m);
+            j = vm_to_json(m, &vm, false);
+        }
         vm_record_free(&vm);
     }
     pthread_mutex_unlock(&m->lock);
-    free(live.ids);
-    cp_log("reconcile: %zu VMs were live, %d still run", live.n, running);
-    return running;
+    return j;
+}
+
+json_t *vm_manager_definition(struct vm_manager *m, const char *name, const struct cp_user *who,
+                              struct cp_error *err)
+{
+    struct vm_record vm;
+    json_t *j = NULL;
+    pthread_mutex_lock(&m->lock);
+    if (get_allowed(m, name, who, &vm, err) == 0) {
+        j = vm_spec_definition(&vm);
+        vm_record_free(&vm);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return j;
+}
+
+static bool autostart_due(const struct vm_record *vm)
+{
+    return vm->autostart && !vm_state_is_live(vm->state);
+}
+
+static bool autostart_one(struct vm_manager *m, struct vm_record *vm)
+{
+    struct cp_error err;
+    if (do_start(m, vm, &err) == 0)
+        return true;
+    cp_log("autostart: vm %s (id %lld): %s", vm->name, (long long)vm->id, err.message);
+    return false;
+}
+
+int vm_manager_autostart(struct vm_manager *m)
+{
+    size_t due;
+    int started = for_each_picked(m, autostart_due, autostart_one, "autostart", &due);
+    if (due)
+        cp_log("autostart: %d of %zu VMs started", started, due);
+    return started;
+}
+
+struct events_ctx {
+    const struct cp_user *who;
+    const char *name_glob;
+    json_t *array;
+    int64_t last;
+};
+
+static void add_visible_event(const struct vm_event_row *row, void *arg)
+{
+    struct events_ctx *ctx = arg;
+    struct vm_record owner = {.name = (char *)row->vm_name, .owner_uid = row->owner_uid};
+    ctx->last = row->id;
+    if (vm_access_allowed(ctx->who, &owner) &&
+        (!ctx->name_glob || fnmatch(ctx->name_glob, row->vm_name, 0) == 0))
+        json_array_append_new(ctx->array,
+                              json_pack("{s:I,s:s,s:I,s:I,s:s}", "id", (json_int_t)row->id, "vm",
+                                        row->vm_name, "vm_id", (json_int_t)row->vm_id,
+                                        "time_ns", (json_int_t)row->time_ns, "event",
+                                        row->text));
+}
+
+json_t *vm_manager_events(struct vm_manager *m, const struct cp_user *who, int64_t after,
+                          int limit, const char *name_glob, struct cp_error *err)
+{
+    struct events_ctx ctx = {who, name_glob, json_array(), after};
+    pthread_mutex_lock(&m->lock);
+    if (after < 0)
+        ctx.last = registry_last_event(m->reg);
+    int rc = after < 0 ? 0 : registry_events_after(m->reg, after, limit, add_visible_event, &ctx, err);
+    pthread_mutex_unlock(&m->lock);
+    if (rc < 0) {
+        json_decref(ctx.array);
+        return NULL;
+    }
+    return json_pack("{s:o,s:I}", "events", ctx.array, "last", (json_int_t)ctx.last);
+}
+
+void vm_manager_on_event(struct vm_manager *m, void (*fn)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&m->lock);
+    m->on_event = fn;
+    m->on_event_arg = arg;
+    pthread_mutex_unlock(&m->lock);
+}
+
+struct vm_manager_counters vm_manager_counters(struct vm_manager *m)
+{
+    pthread_mutex_lock(&m->lock);
+    struct vm_manager_counters c = m->counters;
+    pthread_mutex_unlock(&m->lock);
+    return c;
 }

@@ -18,8 +18,24 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
-enum vm_action { VM_START, VM_PAUSE, VM_RESUME, VM_SHUTDOWN_REQ, VM_DESTROY };
+/* VM_REBOOT asks the VM to shut down and starts it again once it has
+ * ended; VM_RESET destroys it and starts it again at once. */
+enum vm_action { VM_START, VM_PAUSE, VM_RESUME, VM_SHUTDOWN_REQ, VM_DESTROY, VM_REBOOT, VM_RESET };
+
+/* Which VMs a list shows. */
+struct vm_filter {
+    unsigned states;       /* bit set over enum vm_state; 0: every state */
+    const char *name_glob; /* fnmatch(3) pattern on the name; NULL: every name */
+};
+bool vm_filter_matches(const struct vm_filter *f, const struct vm_record *vm);
+
+/* What the daemon counted since it started (for /metrics). */
+struct vm_manager_counters {
+    uint64_t starts;  /* VMs that entered "starting" */
+    uint64_t crashes; /* VMs that ended crashed (or failed to start) */
+};
 
 struct vm_manager;
 
@@ -41,7 +57,7 @@ void vm_manager_on_vm_ended(struct vm_manager *m);
  * rights and records who as the VM's owner; start opens them again with
  * the owner's. */
 json_t *vm_manager_list(struct vm_manager *m, const struct cp_user *who, bool detailed,
-                        struct cp_error *err);
+                        const struct vm_filter *filter, struct cp_error *err);
 json_t *vm_manager_info(struct vm_manager *m, const char *name, const struct cp_user *who,
                         struct cp_error *err);
 json_t *vm_manager_create(struct vm_manager *m, json_t *spec, const struct cp_user *who,
@@ -65,5 +81,28 @@ int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_us
  * log_tail_read() and closed with log_tail_close(); 0, or -1 with err. */
 int vm_manager_log(struct vm_manager *m, const char *name, const struct cp_user *who,
                    uint64_t tail, struct log_tail *out, struct cp_error *err);
+
+/* Renames the VM ({"name": NEW}) or sets its autostart flag
+ * ({"autostart": BOOL}): one change per request, recorded as an event. */
+json_t *vm_manager_update(struct vm_manager *m, const char *name, const struct cp_user *who,
+                          json_t *changes, struct cp_error *err);
+/* The VM's definition as POST /v1/vms accepts it (vm_spec_definition). */
+json_t *vm_manager_definition(struct vm_manager *m, const char *name, const struct cp_user *who,
+                              struct cp_error *err);
+/* Starts every VM marked autostart that is not live (at daemon start, after
+ * reconciliation); returns how many started.  Failures are logged. */
+int vm_manager_autostart(struct vm_manager *m);
+
+/* {"events": [{"id","vm","vm_id","time_ns","event"}...], "last": ID}: the
+ * events after id `after` that `who` may see, of VMs whose name matches
+ * name_glob (NULL: all), at most `limit` examined, and the id to ask after
+ * next time.  after < 0: none, only "last". */
+json_t *vm_manager_events(struct vm_manager *m, const struct cp_user *who, int64_t after,
+                          int limit, const char *name_glob, struct cp_error *err);
+/* fn(arg) is called (with the manager's lock held: it must not call back)
+ * after every event is recorded. */
+void vm_manager_on_event(struct vm_manager *m, void (*fn)(void *arg), void *arg);
+
+struct vm_manager_counters vm_manager_counters(struct vm_manager *m);
 
 #endif

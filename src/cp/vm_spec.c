@@ -20,9 +20,11 @@ bool vm_name_valid(const char *name)
 
 /* Fields each kind accepts: a field of the other kind is a mistake worth a
  * 400 rather than something silently ignored. */
-static const char *const pv_fields[] = {"name", "kind", "guest", "mem_mib", "vcpus", "args", NULL};
-static const char *const linux_fields[] = {"name",   "kind",  "kernel", "initrd", "cmdline",
-                                           "mem_mib", "vcpus", "disks",  "rng",    NULL};
+static const char *const pv_fields[] = {"name",  "kind", "guest",     "mem_mib",
+                                        "vcpus", "args", "autostart", NULL};
+static const char *const linux_fields[] = {"name",  "kind",  "kernel", "initrd",    "cmdline",
+                                           "mem_mib", "vcpus", "disks",  "rng", "autostart",
+                                           NULL};
 
 static bool listed(const char *const *list, const char *key)
 {
@@ -219,6 +221,10 @@ int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err)
     if (!name || !vm_name_valid(name))
         return cp_fail(err, 400, "'name' must be 1-63 characters of A-Z a-z 0-9 _ . - "
                                  "(not starting with . or -)");
+    json_t *autostart = json_object_get(spec, "autostart");
+    if (autostart && !json_is_boolean(autostart))
+        return cp_fail(err, 400, "'autostart' must be true or false");
+    vm->autostart = json_is_true(autostart);
     int rc = vm->kind == VM_KIND_LINUX ? parse_linux(spec, vm, err) : parse_pv(spec, vm, err);
     if (rc == 0)
         rc = parse_sizes(spec, vm, err);
@@ -229,4 +235,45 @@ int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err)
         vm_record_free(vm);
     }
     return rc;
+}
+
+/* What the VM boots: a PV guest's image and arguments, or a linux VM's
+ * kernel, initrd, command line and devices. */
+static void add_kind_fields(const struct vm_record *vm, json_t *j)
+{
+    json_object_set_new(j, "kind", json_string(vm_kind_name(vm->kind)));
+    if (vm->kind == VM_KIND_PV) {
+        json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
+        json_object_set_new(j, "guest", json_string(vm->guest));
+        json_object_set_new(j, "args", args ? args : json_array());
+        return;
+    }
+    json_t *disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
+    json_object_set_new(j, "kernel", json_string(vm->guest));
+    json_object_set_new(j, "initrd", vm->initrd ? json_string(vm->initrd) : json_null());
+    json_object_set_new(j, "cmdline", vm->cmdline ? json_string(vm->cmdline) : json_null());
+    json_object_set_new(j, "disks", disks ? disks : json_array());
+    json_object_set_new(j, "rng", json_boolean(vm->rng));
+}
+
+json_t *vm_spec_from_record(const struct vm_record *vm)
+{
+    json_t *j = json_pack("{s:s,s:i,s:i,s:b}", "name", vm->name, "mem_mib", (int)vm->mem_mib,
+                          "vcpus", (int)vm->vcpus, "autostart", vm->autostart);
+    add_kind_fields(vm, j);
+    return j;
+}
+
+/* A null initrd or cmdline reads as "none": vm_spec_parse() refuses nulls,
+ * so they are left out of a definition. */
+json_t *vm_spec_definition(const struct vm_record *vm)
+{
+    json_t *j = vm_spec_from_record(vm);
+    const char *key;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(j, tmp, key, value)
+        if (json_is_null(value))
+            json_object_del(j, key);
+    return j;
 }

@@ -22,4 +22,13 @@ bool vm_name_valid(const char *name);
  * rights by vm_inputs_open(). */
 int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err);
 
+/* The definition fields of vm as the API shows them (null for an absent
+ * initrd or cmdline): name, kind, mem_mib, vcpus, autostart and the kind's
+ * own fields.  New JSON. */
+json_t *vm_spec_from_record(const struct vm_record *vm);
+
+/* The same without nulls: exactly what POST /v1/vms accepts, so that
+ * `mica export` | `mica create -f -` gives the same VM again. */
+json_t *vm_spec_definition(const struct vm_record *vm);
+
 #endif

@@ -71,6 +71,13 @@ int pv_domain_create(struct pv_domain **out, const struct pv_domain_config *cfg,
                      size_t errlen);
 void pv_domain_destroy(struct pv_domain *d);
 
+/* Whether the guest image at path (a /proc/self/fd/N path will do; `name`
+ * is what messages call it) would boot in a domain of `mib` MiB: what
+ * pv_domain_create() checks before it touches KVM, with the same one-line
+ * reasons.  0, or -1 with err. */
+int pv_domain_check_image(const char *path, const char *name, uint64_t mib, char *err,
+                          size_t errlen);
+
 /* The construction steps that need no KVM, shared by pv_domain_create and
  * the KVM-less test domains (tests/support/pv_testbed.h): a domain with an
  * id and a name; then its memory, page tables, CPU tables, start_info (for

@@ -18,6 +18,18 @@
 
 static const struct virtio_backend_ops blk_ops_template;
 
+int virtio_blk_check_file(const struct stat *st, const char *path, char *err, size_t errlen)
+{
+    if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
+        return errmsg(err, errlen, -EINVAL, "disk image %s: not a regular file or block device",
+                      path);
+    if (S_ISREG(st->st_mode) && (st->st_size == 0 || st->st_size % VIRTIO_BLK_SECTOR))
+        return errmsg(err, errlen, -EINVAL,
+                      "disk image %s: size %lld is not a non-zero multiple of 512 bytes", path,
+                      (long long)st->st_size);
+    return 0;
+}
+
 int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only, char *err, size_t errlen)
 {
     memset(blk, 0, sizeof(*blk));
@@ -25,12 +37,7 @@ int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only, ch
     blk->fd = open_no_wait(path, read_only ? O_RDONLY : O_RDWR, &st);
     if (blk->fd < 0)
         return errmsg(err, errlen, blk->fd, "disk image %s: %s", path, strerror(-blk->fd));
-    int rc = 0;
-    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-        rc = errmsg(err, errlen, -EINVAL, "disk image %s: not a regular file or block device", path);
-    else if (S_ISREG(st.st_mode) && (st.st_size == 0 || st.st_size % VIRTIO_BLK_SECTOR))
-        rc = errmsg(err, errlen, -EINVAL, "disk image %s: size %lld is not a non-zero multiple of 512 bytes",
-                    path, (long long)st.st_size);
+    int rc = virtio_blk_check_file(&st, path, err, errlen);
     if (rc) {
         close(blk->fd);
         blk->fd = -1;

@@ -21,6 +21,12 @@ struct virtio_blk {
     struct virtio_backend_ops ops; /* pass to virtio_mmio_init (RO set per image) */
 };
 
+/* Whether a file with status st can be a disk: a block device, or a
+ * regular file whose size is a non-zero multiple of 512.  0 or -EINVAL
+ * with "disk image PATH: ..." in err. */
+struct stat;
+int virtio_blk_check_file(const struct stat *st, const char *path, char *err, size_t errlen);
+
 /* Opens `path` (read-only if `read_only`); its size must be a non-zero
  * multiple of 512. 0 or -errno with "disk image PATH: ..." in err. */
 int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only, char *err, size_t errlen);

@@ -238,7 +238,9 @@ static void test_full_disk(void **state)
         created++;
     }
     assert_int_equal(status, 507);
-    struct cp_reply r = cp_request(h, "POST", "/v1/vms", "{\"name\":\"late\",\"guest\":\"/etc/hostname\",\"args\":[]}");
+    char late[512]; /* a bootable guest: create checks what the file holds first */
+    snprintf(late, sizeof late, "{\"name\":\"late\",\"guest\":\"%s\",\"args\":[]}", h->guest);
+    struct cp_reply r = cp_request(h, "POST", "/v1/vms", late);
     assert_int_equal(r.status, 507);
     assert_non_null(strstr(json_string_value(json_object_get(r.json, "error")), "disk is full"));
     cp_reply_free(&r);
@@ -264,9 +266,7 @@ static const char *scratch_file(struct cp_harness *h, const char *name, mode_t m
     static int next;
     char *path = paths[next++ % 4];
     snprintf(path, PATH_MAX, "%s/%s", h->dir, name);
-    FILE *f = fopen(path, "w");
-    fputs("scratch\n", f);
-    fclose(f);
+    cp_write_guest(path); /* passes as a guest, a kernel, an initrd and a disk */
     chmod(path, mode);
     return path;
 }

@@ -124,8 +124,7 @@ static void test_cli_linux_vm(void **state)
     struct cp_harness *h = *state;
     char disk[PATH_MAX], disk_ro[PATH_MAX + 8];
     snprintf(disk, sizeof disk, "%s/disk.img", h->dir);
-    FILE *f = fopen(disk, "w");
-    fclose(f);
+    cp_write_guest(disk); /* any file of a multiple of 512 bytes */
     snprintf(disk_ro, sizeof disk_ro, "%s,ro", disk);
     char *out, *err;
     int rc = cp_cli(h, NULL, &out, &err, "create", "lx", "--kernel", h->guest, "--initrd",
