@@ -9,4 +9,8 @@ int cmd_run(int argc, char **argv);
  * virtualization); cmd_run hands over when it sees --kernel. */
 int cmd_run_linux(int argc, char **argv);
 
+/* `mica oci ...` and the binary named mica-runc: the runc-compatible OCI
+ * runtime (oci/oci_runtime.h, docs/oci.md). */
+int cmd_oci(int argc, char **argv);
+
 #endif

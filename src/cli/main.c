@@ -22,7 +22,16 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
     {"run", cmd_run, "boot a guest attached to this terminal (default: the bundled shell)"},
+    {"oci", cmd_oci, "the runc-compatible OCI runtime (also as mica-runc; docs/oci.md)"},
 };
+
+/* Called as mica-runc (a link to mica): the OCI runtime, which container
+ * engines call by a runc-like name. */
+static bool called_as_runtime(char **argv)
+{
+    const char *slash = strrchr(argv[0], '/');
+    return !strcmp(slash ? slash + 1 : argv[0], "mica-runc");
+}
 
 static bool version_asked(int argc, char **argv)
 {
@@ -56,10 +65,13 @@ static int hand_to_full_binary(char **argv)
 
 int main(int argc, char **argv)
 {
+    if (called_as_runtime(argv))
+        return cmd_oci(argc, argv);
     if (version_asked(argc, argv))
         return print_version();
-    if (argc >= 2 && !strcmp(argv[1], subcommands[0].name))
-        return subcommands[0].run(argc - 1, argv + 1);
+    for (size_t i = 0; argc >= 2 && i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (!strcmp(argv[1], subcommands[i].name))
+            return subcommands[i].run(argc - 1, argv + 1);
     return hand_to_full_binary(argv);
 }
 #else
@@ -86,6 +98,8 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     proc_title_init(argc, argv);
+    if (called_as_runtime(argv))
+        return cmd_oci(argc, argv);
     if (version_asked(argc, argv))
         return print_version();
     if (argc < 2) {

@@ -11,7 +11,8 @@
 
 const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
-    "                [--control SOCKET] [--raw-console] [--jail] [--jail-user USER[:GROUP]]\n"
+    "                [--control SOCKET [--control-stdin]] [--raw-console] [--env NAME=VALUE]...\n"
+    "                [--hold FIFO] [--jail] [--jail-user USER[:GROUP]]\n"
     "                [--supervisor auto|on|off] [-- GUEST-ARGS...]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
     "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
@@ -27,6 +28,10 @@ const char run_usage[] =
     "  that need no host service are served without leaving the VM (on: always; off:\n"
     "  every hypercall traps out; auto, the default: on where the host runs guest CPL0\n"
     "  natively, i.e. not on kvm_pvm).\n"
+    "  --control-stdin still reads stdin with --control (and makes a terminal raw).\n"
+    "  --env NAME=VALUE puts a variable in the guest's environment (mica_getenv()).\n"
+    "  --hold FIFO waits, before building the VM, until a starter opens FIFO (how\n"
+    "  `mica oci start` releases a created container; see docs/oci.md).\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -64,6 +69,17 @@ static int parse_supervisor(const char *arg, int *out, char *err, size_t errlen)
     return errmsg(err, errlen, -1, "--supervisor '%s': give auto, on or off", arg);
 }
 
+static int add_env(struct run_options *o, char *arg, char *err, size_t errlen)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return errmsg(err, errlen, -1, "--env '%s': give NAME=VALUE", arg);
+    if (o->envc == RUN_ENV_MAX)
+        return errmsg(err, errlen, -1, "--env: at most %d variables", RUN_ENV_MAX);
+    o->envp[o->envc++] = arg;
+    return 0;
+}
+
 static int apply_option(int c, void *ctx, char *err, size_t errlen)
 {
     struct run_options *o = ctx;
@@ -89,6 +105,14 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         return 0;
     case 'S':
         return parse_supervisor(optarg, &o->supervisor, err, errlen);
+    case 'H':
+        o->hold = optarg;
+        return 0;
+    case 'I':
+        o->control_stdin = 1;
+        return 0;
+    case 'e':
+        return add_env(o, optarg, err, errlen);
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -103,6 +127,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"timeout", required_argument, NULL, 't'}, {"control", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},          {"raw-console", no_argument, NULL, 'W'},
         {"supervisor", required_argument, NULL, 'S'},
+        {"hold", required_argument, NULL, 'H'},    {"control-stdin", no_argument, NULL, 'I'},
+        {"env", required_argument, NULL, 'e'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -116,6 +142,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
     if (optind < dashes)
         return errmsg(err, errlen, -1, "unexpected argument '%s' (guest arguments go after '--')",
                        argv[optind]);
+    if (o->control_stdin && !o->control)
+        return errmsg(err, errlen, -1, "--control-stdin: only with --control");
     o->guest_argc = dashes < argc ? argc - dashes - 1 : 0;
     o->guest_argv = argv + dashes + (dashes < argc);
     return 0;

@@ -8,6 +8,8 @@
 
 #include "run/confine.h"
 
+#define RUN_ENV_MAX 256 /* --env entries; all must fit MICA_ARGS_MAX with the arguments */
+
 struct run_options {
     const char *guest;      /* NULL: the bundled shell */
     const char *name;
@@ -20,6 +22,10 @@ struct run_options {
     int help;
     int raw_console;        /* guest output to a terminal unfiltered */
     int supervisor;         /* --supervisor: RUN_SUPERVISOR_* */
+    const char *hold;       /* --hold FIFO: wait there for a starter (run/start_hold.h) */
+    int control_stdin;      /* --control-stdin: with --control, stdin is still read */
+    int envc;               /* --env NAME=VALUE, in order */
+    char *envp[RUN_ENV_MAX];
 };
 
 enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };

@@ -63,6 +63,18 @@ static int read_image(const char *path, uint64_t mib, uint8_t **file, size_t *si
     return 0;
 }
 
+int pv_image_check(const char *path, uint64_t mib, char *err, size_t errlen)
+{
+    uint8_t *file = NULL;
+    size_t size = 0;
+    struct pv_image img;
+    int rc = check_mem(mib, err, errlen);
+    if (rc == 0)
+        rc = read_image(path, mib, &file, &size, &img, err, errlen);
+    free(file);
+    return rc;
+}
+
 /* Copies the checked image's segments into guest RAM. */
 static int load_image(struct pv_domain *d, const char *path, const uint8_t *file, size_t size,
                       struct pv_image *img, char *err, size_t errlen)
@@ -113,7 +125,7 @@ int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg
     pv_cpu_tables_write(&d->hv, d->supervisor);
     pv_supervisor_install(&d->hv, &d->layout, PV_SV_CLOCK | PV_SV_MMU | PV_SV_TRAPS);
     if (pv_start_info_fill(d->start_info, &d->layout, img, d->name, d->id, cfg->argc, cfg->argv,
-                           err, errlen) < 0)
+                           cfg->envc, cfg->envp, err, errlen) < 0)
         return -1;
     pv_evtchn_init(d);
     pvio_console_init(&d->console, cfg->console_sink, cfg->console_ctx);

@@ -33,6 +33,8 @@ struct pv_domain_config {
     uint64_t mem_mib;
     int argc;           /* arguments for the guest, argv[0] included */
     char **argv;
+    int envc;           /* the guest's environment, NAME=VALUE strings */
+    char **envp;
     pvio_console_sink console_sink;
     void *console_ctx;
     bool supervisor; /* hypercalls enter the in-guest supervisor (pv_supervisor_usable) */
@@ -61,6 +63,10 @@ struct pv_domain {
     int exit_code;
     char crash_report[2048];
 };
+
+/* Checks the guest image at path as pv_domain_create would for a domain of
+ * mib MiB, without KVM: 0, or -1 with one line in err naming the file. */
+int pv_image_check(const char *path, uint64_t mib, char *err, size_t errlen);
 
 int pv_domain_create(struct pv_domain **out, const struct pv_domain_config *cfg, char *err,
                      size_t errlen);
