@@ -68,7 +68,7 @@ static int parse(int argc, char **argv, struct create_args *a, char *err, size_t
     if (option_loop(argc, argv, opts, apply, a, err, errlen) < 0)
         return -1;
     if (optind != argc - 1)
-        return errmsg(err, errlen, -1, "create: give exactly one container id");
+        return errmsg(err, errlen, -1, "give exactly one container id");
     a->id = argv[optind];
     return oci_id_check(a->id, err, errlen);
 }
@@ -116,9 +116,10 @@ static int open_images(const struct oci_config *c, struct created *k, char *err,
     if (c->kind != OCI_VM_PV)
         return 0;
     char why[1024];
-    if (pv_image_check(k->image, c->mem_mib ? c->mem_mib : PV_DEFAULT_MEM_MIB, why, sizeof why) < 0)
-        return errmsg(err, errlen, -1, "config.json: process.args[0] '%s' is not a mica guest "
-                      "(%s)", image, why);
+    if (pv_image_check(k->image, image, c->mem_mib ? c->mem_mib : PV_DEFAULT_MEM_MIB, why,
+                       sizeof why) < 0)
+        return errmsg(err, errlen, -1, "config.json: process.args[0] is not a mica guest: %s",
+                      why);
     return 0;
 }
 

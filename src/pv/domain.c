@@ -41,8 +41,8 @@ static int check_sync_regs(struct pv_domain *d, char *err, size_t errlen)
 /* Reads the guest image and checks it against the RAM a domain of `mib` MiB
  * would have, before any KVM object exists: a bad image is reported as such
  * on any host. The caller frees *file. */
-static int read_image(const char *path, uint64_t mib, uint8_t **file, size_t *size,
-                      struct pv_image *img, char *err, size_t errlen)
+static int read_image(const char *path, const char *shown, uint64_t mib, uint8_t **file,
+                      size_t *size, struct pv_image *img, char *err, size_t errlen)
 {
     struct pv_layout layout;
     pv_layout_init(&layout, mib << 20);
@@ -50,6 +50,7 @@ static int read_image(const char *path, uint64_t mib, uint8_t **file, size_t *si
     char why[256];
     if (read_whole_file(path, IMAGE_FILE_MAX, file, size, err, errlen) < 0)
         return -1;
+    path = shown; /* from here on, only in messages */
     char what[160];
     if (looks_like_linux_kernel(*file, *size, what, sizeof what))
         return errmsg(err, errlen, -1, "%s looks like %s; boot it with 'mica run --kernel %s'",
@@ -63,14 +64,14 @@ static int read_image(const char *path, uint64_t mib, uint8_t **file, size_t *si
     return 0;
 }
 
-int pv_image_check(const char *path, uint64_t mib, char *err, size_t errlen)
+int pv_image_check(const char *path, const char *shown, uint64_t mib, char *err, size_t errlen)
 {
     uint8_t *file = NULL;
     size_t size = 0;
     struct pv_image img;
     int rc = check_mem(mib, err, errlen);
     if (rc == 0)
-        rc = read_image(path, mib, &file, &size, &img, err, errlen);
+        rc = read_image(path, shown, mib, &file, &size, &img, err, errlen);
     free(file);
     return rc;
 }
@@ -148,7 +149,7 @@ static int build(struct pv_domain *d, const struct pv_domain_config *cfg, char *
     size_t size = 0;
     int rc = check_mem(cfg->mem_mib, err, errlen);
     if (rc == 0)
-        rc = read_image(cfg->image_path, cfg->mem_mib, &file, &size, &img, err, errlen);
+        rc = read_image(cfg->image_path, cfg->image_path, cfg->mem_mib, &file, &size, &img, err, errlen);
     if (rc == 0 && (vm_create(&d->vm, err, errlen) < 0 || check_sync_regs(d, err, errlen) < 0 ||
                     pv_domain_build_host(d, cfg, &img, err, errlen) < 0 ||
                     load_image(d, cfg->image_path, file, size, &img, err, errlen) < 0))

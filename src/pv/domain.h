@@ -65,8 +65,9 @@ struct pv_domain {
 };
 
 /* Checks the guest image at path as pv_domain_create would for a domain of
- * mib MiB, without KVM: 0, or -1 with one line in err naming the file. */
-int pv_image_check(const char *path, uint64_t mib, char *err, size_t errlen);
+ * mib MiB, without KVM: 0, or -1 with one line in err naming the file as
+ * `shown` (after a read error, as path). */
+int pv_image_check(const char *path, const char *shown, uint64_t mib, char *err, size_t errlen);
 
 int pv_domain_create(struct pv_domain **out, const struct pv_domain_config *cfg, char *err,
                      size_t errlen);
