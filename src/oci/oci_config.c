@@ -186,9 +186,19 @@ static int parse_linux(json_t *doc, struct oci_config *c, char *err, size_t errl
                                                        : parse_namespaces(linux_, c, err, errlen);
 }
 
+static bool is_pod_sandbox(json_t *ann)
+{
+    const char *cri = string_field(ann, OCI_ANN_CRI_TYPE), *crio = string_field(ann, OCI_ANN_CRIO_TYPE);
+    return (cri && !strcmp(cri, "sandbox")) || (crio && !strcmp(crio, "sandbox"));
+}
+
 static int parse_kind(struct oci_config *c, char *err, size_t errlen)
 {
     const char *kind;
+    if (is_pod_sandbox(c->annotations)) {
+        c->kind = OCI_VM_NONE; /* its "pause" program is not a mica guest */
+        return 0;
+    }
     if (optional_string(c->annotations, OCI_ANN_KIND, "annotations", &kind, err, errlen) < 0)
         return -1;
     if (!kind || !strcmp(kind, "pv"))

@@ -26,7 +26,12 @@
 #define OCI_ANN_INITRD "org.mica.initrd"   /* linux: initrd path inside the rootfs */
 #define OCI_ANN_CMDLINE "org.mica.cmdline" /* linux: the kernel command line */
 
-enum oci_vm_kind { OCI_VM_PV, OCI_VM_LINUX };
+/* What Kubernetes' runtimes (containerd's CRI, CRI-O) mark a pod's
+ * sandbox ("pause") container with: it gets no VM (see oci_vm_process.h). */
+#define OCI_ANN_CRI_TYPE "io.kubernetes.cri.container-type"
+#define OCI_ANN_CRIO_TYPE "io.kubernetes.cri-o.ContainerType"
+
+enum oci_vm_kind { OCI_VM_PV, OCI_VM_LINUX, OCI_VM_NONE /* a pod sandbox */ };
 enum oci_netns { OCI_NETNS_HOST, OCI_NETNS_NEW, OCI_NETNS_JOIN };
 
 struct oci_config {

@@ -100,6 +100,8 @@ static int open_in_rootfs(const char *rootfs, const char *path, const char *what
 
 static int open_images(const struct oci_config *c, struct created *k, char *err, size_t errlen)
 {
+    if (c->kind == OCI_VM_NONE)
+        return 0; /* a pod sandbox runs no guest */
     const char *image = c->kind == OCI_VM_PV ? c->args[0] : c->kernel;
     k->image_fd = open_in_rootfs(c->rootfs, image, c->kind == OCI_VM_PV ? "process.args[0]"
                                                                          : OCI_ANN_KERNEL,
@@ -171,7 +173,9 @@ static int record(const struct oci_runtime *rt, const struct create_args *a,
     snprintf(st.id, sizeof st.id, "%s", a->id);
     snprintf(st.bundle, sizeof st.bundle, "%s", bundle);
     snprintf(st.rootfs, sizeof st.rootfs, "%s", c->rootfs);
-    snprintf(st.kind, sizeof st.kind, "%s", c->kind == OCI_VM_PV ? "pv" : "linux");
+    static const char *const kinds[] = {[OCI_VM_PV] = "pv", [OCI_VM_LINUX] = "linux",
+                                        [OCI_VM_NONE] = "sandbox"};
+    snprintf(st.kind, sizeof st.kind, "%s", kinds[c->kind]);
     now_rfc3339(st.created, sizeof st.created);
     if (oci_state_save(rt->root, &st, err, errlen) < 0)
         return -1;

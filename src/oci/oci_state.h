@@ -29,7 +29,7 @@ struct oci_state {
     char rootfs[OCI_PATH_MAX];
     char created[40];     /* RFC 3339, UTC */
     bool started, paused;
-    char kind[8];         /* "pv" or "linux" */
+    char kind[8];         /* "pv", "linux" or "sandbox" (a pod sandbox: no VM) */
     uint64_t mem_mib, cpu_shares;
     json_t *annotations;  /* owned; NULL when none */
 };

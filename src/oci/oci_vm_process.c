@@ -13,6 +13,7 @@
 #include "mica/abi.h"
 #include "oci/oci_console.h"
 #include "run/exit_status.h"
+#include "run/start_hold.h"
 #include "util/errmsg.h"
 
 #define READY_MSG_MAX 1024
@@ -100,6 +101,25 @@ static void default_signals(void)
     sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* A pod sandbox: past the start gate, wait for the end. */
+static int hold_sandbox(const struct oci_vm_launch *l)
+{
+    char err[512];
+    if (start_hold_wait(l->hold, err, sizeof err) < 0) {
+        fprintf(stderr, "mica-runc: sandbox %s: %s\n", l->id, err);
+        return MICA_STATUS_ERROR;
+    }
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int sig;
+    sigwait(&set, &sig);
+    return 0;
+}
+
 static __attribute__((noreturn)) void child(const struct oci_vm_launch *l, int ready_fd)
 {
     char err[512];
@@ -111,7 +131,7 @@ static __attribute__((noreturn)) void child(const struct oci_vm_launch *l, int r
         static struct run_argv a; /* large: not on the stack */
         build_argv(l, &a);
         close(ready_fd); /* set up: create may return */
-        int status = l->rt->run_vm(a.n, a.v);
+        int status = l->cfg->kind == OCI_VM_NONE ? hold_sandbox(l) : l->rt->run_vm(a.n, a.v);
         fflush(NULL);
         _exit(status);
     }

@@ -7,6 +7,9 @@
  * runs the VM, and its exit status is the guest's. Its pid is the
  * container's; containerd's shim, a subreaper, inherits it when create
  * exits.
+ * A pod sandbox (OCI_VM_NONE) runs no VM: the process passes the same gate
+ * and then only holds the pod's network namespace, as the "pause" program
+ * would, until a signal ends it (status 0).
  */
 #ifndef MICA_OCI_OCI_VM_PROCESS_H
 #define MICA_OCI_OCI_VM_PROCESS_H

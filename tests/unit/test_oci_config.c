@@ -185,6 +185,23 @@ static void annotations_and_hooks(void **state)
             "hooks.prestart: mica-runc runs no OCI hooks");
 }
 
+static void pod_sandbox_gets_no_vm(void **state)
+{
+    (void)state;
+    assert_int_equal(parse_with("{\"args\":[\"/pause\"]}",
+                                "\"annotations\":{\"io.kubernetes.cri.container-type\":\"sandbox\"}"),
+                     0);
+    assert_int_equal(c.kind, OCI_VM_NONE);
+    assert_int_equal(parse_with("{\"args\":[\"/pause\"]}",
+                                "\"annotations\":{\"io.kubernetes.cri-o.ContainerType\":\"sandbox\"}"),
+                     0);
+    assert_int_equal(c.kind, OCI_VM_NONE);
+    assert_int_equal(parse_with(NULL, "\"annotations\":{\"io.kubernetes.cri.container-type\":"
+                                      "\"container\"}"),
+                     0);
+    assert_int_equal(c.kind, OCI_VM_PV);
+}
+
 static void load_from_a_bundle(void **state)
 {
     (void)state;
@@ -223,6 +240,7 @@ int main(void)
         cmocka_unit_test_teardown(hostile_process_fields, teardown),
         cmocka_unit_test_teardown(resources, teardown),
         cmocka_unit_test_teardown(annotations_and_hooks, teardown),
+        cmocka_unit_test_teardown(pod_sandbox_gets_no_vm, teardown),
         cmocka_unit_test_teardown(load_from_a_bundle, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

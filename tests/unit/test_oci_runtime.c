@@ -351,6 +351,30 @@ static void bad_bundles_leave_nothing(void **state)
     assert_int_equal(oci_main(5, argv, fake_vm), 1);
 }
 
+/* A Kubernetes pod sandbox: no VM (its /pause is no mica guest), the
+ * process holds the pod's network namespace until a signal ends it. */
+static void pod_sandbox_holds_without_a_vm(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/config.json", bundle);
+    write_file(path, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":"
+                     "{\"args\":[\"/pause\"]},\"annotations\":{\"io.kubernetes.cri."
+                     "container-type\":\"sandbox\"}}");
+    unlink(argv_file);
+    assert_int_equal(RT("create", "--bundle", bundle, "pod1"), 0);
+    pid_t pid = pid_of("pod1");
+    assert_int_equal(RT("start", "pod1"), 0);
+    assert_int_equal(status_of("pod1"), OCI_RUNNING);
+    assert_int_equal(access(argv_file, F_OK), -1); /* `mica run` never ran */
+    assert_int_equal(RT("kill", "pod1", "TERM"), 0);
+    int st;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    assert_true(WIFEXITED(st));
+    assert_int_equal(WEXITSTATUS(st), 0);
+    assert_int_equal(RT("delete", "pod1"), 0);
+}
+
 /* process.terminal: the pty master arrives over the console socket, the
  * VM process has the slave as its stdin. */
 static void console_socket_gets_the_terminal(void **state)
@@ -403,6 +427,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(create_start_kill_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(exit_status_and_deleting_a_created_one, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_bundles_leave_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(pod_sandbox_holds_without_a_vm, setup, teardown),
         cmocka_unit_test_setup_teardown(console_socket_gets_the_terminal, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
