@@ -87,6 +87,15 @@ static char *read_text(const char *path)
     return buf;
 }
 
+/* What the fake VM was given: create returns once the VM process is set
+ * up, which may be a moment before the body has written it down. */
+static const char *fake_vm_argv(void)
+{
+    for (int i = 0; i < 500 && !strstr(read_text(argv_file), "stdin-is-a-tty="); i++)
+        sleep_ms(10);
+    return read_text(argv_file);
+}
+
 /* The bundle: rootfs/app.elf is a real guest-kit ELF (create checks it). */
 static void make_bundle(const char *process_extra)
 {
@@ -252,7 +261,7 @@ static void create_start_kill_delete(void **state)
     assert_true(pid > 0);
     assert_int_equal(atoi(read_text(pid_file)), pid);
     assert_int_equal(status_of("c1"), OCI_CREATED);
-    const char *args = read_text(argv_file); /* what `mica run` was given */
+    const char *args = fake_vm_argv(); /* what `mica run` was given */
     assert_contains(args, "run\n--control\n");
     assert_contains(args, "--control-stdin\n--hold\n");
     assert_contains(args, "--name\nc1\n--mem\n64\n--env\nOCI_GREETING=hi\n");
@@ -351,6 +360,39 @@ static void bad_bundles_leave_nothing(void **state)
     assert_int_equal(oci_main(5, argv, fake_vm), 1);
 }
 
+/* org.mica.kind=linux: `mica run --kernel` with the kernel and initrd
+ * opened inside the rootfs, the command line, the memory limit. */
+static void linux_kind_runs_a_kernel(void **state)
+{
+    (void)state;
+    char path[256];
+    snprintf(path, sizeof path, "%s/rootfs/vmlinuz", bundle);
+    write_file(path, "not checked before the VM starts");
+    snprintf(path, sizeof path, "%s/rootfs/initrd", bundle);
+    write_file(path, "cpio");
+    snprintf(path, sizeof path, "%s/config.json", bundle);
+    write_file(path, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":"
+                     "{\"args\":[]},\"annotations\":{\"org.mica.kind\":\"linux\","
+                     "\"org.mica.kernel\":\"/vmlinuz\",\"org.mica.initrd\":\"/initrd\","
+                     "\"org.mica.cmdline\":\"console=ttyS0 quiet\"},\"linux\":{\"resources\":"
+                     "{\"memory\":{\"limit\":268435456}}}}");
+    assert_int_equal(RT("create", "--bundle", bundle, "fv1"), 0);
+    const char *args = fake_vm_argv();
+    assert_contains(args, "run\n--kernel\n/proc/self/fd/");
+    assert_contains(args, "--initrd\n/proc/self/fd/");
+    assert_contains(args, "--cmdline\nconsole=ttyS0 quiet\n");
+    assert_contains(args, "--mem\n256\n");
+    assert_null(strstr(args, "--env"));
+    pid_t pid = pid_of("fv1");
+    assert_int_equal(RT("delete", "fv1"), 0);
+    waitpid(pid, NULL, 0);
+    write_file(path, "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},\"process\":"
+                     "{\"args\":[]},\"annotations\":{\"org.mica.kind\":\"linux\","
+                     "\"org.mica.kernel\":\"/missing\"}}");
+    assert_int_equal(RT("create", "--bundle", bundle, "fv2"), 1);
+    assert_false(dir_exists("fv2"));
+}
+
 /* A Kubernetes pod sandbox: no VM (its /pause is no mica guest), the
  * process holds the pod's network namespace until a signal ends it. */
 static void pod_sandbox_holds_without_a_vm(void **state)
@@ -407,7 +449,7 @@ static void console_socket_gets_the_terminal(void **state)
     assert_true(isatty(master));
     pid_t pid = pid_of("t1");
     assert_int_equal(RT("start", "t1"), 0); /* the fake VM has written its argv by now */
-    assert_contains(read_text(argv_file), "stdin-is-a-tty=1");
+    assert_contains(fake_vm_argv(), "stdin-is-a-tty=1");
     assert_int_equal(RT("kill", "t1", "SIGKILL"), 0);
     waitpid(pid, NULL, 0);
     assert_int_equal(RT("delete", "t1"), 0);
@@ -427,6 +469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(create_start_kill_delete, setup, teardown),
         cmocka_unit_test_setup_teardown(exit_status_and_deleting_a_created_one, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_bundles_leave_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(linux_kind_runs_a_kernel, setup, teardown),
         cmocka_unit_test_setup_teardown(pod_sandbox_holds_without_a_vm, setup, teardown),
         cmocka_unit_test_setup_teardown(console_socket_gets_the_terminal, setup, teardown),
     };
