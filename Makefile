@@ -33,7 +33,7 @@ INTEG_BIN := $(patsubst tests/integration/%.c,$(BUILD)/test/integration/%,$(INTE
 TEST_SUPPORT := $(sort $(wildcard tests/support/*.c))
 
 .PHONY: all test unit fuzz bench clean guests install FORCE
-all: $(BUILD)/mica guests $(BUILD)/man/mica.1
+all: $(BUILD)/mica $(BUILD)/mica-runc guests $(BUILD)/man/mica.1
 
 # The build version (`mica --version`, GET /v1/version): checked at every
 # make, the header rewritten only when it changed.
@@ -68,6 +68,9 @@ $(BUILD)/rel/main-lean.o: $(MAIN_SRC)
 	$(CC) $(CFLAGS_REL) -DMICA_LEAN -MMD -MP -c $< -o $@
 $(BUILD)/mica: $(BUILD)/rel/main-lean.o $(BUILD)/libmica-host.a $(BUILD)/mica-cp
 	$(CC) $(CFLAGS_REL) -Wl,--as-needed $(BUILD)/rel/main-lean.o $(BUILD)/libmica-host.a -o $@ $(HOST_LIBS)
+# The OCI runtime (docs/oci.md) is mica called by a runc-like name.
+$(BUILD)/mica-runc: $(BUILD)/mica
+	ln -sf mica $@
 $(BUILD)/mica-cp: $(REL_OBJ) $(BUILD)/rel/$(MAIN_SRC).o
 	$(CC) $(CFLAGS_REL) $^ -o $@ $(HOST_LIBS)
 $(BUILD)/test/mica: $(TEST_OBJ) $(BUILD)/test/$(MAIN_SRC).o

@@ -4,7 +4,7 @@
 set -eu
 PKGS="gcc make pkg-config clang libclang-rt-dev libcmocka-dev libjansson-dev libmicrohttpd-dev
       libsqlite3-dev zlib1g-dev liblzma-dev libzstd-dev liblz4-dev libbz2-dev
-      libcurl4-openssl-dev libseccomp-dev"
+      libcurl4-openssl-dev libseccomp-dev containerd"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

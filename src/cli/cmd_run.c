@@ -15,6 +15,7 @@
 #include "run/pv_control.h"
 #include "run/run_io.h"
 #include "cli/run_options.h"
+#include "run/start_hold.h"
 #include "vmm/kvm.h"
 #include "cp/mem_policy.h"
 #include "run/supervisor.h"
@@ -61,14 +62,15 @@ static int attach(struct run_io *io, struct pv_control *rc, const struct run_opt
         .in_fd = STDIN_FILENO, .sig_fd = sig_fd, .timeout_ns = o->timeout_ns,
     };
     if (o->control) {
-        cfg.in_fd = -1;
+        cfg.in_fd = o->control_stdin ? STDIN_FILENO : -1;
         cfg.control = pv_control_open(rc, o->control, err, errlen);
         if (!cfg.control)
             return -1;
     } else {
-        terminal_make_raw(STDIN_FILENO);
         cfg.escape_keys = isatty(STDIN_FILENO); /* keys of a person, not a pipe's bytes */
     }
+    if (cfg.in_fd >= 0)
+        terminal_make_raw(STDIN_FILENO);
     /* Everything is open: confine the process before its threads start. */
     if (confine_seal(err, errlen) < 0) {
         pv_control_close(rc);
@@ -202,7 +204,8 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
         mica_error("run: %s", err);
         return MICA_STATUS_ERROR;
     }
-    if (confine_begin(&o->confine, err, sizeof err) < 0) {
+    if (confine_begin(&o->confine, err, sizeof err) < 0 ||
+        (o->hold && start_hold_wait(o->hold, err, sizeof err) < 0)) {
         close_links(links, 0, o->net_count);
         mica_error("run: %s", err);
         return MICA_STATUS_ERROR;
@@ -213,7 +216,7 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
     struct pv_control rc = {.to_stdout = true}; /* the sink's context with --control */
     struct pv_domain_config cfg = {
         .name = name, .image_path = o->guest, .mem_mib = o->mem_mib,
-        .argc = o->guest_argc + 1, .argv = gargv,
+        .argc = o->guest_argc + 1, .argv = gargv, .envc = o->envc, .envp = (char **)o->envp,
         .console_sink = o->control ? pv_control_sink : stdout_sink(o), .console_ctx = &rc,
         .supervisor = o->supervisor == RUN_SUPERVISOR_ON ||
                       (o->supervisor == RUN_SUPERVISOR_AUTO && kvm_host_runs_cpl0_natively()),

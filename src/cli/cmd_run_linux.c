@@ -9,6 +9,7 @@
 #include "run/exit_status.h"
 #include "run/run_io.h"
 #include "run/fv_control.h"
+#include "run/start_hold.h"
 #include "run/terminal.h"
 #include "fv/fv_io.h"
 #include "fv/fv_machine.h"
@@ -68,7 +69,7 @@ static int boot(const struct fv_options *o, uint64_t deadline, int sig_fd, struc
     char err[1024];
     /* With --control the terminal is the controller's: stdin is not read.
      * Confined once the machine is built: before its threads and the guest. */
-    if (fv_machine_create(&m, o, o->control ? -1 : STDIN_FILENO, STDOUT_FILENO, err,
+    if (fv_machine_create(&m, o, o->control && !o->control_stdin ? -1 : STDIN_FILENO, STDOUT_FILENO, err,
                           sizeof err) < 0 || confine_seal(err, sizeof err) < 0) {
         fv_machine_destroy(&m);
         terminal_restore();
@@ -103,7 +104,8 @@ int cmd_run_linux(int argc, char **argv)
         fputs(fv_usage, stdout);
         return 0;
     }
-    if (confine_begin(&(struct confine_options){o.jail, o.jail_user}, err, sizeof err) < 0) {
+    if (confine_begin(&(struct confine_options){o.jail, o.jail_user}, err, sizeof err) < 0 ||
+        (o.hold && start_hold_wait(o.hold, err, sizeof err) < 0)) {
         mica_error("run: %s", err);
         return MICA_STATUS_ERROR;
     }
@@ -115,7 +117,7 @@ int cmd_run_linux(int argc, char **argv)
     int sig_fd = run_io_block_signals();
     vcpu_kick_signal_init();
     uint64_t deadline = o.timeout_ns ? monotonic_ns() + o.timeout_ns : 0;
-    if (!o.control) /* with --control the terminal is not ours */
+    if (!o.control || o.control_stdin) /* with --control the terminal is not ours */
         terminal_make_raw(STDIN_FILENO);
     unsigned boots = 0;
     enum fv_end end;

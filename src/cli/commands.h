@@ -13,5 +13,8 @@ int cmd_run_linux(int argc, char **argv);
 int cmd_cell(int argc, char **argv);
 /* `mica switch PATH`: a virtual switch and firewall-router for VIFs. */
 int cmd_switch(int argc, char **argv);
+/* `mica oci ...` and the binary named mica-runc: the runc-compatible OCI
+ * runtime (oci/oci_runtime.h, docs/oci.md). */
+int cmd_oci(int argc, char **argv);
 
 #endif

@@ -38,7 +38,16 @@ static const struct subcommand subcommands[] = {
      cell_usages},
     {"switch", cmd_switch, "run a virtual switch and firewall-router for VMs' --net",
      switch_usages},
+    {"oci", cmd_oci, "the runc-compatible OCI runtime (also as mica-runc; docs/oci.md)", NULL},
 };
+
+/* Called as mica-runc (a link to mica): the OCI runtime, which container
+ * engines call by a runc-like name. */
+static bool called_as_runtime(char **argv)
+{
+    const char *slash = strrchr(argv[0], '/');
+    return !strcmp(slash ? slash + 1 : argv[0], "mica-runc");
+}
 
 static bool version_asked(int argc, char **argv)
 {
@@ -72,10 +81,13 @@ static int hand_to_full_binary(char **argv)
 
 int main(int argc, char **argv)
 {
+    if (called_as_runtime(argv))
+        return cmd_oci(argc, argv);
     if (version_asked(argc, argv))
         return print_version();
-    if (argc >= 2 && !strcmp(argv[1], subcommands[0].name))
-        return subcommands[0].run(argc - 1, argv + 1);
+    for (size_t i = 0; argc >= 2 && i < sizeof subcommands / sizeof subcommands[0]; i++)
+        if (!strcmp(argv[1], subcommands[i].name))
+            return subcommands[i].run(argc - 1, argv + 1);
     return hand_to_full_binary(argv);
 }
 #else
@@ -112,6 +124,8 @@ static int print_man_page(void)
 int main(int argc, char **argv)
 {
     proc_title_init(argc, argv);
+    if (called_as_runtime(argv))
+        return cmd_oci(argc, argv);
     if (version_asked(argc, argv))
         return print_version();
     if (argc < 2) {

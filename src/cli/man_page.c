@@ -48,7 +48,7 @@ void man_page_command(FILE *out, const char *name, const char *summary,
     fputs(".SS ", out);
     roff_text(out, name);
     roff_text(out, summary);
-    for (; *usages; usages++) {
+    for (; usages && *usages; usages++) { /* NULL: the summary alone */
         fputs(".PP\n.nf\n", out);
         roff_text(out, *usages);
         fputs(".fi\n", out);

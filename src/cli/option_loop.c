@@ -12,8 +12,8 @@ int option_loop(int argc, char **argv, const struct option *longopts, option_app
         if (c == ':')
             return errmsg(err, errlen, -1, "option '%s' needs a value", argv[optind - 1]);
         if (c == '?')
-            return errmsg(err, errlen, -1, "unknown option '%s' (see 'mica run --help')",
-                          argv[optind - 1]);
+            return errmsg(err, errlen, -1, "unknown option '%s' (see 'mica %s --help')",
+                          argv[optind - 1], argv[0]);
         if (apply(c, ctx, err, errlen) < 0)
             return -1;
     }

@@ -15,7 +15,7 @@ const char fv_usage[] =
     "                [--mem MIB] [--disk FILE[,ro]]... [--rng] [--balloon] [--cpu-template NAME]\n"
     "                [--console serial|virtio] [--reboot] [--timeout SECONDS] [--stats]\n"
     "                [--control SOCKET] [--name NAME] [--raw-console] [--jail]\n"
-    "                [--jail-user USER[:GROUP]]\n"
+    "                [--jail-user USER[:GROUP]] [--control-stdin] [--hold FIFO]\n"
     "  Boots a Linux kernel on a virtual PC with the serial console (ttyS0) on this\n"
     "  terminal. Defaults: --mem " "256" ", --cpus 1, --cpu-template " FV_DEFAULT_TEMPLATE ",\n"
     "  --cmdline \"" FV_DEFAULT_CMDLINE "\".\n"
@@ -26,7 +26,8 @@ const char fv_usage[] =
     "  asks the guest's virtio_balloon driver to give memory back or take it again.\n"
     "  --control SOCKET serves the per-VM control channel there (pause, resume,\n"
     "  shutdown, stats, console viewers; see docs/control-program.md) instead of\n"
-    "  using the terminal: stdin is not read, output still goes to stdout.\n"
+    "  using the terminal: stdin is not read (unless --control-stdin), output still\n"
+    "  goes to stdout. --hold FIFO: as for a PV guest (mica run --help).\n"
     "  On a terminal, escape sequences and control characters in the guest's output\n"
     "  are dropped (colours pass) so that it cannot rewrite the screen or the title;\n"
     "  --raw-console passes every byte as the guest sent it.\n"
@@ -83,6 +84,8 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
     case 'd': return parse_disk(o, optarg, err, errlen);
     case 'C': return parse_console(o, optarg, err, errlen);
     case 'n': o->name = optarg; return 0;
+    case 'H': o->hold = optarg; return 0;
+    case 'I': o->control_stdin = true; return 0;
     case 'S':
         o->control = optarg;
         return run_option_control(optarg, err, errlen);
@@ -121,6 +124,7 @@ int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, siz
         {"stats", no_argument, NULL, 's'},         {"help", no_argument, NULL, 'h'},
         {"console", required_argument, NULL, 'C'}, {"control", required_argument, NULL, 'S'},
         {"name", required_argument, NULL, 'n'},     {"raw-console", no_argument, NULL, 'W'},
+        {"hold", required_argument, NULL, 'H'},     {"control-stdin", no_argument, NULL, 'I'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -135,6 +139,8 @@ int fv_options_parse(int argc, char **argv, struct fv_options *o, char *err, siz
                        argv[optind]);
     if (!o->kernel && !o->help)
         return errmsg(err, errlen, -1, "--kernel: give a bzImage or vmlinux file");
+    if (o->control_stdin && !o->control)
+        return errmsg(err, errlen, -1, "--control-stdin: only with --control");
     if (o->jail && o->reboot) /* a sealed process cannot build a new machine */
         return errmsg(err, errlen, -1, "--jail and --reboot: give one (a jailed VM cannot reboot "
                                        "in place; let the control program start it again)");

@@ -11,7 +11,8 @@
 
 const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
-    "                [--control SOCKET] [--raw-console] [--ksm] [--jail] [--jail-user USER[:GROUP]]\n"
+    "                [--control SOCKET [--control-stdin]] [--raw-console] [--ksm]\n"
+    "                [--env NAME=VALUE]... [--hold FIFO] [--jail] [--jail-user USER[:GROUP]]\n"
     "                [--supervisor auto|on|off]\n"
     "                [--net switch=PATH|tap=NAME[,mac=MAC][,ip=A.B.C.D][,name=NAME]]...\n"
     "                [-- GUEST-ARGS...]\n"
@@ -34,6 +35,10 @@ const char run_usage[] =
     "  its MAC and IP), or to a host tap device; see docs/network.md.\n"
     "  --ksm offers the guest's memory to the host's same-page merging (KSM), as\n"
     "  `mica daemon --ksm` does for every VM (MICA_KSM=1 in the environment).\n"
+    "  --control-stdin still reads stdin with --control (and makes a terminal raw).\n"
+    "  --env NAME=VALUE puts a variable in the guest's environment (mica_getenv()).\n"
+    "  --hold FIFO waits, before building the VM, until a starter opens FIFO (how\n"
+    "  `mica oci start` releases a created container; see docs/oci.md).\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -71,6 +76,17 @@ static int add_net(struct run_options *o, const char *arg, char *err, size_t err
     return 0;
 }
 
+static int add_env(struct run_options *o, char *arg, char *err, size_t errlen)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return errmsg(err, errlen, -1, "--env '%s': give NAME=VALUE", arg);
+    if (o->envc == RUN_ENV_MAX)
+        return errmsg(err, errlen, -1, "--env: at most %d variables", RUN_ENV_MAX);
+    o->envp[o->envc++] = arg;
+    return 0;
+}
+
 static int apply_option(int c, void *ctx, char *err, size_t errlen)
 {
     struct run_options *o = ctx;
@@ -98,6 +114,14 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
     case 'K':
         o->ksm = 1;
         return 0;
+    case 'H':
+        o->hold = optarg;
+        return 0;
+    case 'I':
+        o->control_stdin = 1;
+        return 0;
+    case 'e':
+        return add_env(o, optarg, err, errlen);
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -114,6 +138,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"supervisor", required_argument, NULL, 'S'},
         {"net", required_argument, NULL, 'N'},
         {"ksm", no_argument, NULL, 'K'},
+        {"hold", required_argument, NULL, 'H'},    {"control-stdin", no_argument, NULL, 'I'},
+        {"env", required_argument, NULL, 'e'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -127,6 +153,8 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
     if (optind < dashes)
         return errmsg(err, errlen, -1, "unexpected argument '%s' (guest arguments go after '--')",
                        argv[optind]);
+    if (o->control_stdin && !o->control)
+        return errmsg(err, errlen, -1, "--control-stdin: only with --control");
     o->guest_argc = dashes < argc ? argc - dashes - 1 : 0;
     o->guest_argv = argv + dashes + (dashes < argc);
     return 0;

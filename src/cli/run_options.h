@@ -10,6 +10,8 @@
 #include "run/confine.h"
 #include "run/vif.h"
 
+#define RUN_ENV_MAX 256 /* --env entries; all must fit MICA_ARGS_MAX with the arguments */
+
 struct run_options {
     const char *guest;      /* NULL: the bundled shell */
     const char *name;
@@ -26,6 +28,10 @@ struct run_options {
     struct vif_spec net[MICA_DEVICES_MAX];
     char net_text[MICA_DEVICES_MAX][256]; /* what the specs point into */
     int ksm;                /* --ksm: RAM offered to KSM (MADV_MERGEABLE) */
+    const char *hold;       /* --hold FIFO: wait there for a starter (run/start_hold.h) */
+    int control_stdin;      /* --control-stdin: with --control, stdin is still read */
+    int envc;               /* --env NAME=VALUE, in order */
+    char *envp[RUN_ENV_MAX];
 };
 
 enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };

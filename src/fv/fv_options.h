@@ -39,6 +39,8 @@ struct fv_options {
     char disk_spec[FV_MAX_DISKS][4096]; /* --disk values, split in place */
     bool jail;             /* --jail: confine the VM process (run/confine.h) */
     const char *jail_user; /* --jail-user; NULL: the default */
+    const char *hold;      /* --hold FIFO: wait there for a starter (run/start_hold.h) */
+    bool control_stdin;    /* --control-stdin: with --control, stdin is still read */
 };
 
 #endif

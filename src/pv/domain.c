@@ -136,7 +136,7 @@ int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg
     pv_cpu_tables_write(&d->hv, d->supervisor);
     pv_supervisor_install(&d->hv, &d->layout, PV_SV_CLOCK | PV_SV_MMU | PV_SV_TRAPS);
     if (pv_start_info_fill(d->start_info, &d->layout, img, d->name, d->id, cfg->argc, cfg->argv,
-                           err, errlen) < 0)
+                           cfg->envc, cfg->envp, err, errlen) < 0)
         return -1;
     if (pv_memory_init(d) < 0)
         return errmsg(err, errlen, -1, "guest %s: out of memory for its balloon bitmap", d->name);

@@ -34,6 +34,8 @@ struct pv_domain_config {
     uint64_t mem_mib;
     int argc;           /* arguments for the guest, argv[0] included */
     char **argv;
+    int envc;           /* the guest's environment, NAME=VALUE strings */
+    char **envp;
     pvio_console_sink console_sink;
     void *console_ctx;
     bool supervisor; /* hypercalls enter the in-guest supervisor (pv_supervisor_usable) */

@@ -5,16 +5,31 @@
 
 #include "util/log.h"
 
-static int pack_args(struct mica_start_info *si, int argc, char **argv, char *err, size_t errlen)
+/* Packs n strings at si->args + *used; fails when they do not fit. */
+static int pack_strings(struct mica_start_info *si, size_t *used, int n, char **strs, char *err,
+                        size_t errlen)
+{
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(strs[i]) + 1;
+        if (len > MICA_ARGS_MAX - *used)
+            return errmsg(err, errlen, -1,
+                          "guest arguments and environment are longer than %u bytes",
+                          MICA_ARGS_MAX);
+        memcpy(si->args + *used, strs[i], len);
+        *used += len;
+    }
+    return 0;
+}
+
+/* argv, then the environment (NAME=VALUE strings) up to args_len: the
+ * guest finds it after its argc strings (docs/pv-interface.md). */
+static int pack_args(struct mica_start_info *si, int argc, char **argv, int envc, char **envp,
+                     char *err, size_t errlen)
 {
     size_t used = 0;
-    for (int i = 0; i < argc; i++) {
-        size_t n = strlen(argv[i]) + 1;
-        if (n > MICA_ARGS_MAX - used)
-            return errmsg(err, errlen, -1, "guest arguments are longer than %u bytes", MICA_ARGS_MAX);
-        memcpy(si->args + used, argv[i], n);
-        used += n;
-    }
+    if (pack_strings(si, &used, argc, argv, err, errlen) < 0 ||
+        pack_strings(si, &used, envc, envp, err, errlen) < 0)
+        return -1;
     si->argc = (uint32_t)argc;
     si->args_len = (uint32_t)used;
     return 0;
@@ -22,7 +37,7 @@ static int pack_args(struct mica_start_info *si, int argc, char **argv, char *er
 
 int pv_start_info_fill(struct mica_start_info *si, const struct pv_layout *l,
                        const struct pv_image *img, const char *name, uint64_t id, int argc,
-                       char **argv, char *err, size_t errlen)
+                       char **argv, int envc, char **envp, char *err, size_t errlen)
 {
     memset(si, 0, sizeof *si);
     si->magic = MICA_START_MAGIC;
@@ -41,5 +56,5 @@ int pv_start_info_fill(struct mica_start_info *si, const struct pv_layout *l,
     si->console_ring = pv_special_va(PV_PG_CONSOLE);
     si->console_doorbell = PV_DOORBELL_VA;
     snprintf(si->name, sizeof si->name, "%s", name);
-    return pack_args(si, argc, argv, err, errlen);
+    return pack_args(si, argc, argv, envc, envp, err, errlen);
 }

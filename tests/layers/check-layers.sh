@@ -4,7 +4,7 @@
 #   0  util vmm                                  (no guest knowledge)
 #   1  pv pvio fv virtio hw boot disk netsw vfr  (one kind of guest or device)
 #   2  sched run ctl snap                        (the VM process, the channel)
-#   3  cp cli                                    (the control program, commands)
+#   3  cp cli oci                                (the control program, commands)
 # Prints each offending `file: #include "x/..."` and fails; a folder that
 # is in no layer fails too, so a new one gets placed on purpose.
 # Output is a cmocka-style summary so tests/run-tests.sh counts it.
@@ -17,7 +17,7 @@ layer_of() {
     util | vmm) echo 0 ;;
     pv | pvio | fv | virtio | hw | boot | disk | netsw | vfr) echo 1 ;;
     sched | run | ctl | snap) echo 2 ;;
-    cp | cli) echo 3 ;;
+    cp | cli | oci) echo 3 ;;
     *) echo "" ;;
     esac
 }

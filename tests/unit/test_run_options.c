@@ -100,6 +100,25 @@ static void clock_scale_is_accurate(void **state)
     }
 }
 
+/* What mica-runc hands `mica run` (docs/oci.md): the environment, the
+ * start gate and stdin read beside the control channel. */
+static void oci_options(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("--control", "/tmp/c.sock", "--control-stdin", "--hold", "/tmp/f",
+                           "--env", "A=1", "--env", "B=x=y", "g.elf"),
+                     0);
+    assert_int_equal(o.control_stdin, 1);
+    assert_string_equal(o.hold, "/tmp/f");
+    assert_int_equal(o.envc, 2);
+    assert_string_equal(o.envp[1], "B=x=y");
+    assert_int_equal(PARSE("--control-stdin", "g.elf"), -1);
+    assert_string_equal(err, "--control-stdin: only with --control");
+    assert_int_equal(PARSE("--env", "NOEQ", "g.elf"), -1);
+    assert_string_equal(err, "--env 'NOEQ': give NAME=VALUE");
+    assert_int_equal(PARSE("--env", "=v", "g.elf"), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -107,6 +126,7 @@ int main(void)
         cmocka_unit_test(rejects_bad_values),
         cmocka_unit_test(number_parsers),
         cmocka_unit_test(clock_scale_is_accurate),
+        cmocka_unit_test(oci_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,10 @@
 
 /* The start_info page the hypervisor gave this guest (start_info.c). */
 extern const struct mica_start_info *mica_start;
+/* The environment the host gave (`mica run --env`, an OCI config's
+ * process.env): the value of NAME, or NULL. Read from start_info, where
+ * NAME=VALUE strings follow the argc argument strings. */
+const char *mica_getenv(const char *name);
 /* Its hypercall page's address, which mica_hypercall jumps into. */
 extern uint64_t mica_hypercall_page;
 
