@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disk/disk_image.h"
 #include "virtio/virtio_mmio.h"
 
 #define VIRTIO_BLK_SECTOR 512u
@@ -13,9 +14,7 @@
 #define VIRTIO_BLK_MAX_IOV 1024
 
 struct virtio_blk {
-    int fd;
-    bool read_only;
-    uint64_t sectors;
+    struct disk_image disk;        /* the raw image (disk/disk_image.h) */
     char id[VIRTIO_BLK_ID_BYTES];  /* serial reported by GET_ID */
     uint64_t requests;             /* served, for statistics */
     struct virtio_backend_ops ops; /* pass to virtio_mmio_init (RO set per image) */
