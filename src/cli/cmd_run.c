@@ -172,6 +172,7 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
         .console_sink = o->control ? pv_control_sink : stdout_sink(o), .console_ctx = &rc,
         .supervisor = o->supervisor == RUN_SUPERVISOR_ON ||
                       (o->supervisor == RUN_SUPERVISOR_AUTO && kvm_host_runs_cpl0_natively()),
+        .disks = o->disk, .ndisks = o->ndisks,
     };
     struct pv_domain *d = NULL;
     int status;

@@ -11,8 +11,9 @@
 
 const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
-    "                [--control SOCKET] [--raw-console] [--jail] [--jail-user USER[:GROUP]]\n"
-    "                [--supervisor auto|on|off] [-- GUEST-ARGS...]\n"
+    "                [--disk FILE[,ro]]... [--control SOCKET] [--raw-console] [--jail]\n"
+    "                [--jail-user USER[:GROUP]] [--supervisor auto|on|off]\n"
+    "                [-- GUEST-ARGS...]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
     "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
     "  --timeout expired, 125 a mica error, 130 interrupted, 139 the guest crashed.\n"
@@ -27,6 +28,8 @@ const char run_usage[] =
     "  that need no host service are served without leaving the VM (on: always; off:\n"
     "  every hypercall traps out; auto, the default: on where the host runs guest CPL0\n"
     "  natively, i.e. not on kvm_pvm).\n"
+    "  --disk FILE[,ro] gives the guest a PV block device (a raw image: a regular file\n"
+    "  or block device of whole 512-byte sectors; ,ro refuses its writes), at most 4.\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -89,6 +92,9 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         return 0;
     case 'S':
         return parse_supervisor(optarg, &o->supervisor, err, errlen);
+    case 'd':
+        return run_option_disk(optarg, o->disk, &o->ndisks, RUN_MAX_DISKS, o->disk_spec, err,
+                               errlen);
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -103,6 +109,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"timeout", required_argument, NULL, 't'}, {"control", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},          {"raw-console", no_argument, NULL, 'W'},
         {"supervisor", required_argument, NULL, 'S'},
+        {"disk", required_argument, NULL, 'd'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };

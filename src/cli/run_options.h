@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/run_shared_options.h"
 #include "run/confine.h"
+
+#define RUN_MAX_DISKS 4
 
 struct run_options {
     const char *guest;      /* NULL: the bundled shell */
@@ -20,6 +23,9 @@ struct run_options {
     int help;
     int raw_console;        /* guest output to a terminal unfiltered */
     int supervisor;         /* --supervisor: RUN_SUPERVISOR_* */
+    struct disk_spec disk[RUN_MAX_DISKS]; /* --disk: PV block devices */
+    unsigned ndisks;
+    char disk_spec[RUN_MAX_DISKS][RUN_DISK_SPEC_MAX]; /* --disk values, split in place */
 };
 
 enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };

@@ -1,5 +1,6 @@
 #include "cli/run_shared_options.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
 
@@ -21,4 +22,25 @@ int run_option_timeout(const char *arg, uint64_t *ns, char *err, size_t errlen)
         return errmsg(err, errlen, -1, "--timeout '%s': give seconds, more than 0 and at most 86400",
                       arg);
     return 0;
+}
+
+int run_option_disk(const char *arg, struct disk_spec *disk, unsigned *n, unsigned max,
+                    char (*paths)[RUN_DISK_SPEC_MAX], char *err, size_t errlen)
+{
+    if (*n == max)
+        return errmsg(err, errlen, -1, "--disk: at most %u disks", max);
+    char *spec = paths[*n];
+    if (snprintf(spec, RUN_DISK_SPEC_MAX, "%s", arg) >= RUN_DISK_SPEC_MAX || !*spec)
+        return errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
+    struct disk_spec *d = &disk[(*n)++];
+    *d = (struct disk_spec){0};
+    char *comma = strrchr(spec, ',');
+    if (comma && !strcmp(comma, ",ro")) {
+        *comma = 0;
+        d->read_only = true;
+    } else if (comma && !strcmp(comma, ",rw")) {
+        *comma = 0;
+    }
+    d->path = spec;
+    return *spec ? 0 : errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
 }

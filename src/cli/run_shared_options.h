@@ -6,6 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disk/disk_image.h"
+
+#define RUN_DISK_SPEC_MAX 4096
+
 /* --control SOCKET: the path must fit sun_path. Checked while parsing so
  * that a bad path is bad input (125), not a failure at bind. 0, or -1 with
  * one line in err. */
@@ -13,5 +17,11 @@ int run_option_control(const char *path, char *err, size_t errlen);
 
 /* --timeout SECONDS into *ns. 0, or -1 with one line in err. */
 int run_option_timeout(const char *arg, uint64_t *ns, char *err, size_t errlen);
+
+/* --disk FILE[,ro] (or FILE,rw): the next of at most max disks, disk[*n],
+ * whose path is kept in paths[*n] (split there in place). 0, or -1 with
+ * one line in err. */
+int run_option_disk(const char *arg, struct disk_spec *disk, unsigned *n, unsigned max,
+                    char (*paths)[RUN_DISK_SPEC_MAX], char *err, size_t errlen);
 
 #endif

@@ -15,10 +15,10 @@ static void list_inputs(const struct vm_record *vm, struct vm_inputs *in)
 {
     if (vm->kind == VM_KIND_PV) {
         add(in, "guest", vm->guest, false);
-        return;
+    } else {
+        add(in, "kernel", vm->guest, false);
+        add(in, "initrd", vm->initrd, false);
     }
-    add(in, "kernel", vm->guest, false);
-    add(in, "initrd", vm->initrd, false);
     in->disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
     size_t i;
     json_t *disk;

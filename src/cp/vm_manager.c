@@ -63,17 +63,17 @@ static void watch_vm(struct vm_manager *m, const struct vm_record *vm)
 static void add_kind_fields(const struct vm_record *vm, json_t *j)
 {
     json_object_set_new(j, "kind", json_string(vm_kind_name(vm->kind)));
+    json_t *disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
+    json_object_set_new(j, "disks", disks ? disks : json_array());
     if (vm->kind == VM_KIND_PV) {
         json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
         json_object_set_new(j, "guest", json_string(vm->guest));
         json_object_set_new(j, "args", args ? args : json_array());
         return;
     }
-    json_t *disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
     json_object_set_new(j, "kernel", json_string(vm->guest));
     json_object_set_new(j, "initrd", vm->initrd ? json_string(vm->initrd) : json_null());
     json_object_set_new(j, "cmdline", vm->cmdline ? json_string(vm->cmdline) : json_null());
-    json_object_set_new(j, "disks", disks ? disks : json_array());
     json_object_set_new(j, "rng", json_boolean(vm->rng));
 }
 

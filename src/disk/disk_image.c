@@ -27,6 +27,9 @@ int disk_image_open(struct disk_image *d, const char *path, bool read_only, char
     memset(d, 0, sizeof *d);
     struct stat st;
     d->fd = open_no_wait(path, read_only ? O_RDONLY : O_RDWR, &st);
+    if (d->fd == -EISDIR)
+        return errmsg(err, errlen, d->fd, "disk image %s: a directory, not a regular file or "
+                      "block device", path);
     if (d->fd < 0)
         return errmsg(err, errlen, d->fd, "disk image %s: %s", path, strerror(-d->fd));
     int rc = check_kind(&st, path, err, errlen);
