@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define CREATE_USAGE                                                                      \
-    "create NAME GUEST [--mem MIB] [--start] [-- ARGS]\n"                                 \
+    "create NAME GUEST [--mem MIB] [--disk FILE[,ro]]... [--start] [-- ARGS]\n"          \
     "       mica create NAME --kernel FILE [--initrd FILE] [--cmdline S] [--cpus N]\n"   \
     "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--start]"
 
