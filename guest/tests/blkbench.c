@@ -1,7 +1,8 @@
 /* Sequential throughput of the PV disk from a guest (bench/blk_bench.sh):
  *   blkbench.elf -- OP KIB MIB   OP read|write, requests of KIB KiB, MIB MiB
  * moved from sector 0 in 1 MiB calls (so up to MICA_BLK_SLOTS requests in
- * flight); a write ends with a flush, inside the timing. Prints one line:
+ * flight); a write ends with a flush, inside the timing. A request carries
+ * at most 11 pages (44 KiB): larger KIB are cut to that. Prints one line:
  *   blkbench OP KIB: BYTES bytes in NS ns, REQS requests, KICKS kicks, WAITS waits */
 #include "mica/blk.h"
 #include "mica/mica.h"
@@ -16,6 +17,8 @@ int main(int argc, char **argv)
     }
     bool write = !strcmp(argv[1], "write");
     uint32_t chunk = (uint32_t)atoi(argv[2]) * 2;
+    if (chunk > MICA_BLK_CHUNK_MAX)
+        chunk = MICA_BLK_CHUNK_MAX;
     uint64_t total = (uint64_t)atoi(argv[3]) * 2048;
     struct mica_blk b;
     if (mica_blk_open(&b, 0) < 0 || total > b.sectors || chunk == 0 || chunk > MICA_BLK_CHUNK_MAX) {

@@ -22,12 +22,7 @@
 static struct cmd_result res;
 static char dir[64], fifo[128], link_to_fifo[128];
 
-static const char *fvtest(void)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/fvtest.elf", getenv("GUESTS") ? getenv("GUESTS") : "build/guests");
-    return path;
-}
+static const char *fvtest(void) { return guest_path("fvtest.elf"); }
 
 static int setup(void **state)
 {
@@ -96,12 +91,7 @@ static void fifo_as_disk(void **state)
     refused(link_to_fifo, (char *[]){"--kernel", (char *)fvtest(), "--disk", link_to_fifo, NULL});
 }
 
-static const char *hello(void)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/hello.elf", getenv("GUESTS") ? getenv("GUESTS") : "build/guests");
-    return path;
-}
+static const char *hello(void) { return guest_path("hello.elf"); }
 
 /* A PV guest's --disk is checked as early: before /dev/kvm. */
 static void fifo_or_directory_as_pv_disk(void **state)

@@ -21,12 +21,7 @@
 static struct cmd_result res;
 static char img[64], spec[96];
 
-static const char *blkcheck(void)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/blkcheck.elf", getenv("GUESTS") ? getenv("GUESTS") : "build/guests");
-    return path;
-}
+static const char *blkcheck(void) { return guest_path("blkcheck.elf"); }
 
 static int setup(void **state)
 {
@@ -46,12 +41,14 @@ static int teardown(void **state)
     return 0;
 }
 
-static void run(const char *input, char *const argv[])
+/* Runs mica; shows what it printed when the status is not `want`. */
+static void run(const char *input, int want, char *const argv[])
 {
     assert_int_equal(run_cmd(argv, input, 120, &res), 0);
     assert_false(res.timed_out);
-    if (res.status)
+    if (res.status != want)
         fprintf(stderr, "out:\n%s\nerr:\n%s\n", res.out, res.err);
+    assert_int_equal(res.status, want);
 }
 
 static uint8_t image_byte(uint64_t off)
@@ -68,9 +65,8 @@ static void written_data_persists_across_runs(void **state)
     (void)state;
     if (!kvm_available())
         skip();
-    run(NULL, (char *[]){(char *)mica(), "run", "--disk", img, (char *)blkcheck(), "--", "write",
+    run(NULL, 0, (char *[]){(char *)mica(), "run", "--disk", img, (char *)blkcheck(), "--", "write",
                          "5", NULL});
-    assert_int_equal(res.status, 0);
     assert_contains(res.out, "blkcheck: disk of 2048 sectors (read-write)");
     assert_contains(res.out, "flush OK");
     assert_contains(res.out, "blkcheck: verified 512 sectors");
@@ -78,14 +74,12 @@ static void written_data_persists_across_runs(void **state)
     assert_contains(res.out, "blkcheck: ok");
     /* On the image: sector 3, byte 10 is 3 * 7 + 10 + 5. */
     assert_int_equal(image_byte(3 * 512 + 10), 36);
-    run(NULL, (char *[]){(char *)mica(), "run", "--disk", img, (char *)blkcheck(), "--", "verify",
+    run(NULL, 0, (char *[]){(char *)mica(), "run", "--disk", img, (char *)blkcheck(), "--", "verify",
                          "5", NULL});
-    assert_int_equal(res.status, 0);
     assert_contains(res.out, "blkcheck: verified 512 sectors");
     /* A different seed does not match what is there. */
-    run(NULL, (char *[]){(char *)mica(), "run", "--disk", img, (char *)blkcheck(), "--", "verify",
+    run(NULL, 1, (char *[]){(char *)mica(), "run", "--disk", img, (char *)blkcheck(), "--", "verify",
                          "6", NULL});
-    assert_int_equal(res.status, 1);
     assert_contains(res.out, "MISMATCH at sector 0");
 }
 
@@ -95,8 +89,7 @@ static void a_read_only_disk_refuses_writes(void **state)
     if (!kvm_available())
         skip();
     snprintf(spec, sizeof spec, "%s,ro", img);
-    run(NULL, (char *[]){(char *)mica(), "run", "--disk", spec, (char *)blkcheck(), NULL});
-    assert_int_equal(res.status, 0);
+    run(NULL, 0, (char *[]){(char *)mica(), "run", "--disk", spec, (char *)blkcheck(), NULL});
     assert_contains(res.out, "(read-only)");
     assert_contains(res.out, "write to a read-only disk: EROFS");
     assert_int_equal(image_byte(0), 0);
@@ -107,9 +100,8 @@ static void the_shell_reads_and_writes_sectors(void **state)
     (void)state;
     if (!kvm_available())
         skip();
-    run("disk\ndwrite 3 hello disk\ndread 3\nexit\n",
+    run("disk\ndwrite 3 hello disk\ndread 3\nexit\n", 0,
         (char *[]){(char *)mica(), "run", "--disk", img, NULL});
-    assert_int_equal(res.status, 0);
     assert_contains(res.out, "disk 0: 2048 sectors of 512 bytes (1024 KiB), read-write");
     assert_contains(res.out, "dwrite: sector 3: OK");
     assert_contains(res.out, "hello disk");
@@ -121,8 +113,7 @@ static void no_disk_is_said_so(void **state)
     (void)state;
     if (!kvm_available())
         skip();
-    run(NULL, (char *[]){(char *)mica(), "run", (char *)blkcheck(), NULL});
-    assert_int_equal(res.status, 2);
+    run(NULL, 2, (char *[]){(char *)mica(), "run", (char *)blkcheck(), NULL});
     assert_contains(res.out, "no disk to connect");
 }
 

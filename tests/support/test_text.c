@@ -15,6 +15,15 @@
 
 const char *mica(void) { return getenv("MICA") ? getenv("MICA") : "build/test/mica"; }
 
+const char *guest_path(const char *name)
+{
+    static char path[8][512];
+    static int next;
+    char *p = path[next++ % 8];
+    snprintf(p, sizeof path[0], "%s/%s", getenv("GUESTS") ? getenv("GUESTS") : "build/guests", name);
+    return p;
+}
+
 void assert_contains(const char *hay, const char *needle)
 {
     if (!strstr(hay, needle))
