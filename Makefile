@@ -169,7 +169,7 @@ $(BUILD)/fuzz/obj/%.S.o: %.S
 $(BUILD)/fuzz/obj/src/util/version.c.o: $(VERSION_H)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p $(dir $@)
-	clang $(CFLAGS_COMMON) -Wno-unused-command-line-argument -O1 -fsanitize=fuzzer,address,undefined $^ -o $@ $(HOST_LIBS)
+	clang $(CFLAGS_COMMON) -Itests -Wno-unused-command-line-argument -O1 -fsanitize=fuzzer,address,undefined $^ -o $@ $(HOST_LIBS)
 fuzz: $(FUZZ_BIN)
 	tests/fuzz/run-fuzzers.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 

@@ -129,5 +129,8 @@ const struct shell_command shell_commands[] = {
     {"sleep", "sleep MS", "block for MS milliseconds (no CPU used)", cmd_sleep},
     {"crash", "crash", "take a page fault on purpose (ends the VM)", cmd_crash},
     {"exit", "exit [CODE]", "power off with exit code CODE (0..123)", cmd_exit},
+    {"disk", "disk", "the PV disk's size and mode (mica run --disk)", shell_cmd_disk},
+    {"dread", "dread SECTOR", "dump one sector of the disk", shell_cmd_dread},
+    {"dwrite", "dwrite SECTOR TEXT", "write TEXT into a sector and flush", shell_cmd_dwrite},
     {NULL, NULL, NULL, NULL},
 };

@@ -13,6 +13,11 @@ struct shell_command {
 /* The table of built-in commands (commands.c), ended by a zero entry. */
 extern const struct shell_command shell_commands[];
 
+/* The disk commands (disk_commands.c). */
+void shell_cmd_disk(int argc, char **argv);
+void shell_cmd_dread(int argc, char **argv);
+void shell_cmd_dwrite(int argc, char **argv);
+
 /* Monotonic time at which the shell started. */
 uint64_t shell_boot_ns(void);
 

@@ -221,6 +221,7 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
         .supervisor = o->supervisor == RUN_SUPERVISOR_ON ||
                       (o->supervisor == RUN_SUPERVISOR_AUTO && kvm_host_runs_cpl0_natively()),
         .mergeable = o->ksm || getenv(MICA_ENV_KSM) != NULL,
+        .disks = o->disk, .ndisks = o->ndisks,
     };
     struct pv_domain *d = NULL;
     int status;

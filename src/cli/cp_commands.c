@@ -5,7 +5,7 @@
 #include <string.h>
 
 #define CREATE_USAGE                                                                      \
-    "create NAME GUEST [--mem MIB] [--autostart] [--start] [-- ARGS]\n"                   \
+    "create NAME GUEST [--mem MIB] [--disk FILE[,ro]]... [--autostart] [--start] [-- ARGS]\n"          \
     "       mica create NAME --kernel FILE [--initrd FILE] [--cmdline S] [--cpus N]\n"   \
     "                   [--mem MIB] [--disk FILE[,ro]]... [--rng] [--autostart] [--start]\n" \
     "       mica create -f FILE|- [NAME] [--start]\n"                                      \

@@ -36,25 +36,6 @@ const char fv_usage[] =
     "  130 interrupted, 139 the guest stopped on an instruction mica cannot complete.\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
-static int parse_disk(struct fv_options *o, const char *arg, char *err, size_t errlen)
-{
-    if (o->ndisks == FV_MAX_DISKS)
-        return errmsg(err, errlen, -1, "--disk: at most %d disks", FV_MAX_DISKS);
-    char *spec = o->disk_spec[o->ndisks];
-    if (snprintf(spec, sizeof o->disk_spec[0], "%s", arg) >= (int)sizeof o->disk_spec[0] || !*spec)
-        return errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
-    struct fv_disk_opt *d = &o->disk[o->ndisks++];
-    char *comma = strrchr(spec, ',');
-    if (comma && !strcmp(comma, ",ro")) {
-        *comma = 0;
-        d->read_only = true;
-    } else if (comma && !strcmp(comma, ",rw")) {
-        *comma = 0;
-    }
-    d->path = spec;
-    return *spec ? 0 : errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
-}
-
 static int parse_console(struct fv_options *o, const char *arg, char *err, size_t errlen)
 {
     if (!strcmp(arg, "serial"))
@@ -81,7 +62,8 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
     case 's': o->stats = true; return 0;
     case 'W': o->raw_console = true; return 0;
     case 'h': o->help = true; return 0;
-    case 'd': return parse_disk(o, optarg, err, errlen);
+    case 'd':
+        return run_option_disk(optarg, o->disk, &o->ndisks, FV_MAX_DISKS, o->disk_spec, err, errlen);
     case 'C': return parse_console(o, optarg, err, errlen);
     case 'n': o->name = optarg; return 0;
     case 'H': o->hold = optarg; return 0;

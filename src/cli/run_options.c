@@ -13,7 +13,7 @@ const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
     "                [--control SOCKET [--control-stdin]] [--raw-console] [--ksm]\n"
     "                [--env NAME=VALUE]... [--hold FIFO] [--jail] [--jail-user USER[:GROUP]]\n"
-    "                [--supervisor auto|on|off]\n"
+    "                [--supervisor auto|on|off] [--disk FILE[,ro]]...\n"
     "                [--net switch=PATH|tap=NAME[,mac=MAC][,ip=A.B.C.D][,name=NAME]]...\n"
     "                [-- GUEST-ARGS...]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
@@ -39,6 +39,8 @@ const char run_usage[] =
     "  --env NAME=VALUE puts a variable in the guest's environment (mica_getenv()).\n"
     "  --hold FIFO waits, before building the VM, until a starter opens FIFO (how\n"
     "  `mica oci start` releases a created container; see docs/oci.md).\n"
+    "  --disk FILE[,ro] gives the guest a PV block device (a raw image: a regular file\n"
+    "  or block device of whole 512-byte sectors; ,ro refuses its writes), at most 4.\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -122,6 +124,9 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         return 0;
     case 'e':
         return add_env(o, optarg, err, errlen);
+    case 'd':
+        return run_option_disk(optarg, o->disk, &o->ndisks, RUN_MAX_DISKS, o->disk_spec, err,
+                               errlen);
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -140,6 +145,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"ksm", no_argument, NULL, 'K'},
         {"hold", required_argument, NULL, 'H'},    {"control-stdin", no_argument, NULL, 'I'},
         {"env", required_argument, NULL, 'e'},
+        {"disk", required_argument, NULL, 'd'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };

@@ -7,10 +7,13 @@
 #include <stdint.h>
 
 #include "mica/abi.h"
+#include "cli/run_shared_options.h"
 #include "run/confine.h"
 #include "run/vif.h"
 
 #define RUN_ENV_MAX 256 /* --env entries; all must fit MICA_ARGS_MAX with the arguments */
+
+#define RUN_MAX_DISKS 4
 
 struct run_options {
     const char *guest;      /* NULL: the bundled shell */
@@ -32,6 +35,9 @@ struct run_options {
     int control_stdin;      /* --control-stdin: with --control, stdin is still read */
     int envc;               /* --env NAME=VALUE, in order */
     char *envp[RUN_ENV_MAX];
+    struct disk_spec disk[RUN_MAX_DISKS]; /* --disk: PV block devices */
+    unsigned ndisks;
+    char disk_spec[RUN_MAX_DISKS][RUN_DISK_SPEC_MAX]; /* --disk values, split in place */
 };
 
 enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };

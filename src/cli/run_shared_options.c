@@ -1,5 +1,6 @@
 #include "cli/run_shared_options.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/un.h>
 
@@ -45,4 +46,25 @@ int run_option_mem(const char *what, const char *arg, uint64_t *mib, char *err, 
         return errmsg(err, errlen, -1, "%s '%s': give MiB between %u and %u", what, arg,
                       MICA_MEM_MIN_MIB, MICA_MEM_MAX_MIB);
     return 0;
+}
+
+int run_option_disk(const char *arg, struct disk_spec *disk, unsigned *n, unsigned max,
+                    char (*paths)[RUN_DISK_SPEC_MAX], char *err, size_t errlen)
+{
+    if (*n == max)
+        return errmsg(err, errlen, -1, "--disk: at most %u disks", max);
+    char *spec = paths[*n];
+    if (snprintf(spec, RUN_DISK_SPEC_MAX, "%s", arg) >= RUN_DISK_SPEC_MAX || !*spec)
+        return errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
+    struct disk_spec *d = &disk[(*n)++];
+    *d = (struct disk_spec){0};
+    char *comma = strrchr(spec, ',');
+    if (comma && !strcmp(comma, ",ro")) {
+        *comma = 0;
+        d->read_only = true;
+    } else if (comma && !strcmp(comma, ",rw")) {
+        *comma = 0;
+    }
+    d->path = spec;
+    return *spec ? 0 : errmsg(err, errlen, -1, "--disk '%s': give FILE or FILE,ro", arg);
 }

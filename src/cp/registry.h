@@ -38,7 +38,7 @@ struct vm_record {
     char *args;      /* JSON array of strings (PV)             */
     char *initrd;    /* linux: absolute path or NULL           */
     char *cmdline;   /* linux: kernel command line or NULL (the VMM's default) */
-    char *disks;     /* linux: JSON array of {"path","readonly"} */
+    char *disks;     /* JSON array of {"path","readonly"}      */
     bool rng;        /* linux: a virtio-rng device             */
     uint32_t mem_mib;
     uint32_t vcpus;

@@ -241,7 +241,7 @@ static _Noreturn void monitor_main(const char *vmm, char *const argv[], const st
 
 /* argv[FIRST_OWNED..] are strdup'd; the ones before point into vm, f, pb
  * or the input paths. */
-#define FIRST_OWNED 10
+#define FIRST_OWNED 9
 
 /* The VMM's names for the VM's files: /proc/self/fd/5, 6, ... in order. */
 struct input_paths {
@@ -265,37 +265,6 @@ static char *next_input(struct input_paths *ip)
     return ip->next < ip->n ? ip->path[ip->next++] : NULL;
 }
 
-/* `VMM run GUEST --name N --mem M --control SOCK -- ARGS` */
-static char **build_pv_argv(struct process_backend *pb, const struct vm_record *vm,
-                            const struct vm_files *f, char *mem, struct input_paths *ip)
-{
-    char *guest = next_input(ip);
-    if (!guest)
-        return NULL;
-    json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
-    size_t nargs = json_is_array(args) ? json_array_size(args) : 0;
-    char **argv = calloc(nargs + FIRST_OWNED + 2, sizeof *argv);
-    if (!argv) {
-        json_decref(args);
-        return NULL;
-    }
-    size_t n = 0;
-    argv[n++] = pb->vmm;
-    argv[n++] = "run";
-    argv[n++] = guest;
-    argv[n++] = "--name";
-    argv[n++] = vm->name;
-    argv[n++] = "--mem";
-    argv[n++] = mem;
-    argv[n++] = "--control";
-    argv[n++] = (char *)f->sock;
-    argv[n++] = "--";
-    for (size_t i = 0; i < nargs; i++)
-        argv[n++] = strdup(json_string_value(json_array_get(args, i)) ?: "");
-    json_decref(args);
-    return argv;
-}
-
 /* --disk FILE[,ro] for each disk, strdup'd, from argv[*n] on. */
 static void add_disks(char **argv, size_t *n, const char *disks_json, struct input_paths *ip)
 {
@@ -314,6 +283,33 @@ static void add_disks(char **argv, size_t *n, const char *disks_json, struct inp
     json_decref(disks);
 }
 
+/* `VMM run GUEST --name N --mem M --control SOCK [--disk D[,ro]]... -- ARGS` */
+static char **build_pv_argv(struct process_backend *pb, const struct vm_record *vm,
+                            const struct vm_files *f, char *mem, struct input_paths *ip)
+{
+    char *guest = next_input(ip);
+    if (!guest)
+        return NULL;
+    json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
+    size_t nargs = json_is_array(args) ? json_array_size(args) : 0;
+    char **argv = calloc(nargs + FIRST_OWNED + 2 * FV_MAX_DISKS + 2, sizeof *argv);
+    if (!argv) {
+        json_decref(args);
+        return NULL;
+    }
+    size_t n = 0;
+    char *fixed[FIRST_OWNED] = {pb->vmm, "run", guest, "--name", vm->name,
+                                "--mem", mem, "--control", (char *)f->sock};
+    for (; n < FIRST_OWNED; n++)
+        argv[n] = fixed[n];
+    add_disks(argv, &n, vm->disks, ip);
+    argv[n++] = strdup("--");
+    for (size_t i = 0; i < nargs; i++)
+        argv[n++] = strdup(json_string_value(json_array_get(args, i)) ?: "");
+    json_decref(args);
+    return argv;
+}
+
 /* `VMM run --kernel K --name N --mem M --control SOCK --cpus C [--initrd I]
  * [--cmdline S] [--disk D[,ro]]... [--rng] --balloon`; the fixed part comes first so
  * that, as for PV, argv[FIRST_OWNED..] are the owned strings. */
@@ -326,9 +322,10 @@ static char **build_linux_argv(struct process_backend *pb, const struct vm_recor
         return NULL;
     size_t n = 0;
     char *fixed[FIRST_OWNED] = {pb->vmm, "run", "--kernel", kernel, "--name", vm->name,
-                                "--mem", mem, "--control", (char *)f->sock};
+                                "--mem", mem, "--control"};
     for (; n < FIRST_OWNED; n++)
         argv[n] = fixed[n];
+    argv[n++] = strdup(f->sock);
     argv[n++] = strdup("--cpus");
     if (asprintf(&argv[n++], "%u", vm->vcpus) < 0)
         argv[n - 1] = NULL;

@@ -1,5 +1,7 @@
 #include "cp/vm_inputs.h"
 
+#include "disk/disk_image.h"
+
 #include "boot/linux_boot.h"
 #include "pv/domain.h"
 #include "util/file.h"
@@ -20,10 +22,10 @@ static void list_inputs(const struct vm_record *vm, struct vm_inputs *in)
 {
     if (vm->kind == VM_KIND_PV) {
         add(in, "guest", vm->guest, false);
-        return;
+    } else {
+        add(in, "kernel", vm->guest, false);
+        add(in, "initrd", vm->initrd, false);
     }
-    add(in, "kernel", vm->guest, false);
-    add(in, "initrd", vm->initrd, false);
     in->disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
     size_t i;
     json_t *disk;
@@ -78,7 +80,7 @@ static int check_one(const struct vm_record *vm, const struct file_request *f, i
     if (fstat(fd, &st) < 0)
         return snprintf(why, whylen, "%s %s: cannot stat it", f->what, f->path), -1;
     if (strcmp(f->what, "disk") == 0)
-        return virtio_blk_check_file(&st, f->path, why, whylen) < 0 ? -1 : 0;
+        return disk_image_check(&st, f->path, why, whylen) < 0 ? -1 : 0;
     if (st.st_size == 0) /* worded as mica run words it */
         return snprintf(why, whylen, "%s %s: an empty file",
                         strcmp(f->what, "guest") == 0 ? "guest image" : f->what, f->path), -1;

@@ -20,8 +20,8 @@ bool vm_name_valid(const char *name)
 
 /* Fields each kind accepts: a field of the other kind is a mistake worth a
  * 400 rather than something silently ignored. */
-static const char *const pv_fields[] = {"name",  "kind", "guest",     "mem_mib",
-                                        "vcpus", "args", "autostart", NULL};
+static const char *const pv_fields[] = {"name",  "kind",  "guest", "mem_mib",   "vcpus",
+                                        "args",  "disks", "autostart", NULL};
 static const char *const linux_fields[] = {"name",  "kind",  "kernel", "initrd",    "cmdline",
                                            "mem_mib", "vcpus", "disks",  "rng", "autostart",
                                            NULL};
@@ -127,24 +127,6 @@ static int parse_sizes(json_t *spec, struct vm_record *vm, struct cp_error *err)
     return 0;
 }
 
-static int parse_pv(json_t *spec, struct vm_record *vm, struct cp_error *err)
-{
-    const char *guest = json_string_value(json_object_get(spec, "guest"));
-    if (!guest)
-        return cp_fail(err, 400, "'guest' (the guest image's path) is required");
-    json_t *args = json_object_get(spec, "args");
-    json_t *no_args = json_array();
-    int rc = check_path("guest", guest, err);
-    if (rc == 0)
-        rc = check_args(args ? args : no_args, err);
-    if (rc == 0) {
-        vm->guest = strdup(guest);
-        vm->args = json_dumps(args ? args : no_args, JSON_COMPACT);
-    }
-    json_decref(no_args);
-    return rc;
-}
-
 /* One disk: {"path": ABSOLUTE, "readonly": BOOL}.  A ',' in the path would
  * be split by the VMM's --disk FILE[,ro], so it is refused here. */
 static int check_disk(json_t *disk, struct cp_error *err)
@@ -171,6 +153,27 @@ static int check_disks(json_t *disks, struct cp_error *err)
         if (check_disk(disk, err) < 0)
             return -1;
     return 0;
+}
+
+static int parse_pv(json_t *spec, struct vm_record *vm, struct cp_error *err)
+{
+    const char *guest = json_string_value(json_object_get(spec, "guest"));
+    if (!guest)
+        return cp_fail(err, 400, "'guest' (the guest image's path) is required");
+    json_t *args = json_object_get(spec, "args"), *disks = json_object_get(spec, "disks");
+    json_t *no_args = json_array();
+    int rc = check_path("guest", guest, err);
+    if (rc == 0)
+        rc = check_args(args ? args : no_args, err);
+    if (rc == 0 && disks)
+        rc = check_disks(disks, err);
+    if (rc == 0) {
+        vm->guest = strdup(guest);
+        vm->args = json_dumps(args ? args : no_args, JSON_COMPACT);
+        vm->disks = disks ? json_dumps(disks, JSON_COMPACT) : strdup("[]");
+    }
+    json_decref(no_args);
+    return rc;
 }
 
 static int check_linux_extras(json_t *spec, struct cp_error *err)
@@ -242,17 +245,17 @@ int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err)
 static void add_kind_fields(const struct vm_record *vm, json_t *j)
 {
     json_object_set_new(j, "kind", json_string(vm_kind_name(vm->kind)));
+    json_t *disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
+    json_object_set_new(j, "disks", disks ? disks : json_array()); /* both kinds */
     if (vm->kind == VM_KIND_PV) {
         json_t *args = json_loads(vm->args ? vm->args : "[]", 0, NULL);
         json_object_set_new(j, "guest", json_string(vm->guest));
         json_object_set_new(j, "args", args ? args : json_array());
         return;
     }
-    json_t *disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
     json_object_set_new(j, "kernel", json_string(vm->guest));
     json_object_set_new(j, "initrd", vm->initrd ? json_string(vm->initrd) : json_null());
     json_object_set_new(j, "cmdline", vm->cmdline ? json_string(vm->cmdline) : json_null());
-    json_object_set_new(j, "disks", disks ? disks : json_array());
     json_object_set_new(j, "rng", json_boolean(vm->rng));
 }
 

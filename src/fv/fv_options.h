@@ -8,16 +8,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disk/disk_image.h"
 #include "fv/fv_limits.h"
 
 #define FV_DEFAULT_CMDLINE "console=ttyS0 reboot=k panic=1 pci=off"
 #define FV_DEFAULT_CMDLINE_HVC "console=hvc0 reboot=k panic=1 pci=off"
 #define FV_DEFAULT_TEMPLATE "safe"
-
-struct fv_disk_opt {
-    const char *path;
-    bool read_only;
-};
 
 /* Which device the terminal (or the control channel's viewers) types into
  * and the default command line names: kvmtool's --console serial|virtio. */
@@ -27,7 +23,7 @@ struct fv_options {
     const char *kernel, *initrd, *cmdline, *cpu_template;
     unsigned cpus;
     uint64_t mem_mib;
-    struct fv_disk_opt disk[FV_MAX_DISKS];
+    struct disk_spec disk[FV_MAX_DISKS];
     unsigned ndisks;
     bool rng, reboot, stats, help;
     bool balloon;              /* --balloon: a virtio-balloon (mica mem-set) */
@@ -36,7 +32,7 @@ struct fv_options {
     const char *control; /* --control SOCKET: the per-VM control channel, no terminal */
     const char *name;    /* --name: for messages (and the control program) */
     uint64_t timeout_ns; /* 0: none */
-    char disk_spec[FV_MAX_DISKS][4096]; /* --disk values, split in place */
+    char disk_spec[FV_MAX_DISKS][4096]; /* --disk values, split in place (RUN_DISK_SPEC_MAX) */
     bool jail;             /* --jail: confine the VM process (run/confine.h) */
     const char *jail_user; /* --jail-user; NULL: the default */
     const char *hold;      /* --hold FIFO: wait there for a starter (run/start_hold.h) */

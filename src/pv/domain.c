@@ -157,18 +157,58 @@ int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg
     return 0;
 }
 
+/* Opens each disk's back end: a bad image is the user's error to hear
+ * about before anything depends on this host's KVM. */
+static int open_disks(const struct pv_domain_config *cfg, struct pvio_blk **blk, char *err,
+                      size_t errlen)
+{
+    if (cfg->ndisks > PV_DISKS_MAX)
+        return errmsg(err, errlen, -1, "guest %s: %u disks, at most %u", cfg->name, cfg->ndisks,
+                      PV_DISKS_MAX);
+    for (unsigned i = 0; i < cfg->ndisks; i++) {
+        blk[i] = pvio_blk_open(&cfg->disks[i], true, err, errlen);
+        if (!blk[i])
+            return -1;
+    }
+    return 0;
+}
+
+/* Hands each open back end to the domain (which detaches it); those it
+ * did not take are detached here, on any failure. */
+static int add_disks(struct pv_domain *d, struct pvio_blk **blk, unsigned n, bool ok, char *err,
+                     size_t errlen)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (!blk[i])
+            continue;
+        struct mica_device_info info;
+        pvio_blk_describe(blk[i], &info);
+        if (ok && pv_device_add(d, &info, &blk[i]->base, 1, err, errlen) == 0)
+            continue;
+        ok = false;
+        pvio_detach(&blk[i]->base);
+    }
+    return ok ? 0 : -1;
+}
+
 static int build(struct pv_domain *d, const struct pv_domain_config *cfg, char *err, size_t errlen)
 {
     struct pv_image img;
     uint8_t *file = NULL;
     size_t size = 0;
+    struct pvio_blk *blk[PV_DISKS_MAX] = {0};
     int rc = check_mem(cfg->mem_mib, err, errlen);
     if (rc == 0)
         rc = read_image(cfg->image_path, cfg->image_path, cfg->mem_mib, &file, &size, &img, err,
                         errlen);
+    if (rc == 0)
+        rc = open_disks(cfg, blk, err, errlen);
     if (rc == 0 && (vm_create(&d->vm, err, errlen) < 0 || check_sync_regs(d, err, errlen) < 0 ||
                     pv_domain_build_host(d, cfg, &img, err, errlen) < 0 ||
                     load_image(d, cfg->image_path, file, size, &img, err, errlen) < 0))
+        rc = -1;
+    if (add_disks(d, blk, cfg->ndisks < PV_DISKS_MAX ? cfg->ndisks : PV_DISKS_MAX, rc == 0, err,
+                  errlen) < 0)
         rc = -1;
     free(file);
     if (rc < 0 || attach_kvm(d, img.entry, err, errlen) < 0)

@@ -21,12 +21,14 @@
 #include "pv/layout.h"
 #include "pv/pagetable.h"
 #include "pv/vcpu.h"
+#include "pvio/blk/blk.h"
 #include "pvio/console/console.h"
 #include "pvio/pvio.h"
 #include "vmm/vm.h"
 
 #define PV_VCPUS_MAX 1
 #define PV_BACKENDS_MAX 8
+#define PV_DISKS_MAX 4 /* --disk: block devices, of MICA_DEVICES_MAX ring devices */
 
 struct pv_domain_config {
     const char *name;
@@ -40,6 +42,8 @@ struct pv_domain_config {
     void *console_ctx;
     bool supervisor; /* hypercalls enter the in-guest supervisor (pv_supervisor_usable) */
     bool mergeable;     /* offer RAM to the host's KSM (MADV_MERGEABLE) */
+    const struct disk_spec *disks; /* PV block devices (pvio/blk), in order */
+    unsigned ndisks;
 };
 
 struct pv_domain {

@@ -1,91 +1,30 @@
 #include "virtio/virtio_blk.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <unistd.h>
-
-#include "util/errmsg.h"
-#include "util/file.h"
 
 #define BLK_HDR_BYTES 16u /* type, reserved, sector */
 #define BLK_SEG_MAX 126u  /* what we tell the driver (seg_max) */
 
 static const struct virtio_backend_ops blk_ops_template;
 
-int virtio_blk_check_file(const struct stat *st, const char *path, char *err, size_t errlen)
-{
-    if (!S_ISREG(st->st_mode) && !S_ISBLK(st->st_mode))
-        return errmsg(err, errlen, -EINVAL, "disk image %s: not a regular file or block device",
-                      path);
-    if (S_ISREG(st->st_mode) && (st->st_size == 0 || st->st_size % VIRTIO_BLK_SECTOR))
-        return errmsg(err, errlen, -EINVAL,
-                      "disk image %s: size %lld is not a non-zero multiple of 512 bytes", path,
-                      (long long)st->st_size);
-    return 0;
-}
-
 int virtio_blk_open(struct virtio_blk *blk, const char *path, bool read_only, char *err, size_t errlen)
 {
     memset(blk, 0, sizeof(*blk));
-    struct stat st;
-    blk->fd = open_no_wait(path, read_only ? O_RDONLY : O_RDWR, &st);
-    if (blk->fd < 0)
-        return errmsg(err, errlen, blk->fd, "disk image %s: %s", path, strerror(-blk->fd));
-    int rc = virtio_blk_check_file(&st, path, err, errlen);
-    if (rc) {
-        close(blk->fd);
-        blk->fd = -1;
+    int rc = disk_image_open(&blk->disk, path, read_only, err, errlen);
+    if (rc < 0)
         return rc;
-    }
-    off_t size = S_ISREG(st.st_mode) ? st.st_size : lseek(blk->fd, 0, SEEK_END);
-    blk->sectors = (uint64_t)size / VIRTIO_BLK_SECTOR;
-    blk->read_only = read_only;
     blk->ops = blk_ops_template;
     if (read_only)
         blk->ops.features |= 1ull << VIRTIO_BLK_F_RO;
-    snprintf(blk->id, sizeof(blk->id), "mica-%llx", (unsigned long long)st.st_ino);
+    snprintf(blk->id, sizeof(blk->id), "mica-%llx", (unsigned long long)blk->disk.ino);
     return 0;
 }
 
-void virtio_blk_close(struct virtio_blk *blk)
-{
-    if (blk->fd >= 0)
-        close(blk->fd);
-    blk->fd = -1;
-}
-
-/* Full transfer or failure: short reads past EOF cannot happen (bounds are
- * checked), so a short count means an I/O error. */
-static bool transfer(struct virtio_blk *blk, bool write, struct iovec *iov, int n, uint64_t off,
-                     uint64_t len)
-{
-    while (len) {
-        ssize_t r = write ? pwritev(blk->fd, iov, n, (off_t)off) : preadv(blk->fd, iov, n, (off_t)off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        off += (uint64_t)r;
-        len -= (uint64_t)r;
-        while (r > 0 && n > 0) { /* advance the iovec array past r bytes */
-            if ((size_t)r >= iov->iov_len) {
-                r -= (ssize_t)iov->iov_len;
-                iov++, n--;
-            } else {
-                iov->iov_base = (uint8_t *)iov->iov_base + r;
-                iov->iov_len -= (size_t)r;
-                r = 0;
-            }
-        }
-    }
-    return true;
-}
+void virtio_blk_close(struct virtio_blk *blk) { disk_image_close(&blk->disk); }
 
 static uint8_t do_rw(struct virtio_blk *blk, const struct virtq_chain *c, bool write, uint64_t sector,
                      uint64_t len, uint32_t *written)
@@ -93,14 +32,14 @@ static uint8_t do_rw(struct virtio_blk *blk, const struct virtq_chain *c, bool w
     if (len % VIRTIO_BLK_SECTOR)
         return VIRTIO_BLK_S_IOERR;
     uint64_t count = len / VIRTIO_BLK_SECTOR;
-    if (sector > blk->sectors || count > blk->sectors - sector)
+    if (!disk_image_holds(&blk->disk, sector, count))
         return VIRTIO_BLK_S_IOERR;
-    if (write && blk->read_only)
+    if (write && blk->disk.read_only)
         return VIRTIO_BLK_S_IOERR;
     static __thread struct iovec iov[VIRTIO_BLK_MAX_IOV];
     int n = write ? virtq_chain_iov(c, false, BLK_HDR_BYTES, len, iov, VIRTIO_BLK_MAX_IOV)
                   : virtq_chain_iov(c, true, 0, len, iov, VIRTIO_BLK_MAX_IOV);
-    if (n < 0 || !transfer(blk, write, iov, n, sector * VIRTIO_BLK_SECTOR, len))
+    if (n < 0 || !disk_image_transfer(&blk->disk, write, iov, n, sector * VIRTIO_BLK_SECTOR, len))
         return VIRTIO_BLK_S_IOERR;
     if (!write)
         *written = (uint32_t)len;
@@ -126,7 +65,7 @@ uint32_t virtio_blk_handle(void *opaque, const struct virtq_chain *c)
         status = do_rw(blk, c, true, hdr.sector, c->readable_len - BLK_HDR_BYTES, &written);
         break;
     case VIRTIO_BLK_T_FLUSH:
-        status = fdatasync(blk->fd) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
+        status = disk_image_flush(&blk->disk) == 0 ? VIRTIO_BLK_S_OK : VIRTIO_BLK_S_IOERR;
         break;
     case VIRTIO_BLK_T_GET_ID: {
         size_t n = status_off < VIRTIO_BLK_ID_BYTES ? status_off : VIRTIO_BLK_ID_BYTES;
@@ -146,7 +85,7 @@ static void blk_config_read(void *opaque, uint32_t off, uint8_t *data, uint32_t 
 {
     struct virtio_blk *blk = opaque;
     struct virtio_blk_config cfg = { 0 };
-    cfg.capacity = blk->sectors;
+    cfg.capacity = blk->disk.sectors;
     cfg.seg_max = BLK_SEG_MAX;
     cfg.blk_size = VIRTIO_BLK_SECTOR;
     memcpy(data, (uint8_t *)&cfg + off, size);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "disk/disk_image.h"
 #include "virtio/virtio_mmio.h"
 
 #define VIRTIO_BLK_SECTOR 512u
@@ -13,19 +14,11 @@
 #define VIRTIO_BLK_MAX_IOV 1024
 
 struct virtio_blk {
-    int fd;
-    bool read_only;
-    uint64_t sectors;
+    struct disk_image disk;        /* the raw image (disk/disk_image.h) */
     char id[VIRTIO_BLK_ID_BYTES];  /* serial reported by GET_ID */
     uint64_t requests;             /* served, for statistics */
     struct virtio_backend_ops ops; /* pass to virtio_mmio_init (RO set per image) */
 };
-
-/* Whether a file with status st can be a disk: a block device, or a
- * regular file whose size is a non-zero multiple of 512.  0 or -EINVAL
- * with "disk image PATH: ..." in err. */
-struct stat;
-int virtio_blk_check_file(const struct stat *st, const char *path, char *err, size_t errlen);
 
 /* Opens `path` (read-only if `read_only`); its size must be a non-zero
  * multiple of 512. 0 or -errno with "disk image PATH: ..." in err. */

@@ -22,12 +22,7 @@
 static struct cmd_result res;
 static char dir[64], fifo[128], link_to_fifo[128];
 
-static const char *fvtest(void)
-{
-    static char path[512];
-    snprintf(path, sizeof path, "%s/fvtest.elf", getenv("GUESTS") ? getenv("GUESTS") : "build/guests");
-    return path;
-}
+static const char *fvtest(void) { return guest_path("fvtest.elf"); }
 
 static int setup(void **state)
 {
@@ -96,6 +91,17 @@ static void fifo_as_disk(void **state)
     refused(link_to_fifo, (char *[]){"--kernel", (char *)fvtest(), "--disk", link_to_fifo, NULL});
 }
 
+static const char *hello(void) { return guest_path("hello.elf"); }
+
+/* A PV guest's --disk is checked as early: before /dev/kvm. */
+static void fifo_or_directory_as_pv_disk(void **state)
+{
+    (void)state;
+    refused(fifo, (char *[]){(char *)hello(), "--disk", fifo, NULL});
+    refused(link_to_fifo, (char *[]){(char *)hello(), "--disk", link_to_fifo, NULL});
+    refused(dir, (char *[]){(char *)hello(), "--disk", (char *)dir, NULL, NULL});
+}
+
 static void directory_as_kernel(void **state)
 {
     (void)state;
@@ -107,7 +113,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(fifo_as_guest_image), cmocka_unit_test(fifo_as_kernel),
         cmocka_unit_test(fifo_as_initrd),      cmocka_unit_test(fifo_as_disk),
-        cmocka_unit_test(directory_as_kernel),
+        cmocka_unit_test(directory_as_kernel), cmocka_unit_test(fifo_or_directory_as_pv_disk),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

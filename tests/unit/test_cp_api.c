@@ -342,6 +342,36 @@ static void test_linux_vm_create_to_delete(void **state)
     assert_string_equal(cp_vm_state(h, "lx"), "absent");
 }
 
+/* A PV VM's disks: shown, and handed to its VMM as descriptors after the
+ * guest image, as `--disk` before the guest's arguments. */
+static void test_pv_vm_with_disks(void **state)
+{
+    struct cp_harness *h = *state;
+    const char *disk = scratch_file(h, "pv-disk.img", 0644);
+    char body[2048];
+    snprintf(body, sizeof body,
+             "{\"name\":\"pvd\",\"guest\":\"%s\",\"args\":[\"run\"],"
+             "\"disks\":[{\"path\":\"%s\",\"readonly\":true}]}", h->guest, disk);
+    assert_int_equal(cp_status(h, "POST", "/v1/vms", body), 201);
+    json_t *vm = get_vm(h, "pvd");
+    assert_int_equal(json_array_size(json_object_get(vm, "disks")), 1);
+    json_decref(vm);
+    assert_int_equal(cp_vm_action(h, "pvd", "start"), 200);
+    pid_t pids[16];
+    int n = cp_harness_processes(h, pids, 16), found = 0;
+    for (int i = 0; i < n; i++)
+        found += cp_cmdline_mentions(pids[i], "--disk /proc/self/fd/6,ro -- run") &&
+                 vmm_fd_is(pids[i], 5, h->guest) && vmm_fd_is(pids[i], 6, disk);
+    assert_true(found >= 1);
+    assert_int_equal(cp_vm_action(h, "pvd", "destroy"), 200);
+    snprintf(body, sizeof body,
+             "{\"name\":\"pvbad\",\"guest\":\"%s\",\"disks\":[{\"path\":\"/nonexistent.img\"}]}",
+             h->guest);
+    struct cp_reply r = cp_request(h, "POST", "/v1/vms", body);
+    assert_int_equal(r.status, 400);
+    cp_reply_free(&r);
+}
+
 /* Defaults are the VMM's (256 MiB, 1 vCPU, its own command line); a PV VM
  * in the same list says it is one. */
 static void test_linux_vm_defaults_and_list(void **state)
@@ -541,6 +571,7 @@ int main(int argc, char **argv)
         CP_TEST(test_only_owner_and_group),
         CP_TEST(test_full_disk),
         CP_TEST(test_linux_vm_create_to_delete),
+        CP_TEST(test_pv_vm_with_disks),
         CP_TEST(test_linux_vm_defaults_and_list),
         CP_TEST(test_linux_vm_bad_input),
         cmocka_unit_test_setup_teardown(test_registry_migration_keeps_old_vms, setup_old_registry,

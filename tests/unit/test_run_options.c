@@ -47,6 +47,24 @@ static void defaults_and_guest_args(void **state)
     assert_true(o.raw_console);
 }
 
+static void disks_for_a_pv_guest(void **state)
+{
+    (void)state;
+    assert_int_equal(PARSE("g.elf", "--disk", "a.img,ro", "--disk=b,c.img", "--disk", "d.img,rw"), 0);
+    assert_int_equal(o.ndisks, 3);
+    assert_string_equal(o.disk[0].path, "a.img");
+    assert_true(o.disk[0].read_only);
+    assert_string_equal(o.disk[1].path, "b,c.img"); /* only ",ro" and ",rw" are options */
+    assert_false(o.disk[1].read_only);
+    assert_string_equal(o.disk[2].path, "d.img");
+    assert_false(o.disk[2].read_only);
+    assert_int_equal(PARSE("--disk", ",ro"), -1);
+    assert_non_null(strstr(err, "--disk"));
+    assert_int_equal(PARSE("--disk", ""), -1);
+    assert_int_equal(PARSE("--disk", "1", "--disk", "2", "--disk", "3", "--disk", "4", "--disk", "5"), -1);
+    assert_non_null(strstr(err, "at most 4 disks"));
+}
+
 static void rejects_bad_values(void **state)
 {
     (void)state;
@@ -124,6 +142,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(defaults_and_guest_args),
         cmocka_unit_test(rejects_bad_values),
+        cmocka_unit_test(disks_for_a_pv_guest),
         cmocka_unit_test(number_parsers),
         cmocka_unit_test(clock_scale_is_accurate),
         cmocka_unit_test(oci_options),

@@ -89,7 +89,7 @@ static void test_disk_by_descriptor(void **state)
     struct virtio_blk blk;
     char err[256], byte = 0;
     assert_int_equal(virtio_blk_open(&blk, f->fd_path, false, err, sizeof err), 0);
-    assert_int_equal(pread(blk.fd, &byte, 1, 0), 1);
+    assert_int_equal(pread(blk.disk.fd, &byte, 1, 0), 1);
     assert_int_equal(byte, 'A');
     virtio_blk_close(&blk);
 }
