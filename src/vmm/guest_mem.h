@@ -33,4 +33,13 @@ static inline void *guest_mem_ptr(const struct guest_mem *m, uint64_t gpa, uint6
 int guest_mem_alloc(struct guest_mem *m, uint64_t gpa, uint64_t size);
 void guest_mem_free(struct guest_mem *m);
 
+/* Takes over `size` bytes already mapped at host (e.g. a snapshot's RAM,
+ * mapped copy-on-write) as memory at gpa; guest_mem_free unmaps it. */
+static inline void guest_mem_adopt(struct guest_mem *m, void *host, uint64_t gpa, uint64_t size)
+{
+    m->host = host;
+    m->size = size;
+    m->gpa = gpa;
+}
+
 #endif
