@@ -13,6 +13,9 @@
 #define STATE_VERSION 1u
 #define USER_VA_LIMIT (1ull << 47)
 
+_Static_assert(sizeof(struct kvm_xsave) <= sizeof(((struct pv_vcpu_state *)0)->xsave),
+               "KVM_GET_XSAVE writes struct kvm_xsave whole");
+
 /* The MSRs a PV vCPU's state needs beyond sregs: the TSC (so the guest's
  * clock does not run backwards), the syscall and sysenter targets, the
  * kernel GS base and the PAT. */
@@ -54,7 +57,7 @@ static int capture_kvm(struct pv_vcpu *v, struct pv_vcpu_state *s, char *err, si
     else if (ioctl(fd, KVM_GET_REGS, &s->regs) < 0)
         return errmsg(err, errlen, -1, "reading the vCPU's registers: %s", strerror(errno));
     if (ioctl(fd, KVM_GET_SREGS, &s->sregs) < 0 || ioctl(fd, KVM_GET_FPU, &s->fpu) < 0 ||
-        ioctl(fd, KVM_GET_XSAVE, &s->xsave) < 0 || ioctl(fd, KVM_GET_XCRS, &s->xcrs) < 0 ||
+        ioctl(fd, KVM_GET_XSAVE, s->xsave) < 0 || ioctl(fd, KVM_GET_XCRS, &s->xcrs) < 0 ||
         ioctl(fd, KVM_GET_VCPU_EVENTS, &s->events) < 0)
         return errmsg(err, errlen, -1, "reading the vCPU's state: %s", strerror(errno));
     capture_msrs(fd, s);
@@ -84,7 +87,7 @@ size_t pv_vcpu_state_encode(const struct pv_vcpu_state *s, void *buf, size_t len
     wire_put_bytes(&o, &s->regs, sizeof s->regs);
     wire_put_bytes(&o, &s->sregs, sizeof s->sregs);
     wire_put_bytes(&o, &s->fpu, sizeof s->fpu);
-    wire_put_bytes(&o, &s->xsave, sizeof s->xsave);
+    wire_put_bytes(&o, s->xsave, sizeof s->xsave);
     wire_put_bytes(&o, &s->xcrs, sizeof s->xcrs);
     wire_put_bytes(&o, &s->events, sizeof s->events);
     wire_put_u32(&o, s->msr_count);
@@ -117,7 +120,7 @@ static const char *kvm_fault(struct wire_in *in, struct pv_vcpu_state *s)
     wire_get_bytes(in, &s->regs, sizeof s->regs);
     wire_get_bytes(in, &s->sregs, sizeof s->sregs);
     wire_get_bytes(in, &s->fpu, sizeof s->fpu);
-    wire_get_bytes(in, &s->xsave, sizeof s->xsave);
+    wire_get_bytes(in, s->xsave, sizeof s->xsave);
     wire_get_bytes(in, &s->xcrs, sizeof s->xcrs);
     wire_get_bytes(in, &s->events, sizeof s->events);
     s->msr_count = wire_get_u32(in);
@@ -173,7 +176,7 @@ static int apply_kvm(struct pv_vcpu *v, const struct pv_vcpu_state *s, char *err
     memcpy(msrs.head.entries, s->msrs, s->msr_count * sizeof s->msrs[0]);
     if (ioctl(fd, KVM_SET_SREGS, &s->sregs) < 0 || ioctl(fd, KVM_SET_REGS, &s->regs) < 0 ||
         ioctl(fd, KVM_SET_FPU, &s->fpu) < 0 || ioctl(fd, KVM_SET_XCRS, &s->xcrs) < 0 ||
-        ioctl(fd, KVM_SET_XSAVE, &s->xsave) < 0 || ioctl(fd, KVM_SET_VCPU_EVENTS, &s->events) < 0)
+        ioctl(fd, KVM_SET_XSAVE, s->xsave) < 0 || ioctl(fd, KVM_SET_VCPU_EVENTS, &s->events) < 0)
         return errmsg(err, errlen, -1, "restoring the vCPU's state: %s", strerror(errno));
     if (ioctl(fd, KVM_SET_MSRS, &msrs) != (int)s->msr_count)
         return errmsg(err, errlen, -1, "restoring the vCPU's MSRs failed");

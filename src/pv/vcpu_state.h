@@ -25,7 +25,7 @@ struct pv_vcpu_state {
     struct kvm_regs regs;
     struct kvm_sregs sregs;
     struct kvm_fpu fpu;
-    struct kvm_xsave xsave;
+    uint32_t xsave[1024]; /* struct kvm_xsave's fixed part (its region) */
     struct kvm_xcrs xcrs;
     struct kvm_vcpu_events events;
     uint32_t msr_count;

@@ -37,7 +37,8 @@ static int add_state(struct snap_writer *w, uint32_t type, uint32_t instance, st
     uint8_t *buf = malloc(prefix_len + len + 1);
     if (!buf)
         return -1;
-    memcpy(buf, prefix, prefix_len);
+    if (prefix_len)
+        memcpy(buf, prefix, prefix_len);
     if (fn(obj, buf + prefix_len, len) != len) { /* it changed meanwhile: not paused */
         free(buf);
         return -1;
