@@ -1,5 +1,7 @@
 /* `mica run`: boot one PV guest attached to this terminal, or with
  * --control to a control channel (how `mica daemon` runs VMs). */
+#include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdbool.h>
 #include <limits.h>
@@ -20,6 +22,8 @@
 #include "run/terminal.h"
 #include "run/confine.h"
 #include "sched/solo.h"
+#include "snap/pv_snap.h"
+#include "util/errmsg.h"
 #include "util/console_filter.h"
 #include "util/log.h"
 
@@ -150,6 +154,23 @@ static void finish_stdout(void)
         run_io_stdout_sink(NULL, reset, n); /* colours the guest left set */
 }
 
+/* The domain from a snapshot (--restore), named as the saved one unless
+ * --name says otherwise. */
+static int restore_domain(struct pv_domain **d, const struct run_options *o,
+                          const struct pv_domain_config *cfg, char *err, size_t errlen)
+{
+    int fd = open(o->restore, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errmsg(err, errlen, -1, "snapshot %s: %s", o->restore, strerror(errno));
+    struct pv_snap_restore opt = {
+        .name = o->name, .map_ram = o->clone,
+        .console_sink = cfg->console_sink, .console_ctx = cfg->console_ctx,
+    };
+    int rc = pv_snap_restore(d, fd, o->restore, &opt, err, errlen);
+    close(fd); /* a clone's mapping keeps the file */
+    return rc;
+}
+
 /* The VM process (see supervisor.h): builds the domain, runs it, reports
  * the status, then tears the domain down. */
 static int run_pv_guest(void *ctx, struct supervisor *sup)
@@ -160,7 +181,7 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
         mica_error("run: %s", err);
         return MICA_STATUS_ERROR;
     }
-    snprintf(base, sizeof base, "%s", o->guest);
+    snprintf(base, sizeof base, "%s", o->guest ? o->guest : "restored");
     const char *name = o->name ? o->name : basename(base);
     char **gargv = guest_argv(o, name);
     int sig_fd = run_io_block_signals();
@@ -175,7 +196,8 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
     };
     struct pv_domain *d = NULL;
     int status;
-    if (!gargv || pv_domain_create(&d, &cfg, err, sizeof err) < 0) {
+    if (!gargv || (o->restore ? restore_domain(&d, o, &cfg, err, sizeof err)
+                              : pv_domain_create(&d, &cfg, err, sizeof err)) < 0) {
         mica_error("%s", gargv ? err : "out of memory");
         status = MICA_STATUS_ERROR;
     } else {
@@ -204,7 +226,7 @@ int cmd_run(int argc, char **argv)
         printf("%s\n%s", run_usage, fv_usage);
         return 0;
     }
-    if (!o.guest) {
+    if (!o.guest && !o.restore) {
         if (bundled_guest_path("shell.elf", path, sizeof path, err, sizeof err) < 0) {
             mica_error("%s", err);
             return MICA_STATUS_ERROR;

@@ -13,6 +13,7 @@ const char run_usage[] =
     "usage: mica run [GUEST.elf] [--mem MIB] [--name NAME] [--timeout SECONDS]\n"
     "                [--control SOCKET] [--raw-console] [--jail] [--jail-user USER[:GROUP]]\n"
     "                [--supervisor auto|on|off] [-- GUEST-ARGS...]\n"
+    "       mica run --restore SNAPSHOT [--clone] [--name NAME] [--timeout S] [--control S]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
     "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
     "  --timeout expired, 125 a mica error, 130 interrupted, 139 the guest crashed.\n"
@@ -27,6 +28,9 @@ const char run_usage[] =
     "  that need no host service are served without leaving the VM (on: always; off:\n"
     "  every hypercall traps out; auto, the default: on where the host runs guest CPL0\n"
     "  natively, i.e. not on kvm_pvm).\n"
+    "  --restore continues the PV guest saved in SNAPSHOT (`mica save`, `mica snapshot`)\n"
+    "  where it stopped; --clone maps its memory copy-on-write from the file, which must\n"
+    "  then stay unchanged while the guest runs (many clones share its pages).\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -89,6 +93,12 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
         return 0;
     case 'S':
         return parse_supervisor(optarg, &o->supervisor, err, errlen);
+    case 'R':
+        o->restore = optarg;
+        return 0;
+    case 'C':
+        o->clone = 1;
+        return 0;
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -103,6 +113,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"timeout", required_argument, NULL, 't'}, {"control", required_argument, NULL, 'c'},
         {"help", no_argument, NULL, 'h'},          {"raw-console", no_argument, NULL, 'W'},
         {"supervisor", required_argument, NULL, 'S'},
+        {"restore", required_argument, NULL, 'R'}, {"clone", no_argument, NULL, 'C'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -116,6 +127,11 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
     if (optind < dashes)
         return errmsg(err, errlen, -1, "unexpected argument '%s' (guest arguments go after '--')",
                        argv[optind]);
+    if (o->clone && !o->restore)
+        return errmsg(err, errlen, -1, "--clone needs --restore SNAPSHOT");
+    if (o->restore && (o->guest || dashes < argc))
+        return errmsg(err, errlen, -1, "--restore continues a saved guest: give no guest image "
+                      "or arguments");
     o->guest_argc = dashes < argc ? argc - dashes - 1 : 0;
     o->guest_argv = argv + dashes + (dashes < argc);
     return 0;

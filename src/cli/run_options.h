@@ -20,6 +20,8 @@ struct run_options {
     int help;
     int raw_console;        /* guest output to a terminal unfiltered */
     int supervisor;         /* --supervisor: RUN_SUPERVISOR_* */
+    const char *restore;    /* --restore: a snapshot to continue instead of a guest image */
+    int clone;              /* --clone: its memory mapped copy-on-write from the file */
 };
 
 enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };

@@ -5,6 +5,10 @@
  * Each connection sends one JSON request per line:
  *     {"cmd":"pause"} {"cmd":"resume"} {"cmd":"shutdown"} {"cmd":"stats"}
  * and gets one JSON reply per line ({"ok":true,...} or {"ok":false,"error":"..."}).
+ * {"cmd":"save"} and {"cmd":"snapshot"} come with one file descriptor
+ * (SCM_RIGHTS, opened for writing by the client with its rights: the VM
+ * process opens no path): the VM is paused and saved into it; after "save"
+ * it ends, after "snapshot" it runs on (or stays paused if it was).
  * {"cmd":"console"} turns the connection into a console viewer: after the
  * reply line it receives the recent output history and then live output as
  * raw bytes, and every byte it sends is guest input.  Any number of viewers
@@ -19,6 +23,7 @@
 #ifndef MICA_CTL_VM_CONTROL_H
 #define MICA_CTL_VM_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +48,8 @@ struct vm_control_ops {
     int (*shutdown)(void *ctx);
     int (*stats)(void *ctx, struct vm_control_stats *out);
     void (*console_input)(void *ctx, const void *buf, size_t len);
+    /* Saves the VM into fd (see above); 0, or -1 with one line in err. */
+    int (*save)(void *ctx, int fd, bool keep_running, char *err, size_t errlen);
 };
 
 #define VM_CONTROL_HISTORY_BYTES (64u * 1024u)

@@ -42,12 +42,33 @@ static int read_line(int fd, char *buf, size_t size, int timeout_ms)
     return -EMSGSIZE;
 }
 
-static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply,
+/* Sends the request line, with passed (>= 0) as SCM_RIGHTS. */
+static ssize_t send_line(int fd, const char *line, size_t len, int passed)
+{
+    struct iovec iov = {(void *)line, len};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (passed >= 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = sizeof control.buf;
+        struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
+        h->cmsg_level = SOL_SOCKET;
+        h->cmsg_type = SCM_RIGHTS;
+        h->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(h), &passed, sizeof passed);
+    }
+    return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
+static int exchange(int fd, const char *cmd, int passed, int timeout_ms, json_t **reply,
                     struct cp_error *err)
 {
     char line[4096];
     int n = snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
-    if (send(fd, line, (size_t)n, MSG_NOSIGNAL) != n)
+    if (send_line(fd, line, (size_t)n, passed) != n)
         return cp_fail(err, 500, "VM control channel: send failed: %s", strerror(errno));
     int rc = read_line(fd, line, sizeof line, timeout_ms);
     if (rc < 0)
@@ -66,12 +87,18 @@ static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply,
 int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
                   struct cp_error *err)
 {
+    return vmctl_request_fd(socket_path, cmd, -1, timeout_ms, reply, err);
+}
+
+int vmctl_request_fd(const char *socket_path, const char *cmd, int passed, int timeout_ms,
+                     json_t **reply, struct cp_error *err)
+{
     /* Non-blocking: a VM that does not accept must not hold the daemon. */
     int fd = unix_connect_nonblocking(socket_path);
     if (fd < 0)
         return cp_fail(err, 500, "cannot reach the VM's control socket %s: %s", socket_path,
                        strerror(-fd));
-    int rc = exchange(fd, cmd, timeout_ms, reply, err);
+    int rc = exchange(fd, cmd, passed, timeout_ms, reply, err);
     close(fd);
     return rc;
 }
@@ -83,7 +110,7 @@ int vmctl_attach_console(const char *socket_path, struct cp_error *err)
         return cp_fail(err, 500, "cannot reach the VM's console at %s: %s", socket_path,
                        strerror(-fd));
     json_t *reply;
-    if (exchange(fd, "console", 5000, &reply, err) < 0) {
+    if (exchange(fd, "console", -1, 5000, &reply, err) < 0) {
         close(fd);
         return -1;
     }

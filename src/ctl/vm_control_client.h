@@ -13,6 +13,11 @@
 int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
                   struct cp_error *err);
 
+/* The same with a file descriptor passed along (SCM_RIGHTS): "save" and
+ * "snapshot" write the VM into it. */
+int vmctl_request_fd(const char *socket_path, const char *cmd, int fd, int timeout_ms,
+                     json_t **reply, struct cp_error *err);
+
 /* Opens a console viewer connection: returns the fd positioned after the
  * reply line (history and live output follow), or -1 with err filled. */
 int vmctl_attach_console(const char *socket_path, struct cp_error *err);
