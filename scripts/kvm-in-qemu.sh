@@ -128,7 +128,7 @@ timeout --foreground -k 10 "${KVMRIG_TIMEOUT:-3600}" \
     -smp "${KVMRIG_SMP:-1}" -m "${KVMRIG_MEM:-4096}" "${bios[@]}" \
     -display none -no-reboot -nic none -monitor none -serial stdio -nodefaults \
     -kernel "$VMLINUZ" -initrd "$INITRD" \
-    -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off kvmrig.amd=${KVMRIG_KVM_AMD_PARAMS:-nested=1}" \
+    -append "console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off no_timer_check kvmrig.amd=${KVMRIG_KVM_AMD_PARAMS:-nested=1}" \
     -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
     -virtfs local,path="$OUT",mount_tag=out,security_model=none \
     < /dev/null | stdbuf -oL tr -d '\r'

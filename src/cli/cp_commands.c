@@ -31,6 +31,12 @@ const struct cp_command cp_commands[] = {
      "  exits on Ctrl-D at an empty prompt, as a Unix shell does).\n"
      "  Ctrl-] or Ctrl-A x detaches; Ctrl-A Ctrl-A sends Ctrl-A; Ctrl-A ? lists the keys."},
     {"logs", cmd_logs, "print a VM's output log [--tail BYTES]", "logs NAME [--tail BYTES]"},
+    {"save", cmd_save, "save a PV VM into a file; it ends", "save NAME FILE"},
+    {"snapshot", cmd_snapshot, "save a PV VM into a file; it runs on", "snapshot NAME FILE"},
+    {"restore", cmd_restore, "start a VM saved in a file where it stopped",
+     "restore FILE [--name NEW]"},
+    {"clone", cmd_clone, "start VMs from one snapshot, sharing its memory copy-on-write",
+     "clone SNAPSHOT NEW..."},
     {"top", cmd_top, "live view of every VM's CPU, memory and exits (q quits)",
      "top [--delay SECONDS] [--iterations N]   (q quits)"},
     {NULL, NULL, NULL, NULL},

@@ -20,7 +20,11 @@ int cmd_list(int argc, char **argv);     /* mica list [--json]   */
 int cmd_info(int argc, char **argv);     /* mica info NAME [--json] */
 int cmd_console(int argc, char **argv);  /* mica console NAME (Ctrl-] detaches) */
 int cmd_logs(int argc, char **argv);     /* mica logs NAME [--tail BYTES] */
-int cmd_top(int argc, char **argv);      /* mica top [--delay S] [--iterations N] */
+int cmd_top(int argc, char **argv);
+int cmd_save(int argc, char **argv);     /* mica save NAME FILE  */
+int cmd_snapshot(int argc, char **argv); /* mica snapshot NAME FILE */
+int cmd_restore(int argc, char **argv);  /* mica restore FILE [--name NEW] */
+int cmd_clone(int argc, char **argv);    /* mica clone SNAP NEW... */      /* mica top [--delay S] [--iterations N] */
 
 /* The table, for dispatchers and help text. */
 struct cp_command {

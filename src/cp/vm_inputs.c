@@ -17,6 +17,10 @@ static void list_inputs(const struct vm_record *vm, struct vm_inputs *in)
         add(in, "guest", vm->guest, false);
         return;
     }
+    if (vm_kind_from_snapshot(vm->kind)) {
+        add(in, "snapshot", vm->guest, false);
+        return;
+    }
     add(in, "kernel", vm->guest, false);
     add(in, "initrd", vm->initrd, false);
     in->disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);

@@ -289,6 +289,26 @@ static int build(struct pv_domain **out, const struct snap_reader *r, const stru
     return rc;
 }
 
+int pv_snap_describe(int fd, const char *what, struct pv_snap_info *info, char *err,
+                     size_t errlen)
+{
+    struct snap_reader *r = malloc(sizeof *r);
+    struct meta m;
+    if (!r)
+        return errmsg(err, errlen, -1, "snapshot %s: out of memory", what);
+    int rc = snap_reader_open(r, fd, what, err, errlen);
+    if (rc == 0) {
+        const char *why = parse_meta(r, &m);
+        if (why)
+            rc = errmsg(err, errlen, -1, "snapshot %s refused: %s", what, why);
+        else
+            memcpy(info->name, m.name, sizeof info->name), info->mem_mib = m.mem_mib;
+        snap_reader_close(r);
+    }
+    free(r);
+    return rc;
+}
+
 int pv_snap_restore(struct pv_domain **out, int fd, const char *what,
                     const struct pv_snap_restore *opt, char *err, size_t errlen)
 {

@@ -31,4 +31,13 @@ struct pv_snap_restore {
 int pv_snap_restore(struct pv_domain **out, int fd, const char *what,
                     const struct pv_snap_restore *opt, char *err, size_t errlen);
 
+/* What a snapshot file says of its VM, after the file's checks (not those
+ * of its memory): for the control program, before it defines a VM. */
+struct pv_snap_info {
+    char name[MICA_NAME_MAX];
+    uint64_t mem_mib;
+};
+int pv_snap_describe(int fd, const char *what, struct pv_snap_info *info, char *err,
+                     size_t errlen);
+
 #endif
