@@ -187,7 +187,7 @@ static void saved_guest_continues_without_gap_or_repeat(void **state)
     const char *sock = in_dir("ctl"), *log = in_dir("before.log"), *snap = in_dir("saved.snap");
     pid_t pid = start_counter(sock, log);
     int fd = snapshot_file(snap);
-    assert_contains(ask(sock, "save", fd), "\"ok\": true");
+    assert_contains(ask(sock, "save", fd), "\"ok\":true");
     close(fd);
     assert_int_equal(wait_exit(pid, 60000), 0); /* saved: it ends */
     char *argv[] = {(char *)mica(), "run", "--restore", (char *)snap, NULL};
@@ -213,7 +213,7 @@ static void ten_clones_run_on_their_own(void **state)
     const char *sock = in_dir("ctl2"), *log = in_dir("origin.log"), *snap = in_dir("clones.snap");
     pid_t origin = start_counter(sock, log);
     int fd = snapshot_file(snap);
-    assert_contains(ask(sock, "snapshot", fd), "\"ok\": true");
+    assert_contains(ask(sock, "snapshot", fd), "\"ok\":true");
     close(fd);
     /* The original runs on to its end, unharmed by its snapshot. */
     assert_int_equal(wait_exit(origin, 120000), 0);
