@@ -42,33 +42,12 @@ static int read_line(int fd, char *buf, size_t size, int timeout_ms)
     return -EMSGSIZE;
 }
 
-/* Sends the request line, with passed (>= 0) as SCM_RIGHTS. */
-static ssize_t send_line(int fd, const char *line, size_t len, int passed)
-{
-    struct iovec iov = {(void *)line, len};
-    union {
-        struct cmsghdr align;
-        char buf[CMSG_SPACE(sizeof(int))];
-    } control;
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (passed >= 0) {
-        msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof control.buf;
-        struct cmsghdr *h = CMSG_FIRSTHDR(&msg);
-        h->cmsg_level = SOL_SOCKET;
-        h->cmsg_type = SCM_RIGHTS;
-        h->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(h), &passed, sizeof passed);
-    }
-    return sendmsg(fd, &msg, MSG_NOSIGNAL);
-}
-
 static int exchange(int fd, const char *cmd, int passed, int timeout_ms, json_t **reply,
                     struct cp_error *err)
 {
     char line[4096];
     int n = snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
-    if (send_line(fd, line, (size_t)n, passed) != n)
+    if (unix_send_with_fd(fd, line, (size_t)n, passed) != n)
         return cp_fail(err, 500, "VM control channel: send failed: %s", strerror(errno));
     int rc = read_line(fd, line, sizeof line, timeout_ms);
     if (rc < 0)

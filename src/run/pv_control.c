@@ -75,6 +75,9 @@ static int pv_ctl_save(void *ctx, int fd, bool keep_running, char *err, size_t e
     if (paused < 0)
         return errmsg(err, errlen, -1, "guest %s: cannot pause it to save it: %s", d->name,
                       strerror(-paused));
+    /* What the guest wrote is shown before the save, by this VM, and not
+     * again by the one restored from it: the saved ring is empty. */
+    pvio_console_drain(&d->console);
     int saved = pv_snap_save(d, fd, "(the file given)", err, errlen);
     if (saved == 0 && !keep_running) {
         solo_request_stop(d, rc->ctl, SOLO_STOP_SHUTDOWN);

@@ -211,7 +211,8 @@ static int load_vcpus(const struct snap_reader *r, struct pv_domain *d, struct p
         char why[256];
         if (!buf)
             return -1;
-        if (pv_vcpu_state_decode(&s[i], buf, len, why, sizeof why) < 0)
+        if (pv_vcpu_state_decode(&s[i], buf, len, why, sizeof why) < 0 ||
+            (s[i].has_kvm && pv_domain_check_stack0(d, s[i].regs.rip, why, sizeof why) < 0))
             return errmsg(err, errlen, -1, "snapshot %s refused: %s", r->what, why);
     }
     return 0;
@@ -289,7 +290,12 @@ static int build(struct pv_domain **out, const struct snap_reader *r, const stru
     return rc;
 }
 
-int pv_snap_describe(int fd, const char *what, struct pv_snap_info *info, char *err,
+/* Opens and checks the file, and reads what it says of its VM; then fn
+ * (when there is one) builds from it. */
+typedef int (*with_meta_fn)(const struct snap_reader *r, const struct meta *m, void *ctx,
+                            char *err, size_t errlen);
+
+static int with_meta(int fd, const char *what, with_meta_fn fn, void *ctx, char *err,
                      size_t errlen)
 {
     struct snap_reader *r = malloc(sizeof *r);
@@ -299,30 +305,45 @@ int pv_snap_describe(int fd, const char *what, struct pv_snap_info *info, char *
     int rc = snap_reader_open(r, fd, what, err, errlen);
     if (rc == 0) {
         const char *why = parse_meta(r, &m);
-        if (why)
-            rc = errmsg(err, errlen, -1, "snapshot %s refused: %s", what, why);
-        else
-            memcpy(info->name, m.name, sizeof info->name), info->mem_mib = m.mem_mib;
+        rc = why ? errmsg(err, errlen, -1, "snapshot %s refused: %s", what, why)
+                 : fn(r, &m, ctx, err, errlen);
         snap_reader_close(r);
     }
     free(r);
     return rc;
 }
 
+static int describe(const struct snap_reader *r, const struct meta *m, void *ctx, char *err,
+                    size_t errlen)
+{
+    (void)r, (void)err, (void)errlen;
+    struct pv_snap_info *info = ctx;
+    memcpy(info->name, m->name, sizeof info->name);
+    info->mem_mib = m->mem_mib;
+    return 0;
+}
+
+int pv_snap_describe(int fd, const char *what, struct pv_snap_info *info, char *err,
+                     size_t errlen)
+{
+    return with_meta(fd, what, describe, info, err, errlen);
+}
+
+struct restore_ctx {
+    struct pv_domain **out;
+    const struct pv_snap_restore *opt;
+};
+
+static int restore(const struct snap_reader *r, const struct meta *m, void *ctx, char *err,
+                   size_t errlen)
+{
+    struct restore_ctx *c = ctx;
+    return build(c->out, r, m, c->opt, err, errlen);
+}
+
 int pv_snap_restore(struct pv_domain **out, int fd, const char *what,
                     const struct pv_snap_restore *opt, char *err, size_t errlen)
 {
-    struct snap_reader *r = malloc(sizeof *r);
-    struct meta m;
-    if (!r)
-        return errmsg(err, errlen, -1, "snapshot %s: out of memory", what);
-    int rc = snap_reader_open(r, fd, what, err, errlen);
-    if (rc == 0) {
-        const char *why = parse_meta(r, &m);
-        rc = why ? errmsg(err, errlen, -1, "snapshot %s refused: %s", what, why)
-                 : build(out, r, &m, opt, err, errlen);
-        snap_reader_close(r);
-    }
-    free(r);
-    return rc;
+    struct restore_ctx c = {out, opt};
+    return with_meta(fd, what, restore, &c, err, errlen);
 }

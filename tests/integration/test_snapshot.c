@@ -189,7 +189,9 @@ static void saved_guest_continues_without_gap_or_repeat(void **state)
     int fd = snapshot_file(snap);
     assert_contains(ask(sock, "save", fd), "\"ok\":true");
     close(fd);
-    assert_int_equal(wait_exit(pid, 60000), 0); /* saved: it ends */
+    int status = wait_exit(pid, 60000);
+    if (status != 0) /* saved: it ends */
+        fail_msg("the saved guest ended with %d: %s", status, read_text(log));
     char *argv[] = {(char *)mica(), "run", "--restore", (char *)snap, NULL};
     assert_int_equal(run_cmd(argv, NULL, 120, &res), 0);
     if (res.status != 0)
@@ -233,7 +235,9 @@ static void ten_clones_run_on_their_own(void **state)
     }
     long first = -1;
     for (int i = 0; i < CLONES; i++) {
-        assert_int_equal(wait_exit(pid[i], 120000), 0);
+        int status = wait_exit(pid[i], 120000);
+        if (status != 0)
+            fail_msg("clone %d ended with %d: %s", i, status, read_text(logs[i]));
         n = 0;
         collect(read_text(logs[i]), seq, &n, 2 * LIMIT);
         if (first < 0)

@@ -13,7 +13,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pv/cpu_tables.h"
 #include "pv/domain_table.h"
+#include "pv/trap.h"
 #include "pv/vcpu_state.h"
 #include "snap/pv_snap.h"
 #include "snap/snap_file.h"
@@ -266,6 +268,38 @@ static void hostile_vcpu(void **state)
     expect_restore_refused(snapshot_with(SNAP_SEC_VCPU, buf, len - 1), "vCPU state refused");
 }
 
+/* A vCPU saved on its way back from a hypercall sits in the trampoline
+ * before its iretq: the frame on the CPL0 stack must lead to user space. */
+static void cpl0_frame_is_checked(void **state)
+{
+    (void)state;
+    static struct pv_vcpu_state s;
+    static uint8_t buf[sizeof s + 512];
+    memset(&s, 0, sizeof s);
+    s.has_kvm = true;
+    pv_cpu_initial_sregs(&s.sregs);
+    s.regs.rip = pv_hv_va(PV_PG_TRAMPOLINE * PV_PAGE) + 0x62;
+    size_t len = pv_vcpu_state_encode(&s, buf, sizeof buf);
+    struct pv_iret_frame *f =
+        (struct pv_iret_frame *)pv_stack0_at(a, pv_stack0_top_va() - sizeof *f, 5);
+    *f = (struct pv_iret_frame){.rip = 0x100000, .cs = PV_SEL_KCODE, .rflags = 0x202,
+                                .rsp = 0x80000, .ss = PV_SEL_UDATA};
+    expect_restore_refused(snapshot_with(SNAP_SEC_VCPU, buf, len), "other than the guest's");
+    f->cs = PV_SEL_UCODE, f->rsp = 0xffff800000001000ull;
+    expect_restore_refused(snapshot_with(SNAP_SEC_VCPU, buf, len), "other than the guest's");
+    f->rsp = 0x80000, f->rflags = 0x3202; /* IOPL 3: not a user's to keep */
+    int fd = snapshot_with(SNAP_SEC_VCPU, buf, len);
+    char err[256];
+    struct pv_domain *d = restore(fd, false, err, sizeof err);
+    if (!d)
+        fail_msg("%s", err);
+    f = (struct pv_iret_frame *)pv_stack0_at(d, pv_stack0_top_va() - sizeof *f, 5);
+    assert_int_equal(f->rip, 0x100000);
+    assert_int_equal(f->rflags, pv_user_rflags(0x3202));
+    pv_domain_destroy(d);
+    close(fd);
+}
+
 static void hostile_meta_and_devices(void **state)
 {
     (void)state;
@@ -287,6 +321,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(hostile_page_tables, ops_setup_pair, ops_teardown_pair),
         cmocka_unit_test_setup_teardown(hostile_vcpu, ops_setup_pair, ops_teardown_pair),
         cmocka_unit_test_setup_teardown(hostile_meta_and_devices, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(cpl0_frame_is_checked, ops_setup_pair, ops_teardown_pair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
