@@ -46,7 +46,8 @@ int pv_pt_check_update(const struct pv_mmu *mmu, mica_gva_t va, uint64_t frame, 
 /* Saved state (pv/pagetable_state.c): the user PTs into buf when they fit
  * in len (returns the bytes they take); load checks every entry of hostile
  * bytes written by save (-1, one line in err, nothing changed) and puts
- * them in place of the user PTs of a domain of the same memory size. */
+ * them in place of the user PTs of a freshly built domain (pv_pt_build) of
+ * the same memory size. */
 size_t pv_pt_save(const struct pv_mmu *mmu, void *buf, size_t len);
 int pv_pt_load(const struct pv_mmu *mmu, const void *buf, size_t len, char *err, size_t errlen);
 

@@ -79,7 +79,10 @@ int pv_pt_load(const struct pv_mmu *mmu, const void *buf, size_t len, char *err,
         why = check(in, count, used, ram_pages);
     if (why)
         return errmsg(err, errlen, -1, "page table state refused: %s", why);
-    memset(pte, 0, count * 8);
+    /* A fresh domain's tables map its RAM and nothing above it (pv_pt_build):
+     * only those entries are cleared, so that a clone does not touch (fault
+     * in) the whole window's tables. */
+    memset(pte, 0, (ram_pages < count ? ram_pages : count) * 8);
     for (uint64_t n = 0; n < used; n++) {
         uint64_t i = wire_get_u64(&in);
         pte[i] = wire_get_u64(&in);

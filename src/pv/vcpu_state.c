@@ -49,12 +49,14 @@ static void capture_msrs(int fd, struct pv_vcpu_state *s)
 static int capture_kvm(struct pv_vcpu *v, struct pv_vcpu_state *s, char *err, size_t errlen)
 {
     int fd = v->cpu.fd;
-    struct kvm_run *run = v->cpu.run;
-    /* A hypercall's results sit in the sync-regs copy until the next
-     * KVM_RUN hands them to KVM: that copy is the newer one then. */
-    if (run && (run->kvm_dirty_regs & KVM_SYNC_X86_REGS))
-        s->regs = run->s.regs.regs;
-    else if (ioctl(fd, KVM_GET_REGS, &s->regs) < 0)
+    /* A hypercall's results sit in the sync-regs copy, and on KVM with
+     * VT-x/AMD-V the trampoline's `out` is only completed (rip moved past
+     * it) at the next entry: both are handed to KVM first, or a restored
+     * vCPU would run the exit again. */
+    int rc = v->cpu.run ? vcpu_complete_pending(&v->cpu) : 0;
+    if (rc < 0)
+        return errmsg(err, errlen, -1, "completing the vCPU's last exit: %s", strerror(-rc));
+    if (ioctl(fd, KVM_GET_REGS, &s->regs) < 0)
         return errmsg(err, errlen, -1, "reading the vCPU's registers: %s", strerror(errno));
     if (ioctl(fd, KVM_GET_SREGS, &s->sregs) < 0 || ioctl(fd, KVM_GET_FPU, &s->fpu) < 0 ||
         ioctl(fd, KVM_GET_XSAVE, s->xsave) < 0 || ioctl(fd, KVM_GET_XCRS, &s->xcrs) < 0 ||
