@@ -90,9 +90,9 @@ size_t pv_domain_save_pages(const struct pv_domain *d, void *buf, size_t len);
 int pv_domain_load_pages(struct pv_domain *d, const void *buf, size_t len, char *err,
                          size_t errlen);
 
-/* A restored vCPU at rip inside the trampoline returns to the guest through
- * the iret frame on the CPL0 stack: it must lead to user space (its flags
- * are made a user's). 0, or -1 with one line in err. */
+/* A restored vCPU at an exception stub's exit (pv_vector_at) returns to the
+ * guest through the iret frame on the CPL0 stack: it must lead to user
+ * space (its flags are made a user's). 0, or -1 with one line in err. */
 int pv_domain_check_stack0(struct pv_domain *d, mica_gva_t rip, char *err, size_t errlen);
 
 /* vCPU i (0 .. vcpu_count-1). */

@@ -13,9 +13,10 @@
 #define META_VERSION 1u
 #define KIND_PV 1u
 #define DEVICE_NAME_BYTES 16u
+#define META_SUPERVISOR 0x1u /* hypercalls enter the in-guest supervisor */
 
 struct meta {
-    uint32_t kind, vcpus, devices;
+    uint32_t kind, vcpus, devices, flags;
     uint64_t mem_mib;
     char name[MICA_NAME_MAX];
 };
@@ -54,6 +55,7 @@ static void add_meta(struct snap_writer *w, const struct pv_domain *d)
     struct wire_out o = wire_out(buf, sizeof buf);
     wire_put_u32(&o, META_MAGIC), wire_put_u32(&o, META_VERSION), wire_put_u32(&o, KIND_PV);
     wire_put_u32(&o, d->vcpu_count), wire_put_u32(&o, d->backend_count);
+    wire_put_u32(&o, d->supervisor ? META_SUPERVISOR : 0);
     wire_put_u64(&o, d->ram.size >> 20);
     wire_put_bytes(&o, d->name, MICA_NAME_MAX);
     snap_writer_add(w, SNAP_SEC_META, 0, buf, o.len);
@@ -88,8 +90,21 @@ static int add_devices(struct snap_writer *w, struct pv_domain *d)
     return 0;
 }
 
+/* Ring devices (block, network) hold grants and ports for their rings
+ * while connected; their back ends do not save that yet. */
+static bool ring_device_connected(const struct pv_domain *d)
+{
+    for (unsigned i = 0; i < d->devices.count; i++)
+        if (d->devices.dev[i].connected)
+            return true;
+    return false;
+}
+
 int pv_snap_save(struct pv_domain *d, int fd, const char *what, char *err, size_t errlen)
 {
+    if (ring_device_connected(d))
+        return errmsg(err, errlen, -1, "guest %s: saving a VM whose ring devices (block, "
+                      "network) are connected is not supported yet", d->name);
     struct snap_writer *w = malloc(sizeof *w);
     if (!w)
         return errmsg(err, errlen, -1, "snapshot %s: out of memory", what);
@@ -127,12 +142,15 @@ static const char *parse_meta(const struct snap_reader *r, struct meta *m)
     if (wire_get_u32(&in) != META_MAGIC || wire_get_u32(&in) != META_VERSION)
         return "its VM description is of another version";
     m->kind = wire_get_u32(&in), m->vcpus = wire_get_u32(&in), m->devices = wire_get_u32(&in);
+    m->flags = wire_get_u32(&in);
     m->mem_mib = wire_get_u64(&in);
     wire_get_bytes(&in, m->name, sizeof m->name);
     if (!wire_in_done(&in))
         return "its VM description is malformed";
     if (m->kind != KIND_PV)
         return "it is not of a paravirtualized VM";
+    if (m->flags & ~META_SUPERVISOR)
+        return "its VM description has unknown flags";
     if (m->mem_mib < MICA_MEM_MIN_MIB || m->mem_mib > MICA_MEM_MAX_MIB)
         return "its memory size is outside what a VM may have";
     if (m->vcpus != PV_VCPUS_MAX || m->devices == 0 || m->devices > PV_BACKENDS_MAX)
@@ -257,6 +275,7 @@ static int build(struct pv_domain **out, const struct snap_reader *r, const stru
     struct pv_domain_config cfg = {
         .name = name, .mem_mib = m->mem_mib, .argc = 1, .argv = argv,
         .console_sink = opt->console_sink, .console_ctx = opt->console_ctx,
+        .supervisor = m->flags & META_SUPERVISOR, /* its hypercall page and MSRs are the saved ones' */
     };
     /* A stand-in image: start_info is replaced by the saved one. */
     struct pv_image img = {.entry = MICA_IMAGE_BASE, .start = MICA_IMAGE_BASE,
