@@ -5,7 +5,10 @@
 #include <sys/ioctl.h>
 
 #include "pv/cpu_tables.h"
+#include "pv/domain.h"
 #include "pv/layout.h"
+#include "pv/sv_blob.h"
+#include "pv/sv_state.h"
 #include "util/errmsg.h"
 #include "util/wire.h"
 
@@ -190,6 +193,8 @@ static int apply_kvm(struct pv_vcpu *v, const struct pv_vcpu_state *s, char *err
 int pv_vcpu_apply(struct pv_vcpu *v, const struct pv_vcpu_state *s, char *err, size_t errlen)
 {
     memcpy(v->trap_table, s->trap_table, sizeof v->trap_table);
+    if (v->dom->supervisor) /* it bounces faults too: its copy in step, as SET_TRAP_TABLE keeps it */
+        memcpy(pv_supervisor_state(&v->dom->hv)->trap_table, s->trap_table, sizeof s->trap_table);
     v->wait_ports = s->wait_ports;
     if (v->cpu.fd < 0 || !s->has_kvm)
         return 0;

@@ -15,6 +15,8 @@
 
 #include "pv/cpu_tables.h"
 #include "pv/domain_table.h"
+#include "pv/sv_blob.h"
+#include "pv/sv_state.h"
 #include "pv/trap.h"
 #include "pv/vcpu_state.h"
 #include "snap/pv_snap.h"
@@ -137,6 +139,28 @@ static void round_trip_mapped_copy_on_write(void **state)
     pv_domain_destroy(c2);
     pv_domain_destroy(c3);
     close(fd);
+}
+
+/* A domain whose hypercalls enter the in-guest supervisor comes back as
+ * one, with the guest rsp its entry parked and its copy of the trap table. */
+static void supervisor_round_trip(void **state)
+{
+    (void)state;
+    dirty_domain();
+    a->supervisor = true;
+    pv_supervisor_state(&a->hv)->guest_rsp = 0x7ff00;
+    int fd = save_a();
+    char err[256];
+    struct pv_domain *d = restore(fd, false, err, sizeof err);
+    if (!d)
+        fail_msg("%s", err);
+    assert_true(d->supervisor);
+    assert_int_equal(pv_supervisor_state(&d->hv)->guest_rsp, 0x7ff00);
+    assert_int_equal(pv_supervisor_state(&d->hv)->trap_table[14], 0x101234);
+    assert_int_equal(pv_supervisor_state(&d->hv)->flags, pv_supervisor_state(&a->hv)->flags);
+    pv_domain_destroy(d);
+    close(fd);
+    a->supervisor = false;
 }
 
 /* Replaces one section of a's snapshot with bytes, keeping the others. */
@@ -340,6 +364,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(hostile_vcpu, ops_setup_pair, ops_teardown_pair),
         cmocka_unit_test_setup_teardown(hostile_meta_and_devices, ops_setup_pair, ops_teardown_pair),
         cmocka_unit_test_setup_teardown(cpl0_frame_is_checked, ops_setup_pair, ops_teardown_pair),
+        cmocka_unit_test_setup_teardown(supervisor_round_trip, ops_setup_pair, ops_teardown_pair),
         cmocka_unit_test_setup_teardown(connected_ring_device_is_not_saved, ops_setup_pair,
                                         ops_teardown_pair),
     };
