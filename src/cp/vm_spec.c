@@ -65,7 +65,8 @@ static int parse_kind(json_t *spec, enum vm_kind *kind, struct cp_error *err)
     }
     int parsed = vm_kind_parse(json_string_value(k));
     if (parsed < 0)
-        return cp_fail(err, 400, "'kind' must be \"pv\", \"linux\", \"restore\" or \"clone\"");
+        return cp_fail(err, 400, "'kind' must be \"pv\" or \"linux\" (or, from a snapshot, \"restore\" "
+                                 "or \"clone\")");
     *kind = (enum vm_kind)parsed;
     return 0;
 }
