@@ -4,7 +4,6 @@
 
 #include "pv/sv_blob.h"
 #include "pv/sv_state.h"
-
 #include "run/run_io.h"
 #include "snap/pv_snap.h"
 #include "util/errmsg.h"
