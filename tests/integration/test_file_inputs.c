@@ -22,7 +22,7 @@
 static struct cmd_result res;
 static char dir[64], fifo[128], link_to_fifo[128];
 
-static const char *fvtest(void) { return guest_path("fvtest.elf"); }
+static const char *fvtest(void) { return guest_file("fvtest.elf"); }
 
 static int setup(void **state)
 {
@@ -91,7 +91,7 @@ static void fifo_as_disk(void **state)
     refused(link_to_fifo, (char *[]){"--kernel", (char *)fvtest(), "--disk", link_to_fifo, NULL});
 }
 
-static const char *hello(void) { return guest_path("hello.elf"); }
+static const char *hello(void) { return guest_file("hello.elf"); }
 
 /* A PV guest's --disk is checked as early: before /dev/kvm. */
 static void fifo_or_directory_as_pv_disk(void **state)

@@ -21,7 +21,7 @@
 static struct cmd_result res;
 static char img[64], spec[96];
 
-static const char *blkcheck(void) { return guest_path("blkcheck.elf"); }
+static const char *blkcheck(void) { return guest_file("blkcheck.elf"); }
 
 static int setup(void **state)
 {

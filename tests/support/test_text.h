@@ -5,10 +5,6 @@
 /* The mica binary under test: $MICA, or the sanitized build. */
 const char *mica(void);
 
-/* A bundled guest's path, $GUESTS/name (default build/guests); the
- * string lives until the 8th next call. */
-const char *guest_path(const char *name);
-
 /* Fails the current cmocka test unless needle occurs in hay, showing both. */
 void assert_contains(const char *hay, const char *needle);
 
