@@ -1,5 +1,7 @@
 /* `mica run`: boot one PV guest attached to this terminal, or with
  * --control to a control channel (how `mica daemon` runs VMs). */
+#include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdbool.h>
 #include <limits.h>
@@ -22,6 +24,8 @@
 #include "run/terminal.h"
 #include "run/confine.h"
 #include "sched/solo.h"
+#include "snap/pv_snap.h"
+#include "util/errmsg.h"
 #include "util/console_filter.h"
 #include "util/log.h"
 
@@ -190,13 +194,30 @@ static int add_vifs(struct pv_domain *d, const struct run_options *o,
     return 0;
 }
 
+/* The domain from a snapshot (--restore), named as the saved one unless
+ * --name says otherwise. */
+static int restore_domain(struct pv_domain **d, const struct run_options *o,
+                          const struct pv_domain_config *cfg, char *err, size_t errlen)
+{
+    int fd = open(o->restore, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errmsg(err, errlen, -1, "snapshot %s: %s", o->restore, strerror(errno));
+    struct pv_snap_restore opt = {
+        .name = o->name, .map_ram = o->clone,
+        .console_sink = cfg->console_sink, .console_ctx = cfg->console_ctx,
+    };
+    int rc = pv_snap_restore(d, fd, o->restore, &opt, err, errlen);
+    close(fd); /* a clone's mapping keeps the file */
+    return rc;
+}
+
 /* The VM process (see supervisor.h): builds the domain, runs it, reports
  * the status, then tears the domain down. */
 static int run_pv_guest(void *ctx, struct supervisor *sup)
 {
     const struct run_options *o = ctx;
     char err[512], base[PATH_MAX];
-    snprintf(base, sizeof base, "%s", o->guest);
+    snprintf(base, sizeof base, "%s", o->guest ? o->guest : "restored");
     const char *name = o->name ? o->name : basename(base);
     struct vif_spec specs[MICA_DEVICES_MAX];
     int links[MICA_DEVICES_MAX];
@@ -225,7 +246,8 @@ static int run_pv_guest(void *ctx, struct supervisor *sup)
     };
     struct pv_domain *d = NULL;
     int status;
-    if (!gargv || pv_domain_create(&d, &cfg, err, sizeof err) < 0) {
+    if (!gargv || (o->restore ? restore_domain(&d, o, &cfg, err, sizeof err)
+                              : pv_domain_create(&d, &cfg, err, sizeof err)) < 0) {
         close_links(links, 0, o->net_count);
         mica_error("%s", gargv ? err : "out of memory");
         status = MICA_STATUS_ERROR;
@@ -258,7 +280,7 @@ int cmd_run(int argc, char **argv)
         printf("%s\n%s", run_usage, fv_usage);
         return 0;
     }
-    if (!o.guest) {
+    if (!o.guest && !o.restore) {
         if (bundled_guest_path("shell.elf", path, sizeof path, err, sizeof err) < 0) {
             mica_error("%s", err);
             return MICA_STATUS_ERROR;

@@ -66,6 +66,12 @@ const struct cp_command cp_commands[] = {
      "  One line per event of every VM you may see, from now on or after event ID\n"
      "  (--json: one JSON object per line, with its id); stops after N events or\n"
      "  SECONDS, else runs until killed."},
+    {"save", cmd_save, "save a PV VM into a file; it ends", "save NAME FILE"},
+    {"snapshot", cmd_snapshot, "save a PV VM into a file; it runs on", "snapshot NAME FILE"},
+    {"restore", cmd_restore, "start a VM saved in a file where it stopped",
+     "restore FILE [--name NEW]"},
+    {"clone", cmd_clone, "start VMs from one snapshot, sharing its memory copy-on-write",
+     "clone SNAPSHOT NEW..."},
     {"top", cmd_top, "live view of every VM's CPU, memory and exits (q quits)",
      "top [--delay SECONDS] [--iterations N]   (q quits)"},
     {"sched", cmd_sched, "show or set a VM's BVT weight and warp (VMs in a cell)",

@@ -30,6 +30,10 @@ int cmd_stats(int argc, char **argv);    /* mica stats NAME [--json] */
 int cmd_events(int argc, char **argv);   /* mica events [--json] [--name G] [--count N] [--timeout S] */
 int cmd_top(int argc, char **argv);      /* mica top [--delay S] [--iterations N] */
 int cmd_sched(int argc, char **argv);    /* mica sched --control SOCKET [--weight W] ... */
+int cmd_save(int argc, char **argv);     /* mica save NAME FILE  */
+int cmd_snapshot(int argc, char **argv); /* mica snapshot NAME FILE */
+int cmd_restore(int argc, char **argv);  /* mica restore FILE [--name NEW] */
+int cmd_clone(int argc, char **argv);    /* mica clone SNAP NEW... */
 
 /* The table, for dispatchers and help text. */
 struct cp_command {

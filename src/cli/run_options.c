@@ -16,6 +16,7 @@ const char run_usage[] =
     "                [--supervisor auto|on|off] [--disk FILE[,ro]]...\n"
     "                [--net switch=PATH|tap=NAME[,mac=MAC][,ip=A.B.C.D][,name=NAME]]...\n"
     "                [-- GUEST-ARGS...]\n"
+    "       mica run --restore SNAPSHOT [--clone] [--name NAME] [--timeout S] [--control S]\n"
     "  Boots a paravirtualized guest built with the guest kit (default: the bundled shell)\n"
     "  attached to this terminal. The guest's exit code is mica's exit status; 124 means\n"
     "  --timeout expired, 125 a mica error, 130 interrupted, 139 the guest crashed.\n"
@@ -41,6 +42,9 @@ const char run_usage[] =
     "  `mica oci start` releases a created container; see docs/oci.md).\n"
     "  --disk FILE[,ro] gives the guest a PV block device (a raw image: a regular file\n"
     "  or block device of whole 512-byte sectors; ,ro refuses its writes), at most 4.\n"
+    "  --restore continues the PV guest saved in SNAPSHOT (`mica save`, `mica snapshot`)\n"
+    "  where it stopped; --clone maps its memory copy-on-write from the file, which must\n"
+    "  then stay unchanged while the guest runs (many clones share its pages).\n"
     ESCAPE_KEYS_RUN_USAGE CONFINE_USAGE;
 
 static int split_at_dashes(int argc, char **argv)
@@ -127,6 +131,12 @@ static int apply_option(int c, void *ctx, char *err, size_t errlen)
     case 'd':
         return run_option_disk(optarg, o->disk, &o->ndisks, RUN_MAX_DISKS, o->disk_spec, err,
                                errlen);
+    case 'R':
+        o->restore = optarg;
+        return 0;
+    case 'C':
+        o->clone = 1;
+        return 0;
     default:
         if (confine_apply_option(&o->confine, c, optarg))
             return 0;
@@ -146,6 +156,7 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
         {"hold", required_argument, NULL, 'H'},    {"control-stdin", no_argument, NULL, 'I'},
         {"env", required_argument, NULL, 'e'},
         {"disk", required_argument, NULL, 'd'},
+        {"restore", required_argument, NULL, 'R'}, {"clone", no_argument, NULL, 'C'},
         CONFINE_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -161,6 +172,14 @@ int run_options_parse(int argc, char **argv, struct run_options *o, char *err, s
                        argv[optind]);
     if (o->control_stdin && !o->control)
         return errmsg(err, errlen, -1, "--control-stdin: only with --control");
+    if (o->clone && !o->restore)
+        return errmsg(err, errlen, -1, "--clone needs --restore SNAPSHOT");
+    if (o->restore && (o->guest || dashes < argc))
+        return errmsg(err, errlen, -1, "--restore continues a saved guest: give no guest image "
+                      "or arguments");
+    if (o->restore && (o->net_count || o->ndisks || o->envc || o->ksm))
+        return errmsg(err, errlen, -1, "--restore continues a saved guest with the devices and "
+                      "environment it was saved with: no --net, --disk, --env or --ksm");
     o->guest_argc = dashes < argc ? argc - dashes - 1 : 0;
     o->guest_argv = argv + dashes + (dashes < argc);
     return 0;

@@ -38,6 +38,8 @@ struct run_options {
     struct disk_spec disk[RUN_MAX_DISKS]; /* --disk: PV block devices */
     unsigned ndisks;
     char disk_spec[RUN_MAX_DISKS][RUN_DISK_SPEC_MAX]; /* --disk values, split in place */
+    const char *restore;    /* --restore: a snapshot to continue instead of a guest image */
+    int clone;              /* --clone: its memory mapped copy-on-write from the file */
 };
 
 enum { RUN_SUPERVISOR_AUTO = 0, RUN_SUPERVISOR_ON, RUN_SUPERVISOR_OFF };

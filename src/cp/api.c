@@ -282,6 +282,22 @@ static enum MHD_Result route_memory(struct api_server *s, struct MHD_Connection 
     return send_result(c, rq, 200, vm_manager_mem_set(s->m, name, &who, (uint64_t)mib, &err), &err);
 }
 
+/* POST /v1/vms/NAME/save|snapshot {"file": ABSOLUTE-PATH} */
+static enum MHD_Result route_save(struct api_server *s, struct MHD_Connection *c,
+                                  struct api_request *rq, const char *name, bool keep_running)
+{
+    struct cp_error err = {0};
+    struct cp_user who = client_of(rq);
+    json_t *body = rq->body ? json_loadb(rq->body, rq->len, 0, NULL) : NULL;
+    const char *file = json_string_value(json_object_get(body, "file"));
+    json_t *j = file ? vm_manager_save(s->m, name, &who, file, keep_running, &err) : NULL;
+    if (!file)
+        cp_fail(&err, 400, "expected {\"file\": \"/absolute/path\"}");
+    enum MHD_Result r = send_result(c, rq, 200, j, &err);
+    json_decref(body);
+    return r;
+}
+
 static enum MHD_Result route_vm_sub(struct api_server *s, struct MHD_Connection *c,
                                     struct api_request *rq, const char *method,
                                     const char *name, const char *sub)
@@ -299,6 +315,8 @@ static enum MHD_Result route_vm_sub(struct api_server *s, struct MHD_Connection 
         return send_result(c, rq, 200, vm_manager_definition(s->m, name, &who, &err), &err);
     if (strcmp(method, "POST") == 0 && parse_action(sub, &action) == 0)
         return send_result(c, rq, 200, vm_manager_act(s->m, name, &who, action, &err), &err);
+    if (strcmp(method, "POST") == 0 && (!strcmp(sub, "save") || !strcmp(sub, "snapshot")))
+        return route_save(s, c, rq, name, strcmp(sub, "snapshot") == 0);
     cp_fail(&err, 404, "no such endpoint: %s /v1/vms/%s/%s", method, name, sub);
     return send_error(c, rq, &err);
 }

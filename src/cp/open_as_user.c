@@ -1,5 +1,7 @@
 #include "cp/open_as_user.h"
 
+#include "ctl/unix_socket.h"
+
 #include "util/file.h"
 
 #include <errno.h>
@@ -126,22 +128,7 @@ static int open_here(const struct cp_user *user, const struct file_request *file
 
 static void send_outcome(int sock, const struct open_outcome *o, int fd)
 {
-    union {
-        char buf[CMSG_SPACE(sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    struct iovec iov = {(void *)o, sizeof *o};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (fd >= 0) {
-        msg.msg_control = control.buf;
-        msg.msg_controllen = sizeof control.buf;
-        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-        c->cmsg_level = SOL_SOCKET;
-        c->cmsg_type = SCM_RIGHTS;
-        c->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    }
-    if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0)
+    if (unix_send_with_fd(sock, o, sizeof *o, fd) < 0)
         _exit(1);
 }
 

@@ -63,17 +63,21 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == REGISTRY_SCHEMA_VERSI
     "crash_report, created_ns, changed_ns, kind, initrd, cmdline, disks, rng, owner_uid, "  \
     "owner_gid, autostart, started_ns"
 
+static const char *const kind_names[] = {
+    [VM_KIND_PV] = "pv", [VM_KIND_LINUX] = "linux", [VM_KIND_RESTORE] = "restore",
+    [VM_KIND_CLONE] = "clone",
+};
+
 const char *vm_kind_name(enum vm_kind k)
 {
-    return k == VM_KIND_LINUX ? "linux" : "pv";
+    return (unsigned)k < sizeof kind_names / sizeof kind_names[0] ? kind_names[k] : "pv";
 }
 
 int vm_kind_parse(const char *name)
 {
-    if (name && strcmp(name, "pv") == 0)
-        return VM_KIND_PV;
-    if (name && strcmp(name, "linux") == 0)
-        return VM_KIND_LINUX;
+    for (unsigned k = 0; name && k < sizeof kind_names / sizeof kind_names[0]; k++)
+        if (strcmp(name, kind_names[k]) == 0)
+            return (int)k;
     return -1;
 }
 

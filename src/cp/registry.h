@@ -24,7 +24,18 @@
 /* What runs inside: a paravirtualized mica guest (an ELF image) or a
  * full-virtualization PC booting a Linux kernel.  Both are managed alike;
  * only the VMM's command line differs. */
-enum vm_kind { VM_KIND_PV, VM_KIND_LINUX };
+enum vm_kind {
+    VM_KIND_PV,
+    VM_KIND_LINUX,
+    VM_KIND_RESTORE, /* a PV guest continued from a snapshot (guest: the file) */
+    VM_KIND_CLONE,   /* the same, its memory mapped copy-on-write from the file */
+};
+
+/* Whether a VM of kind k starts from a snapshot file. */
+static inline bool vm_kind_from_snapshot(enum vm_kind k)
+{
+    return k == VM_KIND_RESTORE || k == VM_KIND_CLONE;
+}
 
 const char *vm_kind_name(enum vm_kind k);
 /* -1 when unknown. */

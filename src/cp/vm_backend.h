@@ -33,6 +33,10 @@ struct vm_backend {
     int (*spawn)(struct vm_backend *b, const struct vm_record *vm, const int *inputs,
                  size_t n_inputs, char **runtime, struct cp_error *err);
     int (*pause)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
+    /* Saves the VM into fd (opened with its owner's rights); it ends after
+     * unless keep_running (a snapshot). */
+    int (*save)(struct vm_backend *b, const struct vm_record *vm, int fd, bool keep_running,
+                struct cp_error *err);
     int (*resume)(struct vm_backend *b, const struct vm_record *vm, struct cp_error *err);
     /* Sets the VM's balloon target (pages of 4 KiB); the VM checks it. */
     int (*mem_set)(struct vm_backend *b, const struct vm_record *vm, uint64_t pages,

@@ -265,6 +265,28 @@ static char *next_input(struct input_paths *ip)
     return ip->next < ip->n ? ip->path[ip->next++] : NULL;
 }
 
+/* `VMM run --restore SNAPSHOT [--clone] --name N --control SOCK` */
+static char **build_restore_argv(struct process_backend *pb, const struct vm_record *vm,
+                                 const struct vm_files *f, struct input_paths *ip)
+{
+    char *snapshot = next_input(ip);
+    char **argv = snapshot ? calloc(FIRST_OWNED + 2, sizeof *argv) : NULL;
+    if (!argv)
+        return NULL;
+    size_t n = 0;
+    argv[n++] = pb->vmm;
+    argv[n++] = "run";
+    argv[n++] = "--restore";
+    argv[n++] = snapshot;
+    argv[n++] = "--name";
+    argv[n++] = vm->name;
+    argv[n++] = "--control";
+    argv[n++] = (char *)f->sock;
+    if (vm->kind == VM_KIND_CLONE)
+        argv[n++] = "--clone";
+    return argv;
+}
+
 /* --disk FILE[,ro] for each disk, strdup'd, from argv[*n] on. */
 static void add_disks(char **argv, size_t *n, const char *disks_json, struct input_paths *ip)
 {
@@ -359,8 +381,9 @@ static void free_argv(char **argv)
 static char **build_argv(struct process_backend *pb, const struct vm_record *vm,
                          const struct vm_files *f, char *mem, struct input_paths *ip)
 {
-    char **argv = vm->kind == VM_KIND_LINUX ? build_linux_argv(pb, vm, f, mem, ip)
-                                            : build_pv_argv(pb, vm, f, mem, ip);
+    char **argv = vm->kind == VM_KIND_LINUX         ? build_linux_argv(pb, vm, f, mem, ip)
+                  : vm_kind_from_snapshot(vm->kind) ? build_restore_argv(pb, vm, f, ip)
+                                                    : build_pv_argv(pb, vm, f, mem, ip);
     if (argv && ip->next != ip->n) { /* every file handed over is named once */
         free_argv(argv);
         return NULL;
@@ -588,6 +611,22 @@ static int control_simple(struct vm_backend *b, const struct vm_record *vm, cons
     vm_files_init(b, vm->id, &f);
     json_t *reply;
     if (vmctl_request(f.sock, cmd, 5000, &reply, err) < 0)
+        return -1;
+    json_decref(reply);
+    return 0;
+}
+
+/* A save can take a while (the whole memory is written): a generous wait. */
+#define SAVE_TIMEOUT_MS 120000
+
+static int process_save(struct vm_backend *b, const struct vm_record *vm, int fd,
+                        bool keep_running, struct cp_error *err)
+{
+    struct vm_files f;
+    vm_files_init(b, vm->id, &f);
+    json_t *reply;
+    if (vmctl_request_fd(f.sock, keep_running ? "snapshot" : "save", fd, SAVE_TIMEOUT_MS, &reply,
+                         err) < 0)
         return -1;
     json_decref(reply);
     return 0;
@@ -895,6 +934,7 @@ struct vm_backend *vm_backend_process_new(const char *vmm, const char *state_dir
         .spawn = process_spawn,
         .pause = process_pause,
         .mem_set = process_mem_set,
+        .save = process_save,
         .resume = process_resume,
         .shutdown = process_shutdown,
         .destroy = process_destroy,

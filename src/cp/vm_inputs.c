@@ -20,6 +20,10 @@ static void add(struct vm_inputs *in, const char *what, const char *path, bool w
 /* The order here is the order of the VMM's descriptors (vm_backend.h). */
 static void list_inputs(const struct vm_record *vm, struct vm_inputs *in)
 {
+    if (vm_kind_from_snapshot(vm->kind)) {
+        add(in, "snapshot", vm->guest, false);
+        return;
+    }
     if (vm->kind == VM_KIND_PV) {
         add(in, "guest", vm->guest, false);
     } else {

@@ -2,6 +2,7 @@
 
 #include "cp/cp_log.h"
 #include "cp/vm_inputs.h"
+#include "snap/pv_snap.h"
 #include "cp/vm_spec.h"
 
 #include <errno.h>
@@ -230,6 +231,18 @@ json_t *vm_manager_info(struct vm_manager *m, const char *name, const struct cp_
     return j;
 }
 
+/* A VM continued from a snapshot takes its size from the file, which is
+ * checked here (header, table, state) before anything is recorded. */
+static int describe_snapshot(struct vm_record *vm, int fd, struct cp_error *err)
+{
+    struct pv_snap_info info;
+    char why[512];
+    if (pv_snap_describe(fd, vm->guest, &info, why, sizeof why) < 0)
+        return cp_fail(err, 400, "%s", why);
+    vm->mem_mib = (uint32_t)info.mem_mib;
+    return 0;
+}
+
 /* Every file the definition names must open with the client's rights: a
  * root daemon must not read or write for a client what it could not. */
 json_t *vm_manager_create(struct vm_manager *m, json_t *spec, const struct cp_user *who,
@@ -243,6 +256,8 @@ json_t *vm_manager_create(struct vm_manager *m, json_t *spec, const struct cp_us
         return NULL;
     }
     int checked = vm_inputs_check(&vm, &inputs, err);
+    if (checked == 0 && vm_kind_from_snapshot(vm.kind))
+        checked = describe_snapshot(&vm, inputs.fd[0], err);
     vm_inputs_close(&inputs);
     if (checked < 0) {
         vm_record_free(&vm);
@@ -546,6 +561,58 @@ json_t *vm_manager_mem_set(struct vm_manager *m, const char *name, const struct 
                            uint64_t target_mib, struct cp_error *err)
 {
     return with_allowed_vm(m, name, who, mem_set_on, &target_mib, err);
+}
+
+/* The save itself, without the lock (a whole memory is written), into the
+ * file opened with the client's rights; then the event, if nobody changed
+ * the VM meanwhile. */
+static int save_unlocked(struct vm_manager *m, struct vm_record *vm, int fd, const char *file,
+                         bool keep_running, struct cp_error *err)
+{
+    int64_t seen = vm->changed_ns;
+    pthread_mutex_unlock(&m->lock);
+    int rc = m->backend->save ? m->backend->save(m->backend, vm, fd, keep_running, err)
+                              : cp_fail(err, 409, "this backend cannot save VMs");
+    pthread_mutex_lock(&m->lock);
+    struct vm_record now;
+    if (rc < 0 || registry_get(m->reg, vm->name, &now, err) < 0)
+        return -1;
+    vm_record_free(vm);
+    *vm = now;
+    if (vm->changed_ns != seen)
+        return 0; /* it changed (ended, say): what it became is recorded already */
+    char event[256];
+    snprintf(event, sizeof event, "%s to %.200s", keep_running ? "snapshot saved" : "saved", file);
+    return record(m, vm, keep_running ? vm->state : VM_STOPPING, event, err);
+}
+
+json_t *vm_manager_save(struct vm_manager *m, const char *name, const struct cp_user *who,
+                        const char *file, bool keep_running, struct cp_error *err)
+{
+    struct vm_record vm;
+    json_t *j = NULL;
+    if (!file || file[0] != '/')
+        return cp_fail(err, 400, "'file' must be the absolute path of the snapshot file"), NULL;
+    struct file_request fr = {"snapshot file", file, true};
+    int fd = -1;
+    pthread_mutex_lock(&m->lock);
+    if (get_allowed(m, name, who, &vm, err) < 0) {
+        pthread_mutex_unlock(&m->lock);
+        return NULL;
+    }
+    if (vm.kind == VM_KIND_LINUX)
+        cp_fail(err, 409, "cannot save VM '%s': saving full-virtualization VMs is not "
+                "supported yet", name);
+    else if (vm.state != VM_RUNNING && vm.state != VM_PAUSED)
+        cp_fail(err, 409, "cannot save VM '%s': it is %s", name, vm_state_name(vm.state));
+    else if (open_as_user(who, &fr, 1, &fd, err) == 0 &&
+             save_unlocked(m, &vm, fd, file, keep_running, err) == 0)
+        j = vm_to_json(m, &vm, false);
+    if (fd >= 0)
+        close(fd);
+    pthread_mutex_unlock(&m->lock);
+    vm_record_free(&vm);
+    return j;
 }
 
 int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,

@@ -77,6 +77,11 @@ json_t *vm_manager_console(struct vm_manager *m, const char *name, const struct 
                            struct cp_error *err);
 int vm_manager_delete(struct vm_manager *m, const char *name, const struct cp_user *who,
                       struct cp_error *err);
+/* Saves a running or paused PV VM into file, which the client (who) must be
+ * able to write (it must exist: the client creates it); the VM ends after
+ * unless keep_running (a snapshot). */
+json_t *vm_manager_save(struct vm_manager *m, const char *name, const struct cp_user *who,
+                        const char *file, bool keep_running, struct cp_error *err);
 /* Opens the last `tail` bytes of the VM's output log, to be read with
  * log_tail_read() and closed with log_tail_close(); 0, or -1 with err. */
 int vm_manager_log(struct vm_manager *m, const char *name, const struct cp_user *who,

@@ -22,6 +22,7 @@ bool vm_name_valid(const char *name)
  * 400 rather than something silently ignored. */
 static const char *const pv_fields[] = {"name",  "kind",  "guest", "mem_mib",   "vcpus",
                                         "args",  "disks", "autostart", NULL};
+static const char *const snapshot_fields[] = {"name", "kind", "snapshot", "autostart", NULL};
 static const char *const linux_fields[] = {"name",  "kind",  "kernel", "initrd",    "cmdline",
                                            "mem_mib", "vcpus", "disks",  "rng", "autostart",
                                            NULL};
@@ -36,7 +37,9 @@ static bool listed(const char *const *list, const char *key)
 
 static int check_known_fields(json_t *spec, enum vm_kind kind, struct cp_error *err)
 {
-    const char *const *mine = kind == VM_KIND_LINUX ? linux_fields : pv_fields;
+    const char *const *mine = kind == VM_KIND_LINUX         ? linux_fields
+                              : vm_kind_from_snapshot(kind) ? snapshot_fields
+                                                            : pv_fields;
     const char *const *other = kind == VM_KIND_LINUX ? pv_fields : linux_fields;
     const char *key;
     json_t *value;
@@ -57,12 +60,15 @@ static int parse_kind(json_t *spec, enum vm_kind *kind, struct cp_error *err)
 {
     json_t *k = json_object_get(spec, "kind");
     if (!k) {
-        *kind = json_object_get(spec, "kernel") ? VM_KIND_LINUX : VM_KIND_PV;
+        *kind = json_object_get(spec, "kernel")     ? VM_KIND_LINUX
+                : json_object_get(spec, "snapshot") ? VM_KIND_RESTORE
+                                                    : VM_KIND_PV;
         return 0;
     }
     int parsed = vm_kind_parse(json_string_value(k));
     if (parsed < 0)
-        return cp_fail(err, 400, "'kind' must be \"pv\" or \"linux\"");
+        return cp_fail(err, 400, "'kind' must be \"pv\" or \"linux\" (or, from a snapshot, \"restore\" "
+                                 "or \"clone\")");
     *kind = (enum vm_kind)parsed;
     return 0;
 }
@@ -213,6 +219,22 @@ static int parse_linux(json_t *spec, struct vm_record *vm, struct cp_error *err)
     return 0;
 }
 
+/* A VM continued from a snapshot: its size is the snapshot's, read when
+ * the file is opened with the client's rights (vm_manager.c). */
+static int parse_snapshot(json_t *spec, struct vm_record *vm, struct cp_error *err)
+{
+    const char *snapshot = json_string_value(json_object_get(spec, "snapshot"));
+    if (!snapshot)
+        return cp_fail(err, 400, "'snapshot' (the snapshot file's path) is required");
+    if (check_path("snapshot", snapshot, err) < 0)
+        return -1;
+    vm->guest = strdup(snapshot);
+    vm->args = strdup("[]");
+    vm->mem_mib = VM_DEFAULT_MEM_MIB;
+    vm->vcpus = 1;
+    return 0;
+}
+
 int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err)
 {
     memset(vm, 0, sizeof *vm);
@@ -228,8 +250,10 @@ int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err)
     if (autostart && !json_is_boolean(autostart))
         return cp_fail(err, 400, "'autostart' must be true or false");
     vm->autostart = json_is_true(autostart);
-    int rc = vm->kind == VM_KIND_LINUX ? parse_linux(spec, vm, err) : parse_pv(spec, vm, err);
-    if (rc == 0)
+    int rc = vm->kind == VM_KIND_LINUX         ? parse_linux(spec, vm, err)
+             : vm_kind_from_snapshot(vm->kind) ? parse_snapshot(spec, vm, err)
+                                               : parse_pv(spec, vm, err);
+    if (rc == 0 && !vm_kind_from_snapshot(vm->kind))
         rc = parse_sizes(spec, vm, err);
     if (rc == 0) {
         vm->name = strdup(name);
@@ -245,6 +269,10 @@ int vm_spec_parse(json_t *spec, struct vm_record *vm, struct cp_error *err)
 static void add_kind_fields(const struct vm_record *vm, json_t *j)
 {
     json_object_set_new(j, "kind", json_string(vm_kind_name(vm->kind)));
+    if (vm_kind_from_snapshot(vm->kind)) { /* its size and devices are the snapshot's */
+        json_object_set_new(j, "snapshot", json_string(vm->guest));
+        return;
+    }
     json_t *disks = json_loads(vm->disks ? vm->disks : "[]", 0, NULL);
     json_object_set_new(j, "disks", disks ? disks : json_array()); /* both kinds */
     if (vm->kind == VM_KIND_PV) {

@@ -3,6 +3,7 @@
 #define MICA_CTL_UNIX_SOCKET_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Listens on `path` with mode 0660, non-blocking and close-on-exec.  A stale
  * socket file (nobody listening) is replaced; a live one is an error.
@@ -20,5 +21,8 @@ int unix_connect_nonblocking(const char *path);
  * links between VIFs and a switch process, vfr/switchd.h). */
 int unix_listen_seqpacket(const char *path, char *err, size_t errlen);
 int unix_connect_seqpacket(const char *path); /* blocking; fd or -errno */
+/* sendmsg of buf with fd (when >= 0) passed along as SCM_RIGHTS, without
+ * SIGPIPE; async-signal-safe. Returns what sendmsg returns. */
+ssize_t unix_send_with_fd(int sock, const void *buf, size_t len, int fd);
 
 #endif

@@ -31,6 +31,7 @@ static char backoff_tag;
 
 struct vm_conn {
     int fd;
+    int passed_fd; /* the last descriptor the client sent, or -1 */
     uid_t uid;
     bool viewer;
     size_t in_len;
@@ -139,6 +140,21 @@ static void attach_viewer(struct vm_control *c, struct vm_conn *conn)
     free(copy);
 }
 
+/* save and snapshot: into the descriptor passed with the request. */
+static json_t *save_reply(struct vm_control *c, struct vm_conn *conn, bool keep_running)
+{
+    char err[512];
+    int fd = conn->passed_fd;
+    conn->passed_fd = -1;
+    if (fd < 0)
+        return json_pack("{s:b,s:s}", "ok", 0, "error",
+                         "save needs the snapshot file's descriptor passed with the request");
+    int rc = c->ops->save ? c->ops->save(c->ctx, fd, keep_running, err, sizeof err)
+                          : (snprintf(err, sizeof err, "this VM cannot be saved yet"), -1);
+    close(fd);
+    return rc == 0 ? json_pack("{s:b}", "ok", 1) : json_pack("{s:b,s:s}", "ok", 0, "error", err);
+}
+
 static void handle_request(struct vm_control *c, struct vm_conn *conn, const char *line,
                            size_t len)
 {
@@ -160,6 +176,8 @@ static void handle_request(struct vm_control *c, struct vm_conn *conn, const cha
         reply = vm_control_sched_reply(c->ops, c->ctx, req);
     else if (strcmp(cmd, "mem-set") == 0)
         reply = mem_set_reply(c, req);
+    else if (strcmp(cmd, "save") == 0 || strcmp(cmd, "snapshot") == 0)
+        reply = save_reply(c, conn, strcmp(cmd, "snapshot") == 0);
     else if (strcmp(cmd, "console") == 0) {
         json_decref(req);
         attach_viewer(c, conn);
@@ -182,6 +200,8 @@ static void drop_conn(struct vm_control *c, struct vm_conn *conn)
     pthread_mutex_unlock(&c->lock);
     epoll_ctl(c->epoll_fd, EPOLL_CTL_DEL, conn->fd, NULL);
     close(conn->fd);
+    if (conn->passed_fd >= 0)
+        close(conn->passed_fd);
     free(conn);
 }
 
@@ -207,11 +227,37 @@ static bool process_lines(struct vm_control *c, struct vm_conn *conn)
     return true;
 }
 
+/* recv that also takes descriptors the client passed: the last one is
+ * kept for the next request, any others are closed. */
+static ssize_t recv_with_fd(struct vm_conn *conn)
+{
+    struct iovec iov = {conn->in + conn->in_len, sizeof conn->in - conn->in_len};
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(4 * sizeof(int))];
+    } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    ssize_t n = recvmsg(conn->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+    for (struct cmsghdr *h = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; h; h = CMSG_NXTHDR(&msg, h)) {
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t fds = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < fds; i++) {
+            int fd;
+            memcpy(&fd, CMSG_DATA(h) + i * sizeof fd, sizeof fd);
+            if (conn->passed_fd >= 0)
+                close(conn->passed_fd);
+            conn->passed_fd = fd;
+        }
+    }
+    return n;
+}
+
 static void on_conn_readable(struct vm_control *c, struct vm_conn *conn)
 {
     for (;;) {
-        ssize_t n = recv(conn->fd, conn->in + conn->in_len, sizeof conn->in - conn->in_len,
-                         MSG_DONTWAIT);
+        ssize_t n = recv_with_fd(conn);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             return;
         if (n <= 0) {
@@ -314,6 +360,7 @@ static void add_conn(struct vm_control *c, int fd, const struct peer *who)
         return;
     }
     conn->fd = fd;
+    conn->passed_fd = -1;
     conn->uid = who->uid;
     pthread_mutex_lock(&c->lock);
     conn->next = c->conns;

@@ -7,6 +7,10 @@
  *     {"cmd":"sched"[,"weight":W][,"warp_us":U][,"warp_limit_us":U][,"unwarp_us":U]}
  *     {"cmd":"mem-set","pages":N}   (the balloon target, pages of 4 KiB)
  * and gets one JSON reply per line ({"ok":true,...} or {"ok":false,"error":"..."}).
+ * {"cmd":"save"} and {"cmd":"snapshot"} come with one file descriptor
+ * (SCM_RIGHTS, opened for writing by the client with its rights: the VM
+ * process opens no path): the VM is paused and saved into it; after "save"
+ * it ends, after "snapshot" it runs on (or stays paused if it was).
  * {"cmd":"console"} turns the connection into a console viewer: after the
  * reply line it receives the recent output history and then live output as
  * raw bytes, and every byte it sends is guest input.  Any number of viewers
@@ -74,6 +78,8 @@ struct vm_control_ops {
     /* The balloon target in pages: 0, or -ERANGE (outside [floor, max]),
      * -ENOTSUP (no balloon in this kind of VM), why names the reason. */
     int (*mem_set)(void *ctx, uint64_t pages, char *why, size_t whylen);
+    /* Saves the VM into fd (see above); 0, or -1 with one line in err. */
+    int (*save)(void *ctx, int fd, bool keep_running, char *err, size_t errlen);
 };
 
 #define VM_CONTROL_HISTORY_BYTES (64u * 1024u)

@@ -42,13 +42,14 @@ static int read_line(int fd, char *buf, size_t size, int timeout_ms)
     return -EMSGSIZE;
 }
 
-/* Sends one request line (with its '\n') and reads the reply. */
-static int exchange_line(int fd, const char *cmd, const char *request, int timeout_ms, json_t **reply,
-                         struct cp_error *err)
+/* Sends one request line (with its '\n'), with fd passed along (SCM_RIGHTS)
+ * when >= 0, and reads the reply. */
+static int exchange_line(int fd, const char *cmd, const char *request, int passed, int timeout_ms,
+                         json_t **reply, struct cp_error *err)
 {
     char line[4096];
     ssize_t n = (ssize_t)strlen(request);
-    if (send(fd, request, (size_t)n, MSG_NOSIGNAL) != n)
+    if (unix_send_with_fd(fd, request, (size_t)n, passed) != n)
         return cp_fail(err, 500, "VM control channel: send failed: %s", strerror(errno));
     int rc = read_line(fd, line, sizeof line, timeout_ms);
     if (rc < 0)
@@ -68,7 +69,7 @@ static int exchange(int fd, const char *cmd, int timeout_ms, json_t **reply, str
 {
     char line[128];
     snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
-    return exchange_line(fd, cmd, line, timeout_ms, reply, err);
+    return exchange_line(fd, cmd, line, -1, timeout_ms, reply, err);
 }
 
 int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json_t **reply,
@@ -77,23 +78,38 @@ int vmctl_request(const char *socket_path, const char *cmd, int timeout_ms, json
     return vmctl_request_pages(socket_path, cmd, 0, timeout_ms, reply, err);
 }
 
-int vmctl_request_pages(const char *socket_path, const char *cmd, uint64_t pages, int timeout_ms,
-                        json_t **reply, struct cp_error *err)
+/* Connects, sends the request line (and passed, when >= 0), reads the reply. */
+static int request_line(const char *socket_path, const char *cmd, const char *line, int passed,
+                        int timeout_ms, json_t **reply, struct cp_error *err)
 {
     /* Non-blocking: a VM that does not accept must not hold the daemon. */
     int fd = unix_connect_nonblocking(socket_path);
     if (fd < 0)
         return cp_fail(err, 500, "cannot reach the VM's control socket %s: %s", socket_path,
                        strerror(-fd));
+    int rc = exchange_line(fd, cmd, line, passed, timeout_ms, reply, err);
+    close(fd);
+    return rc;
+}
+
+int vmctl_request_pages(const char *socket_path, const char *cmd, uint64_t pages, int timeout_ms,
+                        json_t **reply, struct cp_error *err)
+{
     char line[192];
     if (pages)
         snprintf(line, sizeof line, "{\"cmd\":\"%s\",\"pages\":%llu}\n", cmd,
                  (unsigned long long)pages);
     else
         snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
-    int rc = exchange_line(fd, cmd, line, timeout_ms, reply, err);
-    close(fd);
-    return rc;
+    return request_line(socket_path, cmd, line, -1, timeout_ms, reply, err);
+}
+
+int vmctl_request_fd(const char *socket_path, const char *cmd, int passed, int timeout_ms,
+                     json_t **reply, struct cp_error *err)
+{
+    char line[192];
+    snprintf(line, sizeof line, "{\"cmd\":\"%s\"}\n", cmd);
+    return request_line(socket_path, cmd, line, passed, timeout_ms, reply, err);
 }
 
 int vmctl_request_json(const char *socket_path, const json_t *req, int timeout_ms, json_t **reply,
@@ -116,7 +132,7 @@ int vmctl_request_json(const char *socket_path, const json_t *req, int timeout_m
     if (rc == 0) {
         memcpy(line, text, len);
         memcpy(line + len, "\n", 2);
-        rc = exchange_line(fd, cmd, line, timeout_ms, reply, err);
+        rc = exchange_line(fd, cmd, line, -1, timeout_ms, reply, err);
     }
     free(line);
     free(text);

@@ -21,6 +21,10 @@ int vmctl_request_json(const char *socket_path, const json_t *req, int timeout_m
 /* The same with a page count: {"cmd": cmd, "pages": pages} (mem-set). */
 int vmctl_request_pages(const char *socket_path, const char *cmd, uint64_t pages, int timeout_ms,
                         json_t **reply, struct cp_error *err);
+/* The same with a file descriptor passed along (SCM_RIGHTS): "save" and
+ * "snapshot" write the VM into it. */
+int vmctl_request_fd(const char *socket_path, const char *cmd, int fd, int timeout_ms,
+                     json_t **reply, struct cp_error *err);
 
 /* Opens a console viewer connection: returns the fd positioned after the
  * reply line (history and live output follow), or -1 with err filled. */

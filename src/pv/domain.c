@@ -88,10 +88,15 @@ static int load_image(struct pv_domain *d, const char *path, const uint8_t *file
     return 0;
 }
 
-static int alloc_memory(struct pv_domain *d, uint64_t mib, char *err, size_t errlen)
+static int alloc_memory(struct pv_domain *d, uint64_t mib, void *ram_mapping, char *err,
+                        size_t errlen)
 {
     pv_layout_init(&d->layout, mib << 20);
-    int rc = guest_mem_alloc(&d->ram, 0, d->layout.ram_bytes);
+    int rc = 0;
+    if (ram_mapping)
+        guest_mem_adopt(&d->ram, ram_mapping, 0, d->layout.ram_bytes);
+    else
+        rc = guest_mem_alloc(&d->ram, 0, d->layout.ram_bytes);
     if (rc == 0)
         rc = guest_mem_alloc(&d->hv, PV_HV_GPA, d->layout.hv_bytes);
     if (rc < 0)
@@ -129,7 +134,7 @@ static int attach_kvm(struct pv_domain *d, mica_gva_t entry, char *err, size_t e
 int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg,
                          const struct pv_image *img, char *err, size_t errlen)
 {
-    if (alloc_memory(d, cfg->mem_mib, err, errlen) < 0)
+    if (alloc_memory(d, cfg->mem_mib, cfg->ram_mapping, err, errlen) < 0)
         return -1;
     pv_pt_build(&d->mmu);
     d->supervisor = cfg->supervisor;
@@ -191,6 +196,15 @@ static int add_disks(struct pv_domain *d, struct pvio_blk **blk, unsigned n, boo
     return ok ? 0 : -1;
 }
 
+int pv_domain_start_kvm(struct pv_domain *d, mica_gva_t entry, char *err, size_t errlen)
+{
+    if (vm_create(&d->vm, err, errlen) < 0 || check_sync_regs(d, err, errlen) < 0 ||
+        attach_kvm(d, entry, err, errlen) < 0)
+        return -1;
+    pv_domain_publish_clock(d);
+    return 0;
+}
+
 static int build(struct pv_domain *d, const struct pv_domain_config *cfg, char *err, size_t errlen)
 {
     struct pv_image img;
@@ -203,18 +217,16 @@ static int build(struct pv_domain *d, const struct pv_domain_config *cfg, char *
                         errlen);
     if (rc == 0)
         rc = open_disks(cfg, blk, err, errlen);
-    if (rc == 0 && (vm_create(&d->vm, err, errlen) < 0 || check_sync_regs(d, err, errlen) < 0 ||
-                    pv_domain_build_host(d, cfg, &img, err, errlen) < 0 ||
+    if (rc == 0 && (pv_domain_build_host(d, cfg, &img, err, errlen) < 0 ||
                     load_image(d, cfg->image_path, file, size, &img, err, errlen) < 0))
         rc = -1;
     if (add_disks(d, blk, cfg->ndisks < PV_DISKS_MAX ? cfg->ndisks : PV_DISKS_MAX, rc == 0, err,
                   errlen) < 0)
         rc = -1;
     free(file);
-    if (rc < 0 || attach_kvm(d, img.entry, err, errlen) < 0)
+    if (rc < 0)
         return -1;
-    pv_domain_publish_clock(d);
-    return 0;
+    return pv_domain_start_kvm(d, img.entry, err, errlen);
 }
 
 int pv_domain_alloc(struct pv_domain **out, const char *name, char *err, size_t errlen)

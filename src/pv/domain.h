@@ -44,6 +44,10 @@ struct pv_domain_config {
     bool mergeable;     /* offer RAM to the host's KSM (MADV_MERGEABLE) */
     const struct disk_spec *disks; /* PV block devices (pvio/blk), in order */
     unsigned ndisks;
+    /* A restore's RAM, already mapped (e.g. copy-on-write from a snapshot):
+     * mem_mib of it, which pv_domain_build_host takes over (and frees on
+     * failure); NULL: fresh anonymous memory. */
+    void *ram_mapping;
 };
 
 struct pv_domain {
@@ -92,6 +96,22 @@ int pv_domain_check_image(const char *path, const char *name, uint64_t mib, char
 int pv_domain_alloc(struct pv_domain **out, const char *name, char *err, size_t errlen);
 int pv_domain_build_host(struct pv_domain *d, const struct pv_domain_config *cfg,
                          const struct pv_image *img, char *err, size_t errlen);
+
+/* The KVM half, for a domain whose host half is built: the VM, its memory
+ * slots and doorbell, and vCPUs in their initial state at entry. */
+int pv_domain_start_kvm(struct pv_domain *d, mica_gva_t entry, char *err, size_t errlen);
+
+/* Saved state of the domain's own pages (pv/domain_state.c): start_info,
+ * shared_info and the console pages into buf when they fit in len (returns
+ * the bytes they take); load puts them back and renames start_info for d. */
+size_t pv_domain_save_pages(const struct pv_domain *d, void *buf, size_t len);
+int pv_domain_load_pages(struct pv_domain *d, const void *buf, size_t len, char *err,
+                         size_t errlen);
+
+/* A restored vCPU at an exception stub's exit (pv_vector_at) returns to the
+ * guest through the iret frame on the CPL0 stack: it must lead to user
+ * space (its flags are made a user's). 0, or -1 with one line in err. */
+int pv_domain_check_stack0(struct pv_domain *d, mica_gva_t rip, char *err, size_t errlen);
 
 /* vCPU i (0 .. vcpu_count-1). */
 static inline struct pv_vcpu *pv_domain_vcpu(struct pv_domain *d, unsigned i)

@@ -60,6 +60,13 @@ int pv_evtchn_backend_send(struct pv_domain *d, mica_port_t port);
  * 0-63), or among all ports when wait is ~0 (any). */
 bool pv_evtchn_ready(const struct pv_domain *d, uint64_t wait);
 
+/* Saved state (pv/evtchn_state.c): save writes the open ports into buf when
+ * they fit in len and returns the bytes they take; load replaces the table
+ * of a domain that has no peers yet with hostile bytes written by save, or
+ * refuses them (-1, one line in err) and leaves it as it was. */
+size_t pv_evtchn_save(const struct pv_domain *d, void *buf, size_t len);
+int pv_evtchn_load(struct pv_domain *d, const void *buf, size_t len, char *err, size_t errlen);
+
 /* With the cross-domain lock held: closes every port (pv_xdom_leave). */
 void pv_evtchn_close_all_locked(struct pv_domain *d);
 

@@ -47,4 +47,9 @@ void pv_gnttab_release(struct pv_domain *granter, mica_grant_ref_t ref);
 int pv_gnttab_hold_frame(struct pv_domain *granter, mica_grant_ref_t ref, bool write,
                          uint64_t *frame);
 
+/* Saved state (pv/gnttab_state.c), as pv/evtchn.h's: the granted
+ * references; load checks every frame against the domain's RAM. */
+size_t pv_gnttab_save(const struct pv_domain *d, void *buf, size_t len);
+int pv_gnttab_load(struct pv_domain *d, const void *buf, size_t len, char *err, size_t errlen);
+
 #endif

@@ -7,6 +7,7 @@
 #define MICA_PV_PAGETABLE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "pv/layout.h"
@@ -41,5 +42,13 @@ struct pv_mmu_limits pv_pt_limits(const struct pv_layout *l);
 
 int pv_pt_check_update(const struct pv_mmu *mmu, mica_gva_t va, uint64_t frame, uint64_t flags,
                        mica_gva_t *pte_va, uint64_t *new_pte);
+
+/* Saved state (pv/pagetable_state.c): the user PTs into buf when they fit
+ * in len (returns the bytes they take); load checks every entry of hostile
+ * bytes written by save (-1, one line in err, nothing changed) and puts
+ * them in place of the user PTs of a freshly built domain (pv_pt_build) of
+ * the same memory size. */
+size_t pv_pt_save(const struct pv_mmu *mmu, void *buf, size_t len);
+int pv_pt_load(const struct pv_mmu *mmu, const void *buf, size_t len, char *err, size_t errlen);
 
 #endif

@@ -1,9 +1,13 @@
 #include "run/pv_control.h"
 
+#include <string.h>
+
 #include "pv/sv_blob.h"
 #include "pv/sv_state.h"
-
 #include "run/run_io.h"
+#include "snap/pv_snap.h"
+#include "util/errmsg.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -80,9 +84,36 @@ static int pv_ctl_mem_set(void *ctx, uint64_t pages, char *why, size_t whylen)
     return r;
 }
 
+/* Pauses the vCPU (a blocked one already counts), saves the domain on
+ * this thread, the one that runs its back ends, then lets it run again
+ * (snapshot, or a save that failed: nothing is lost) or ends it (save). A
+ * VM paused before stays paused. */
+static int pv_ctl_save(void *ctx, int fd, bool keep_running, char *err, size_t errlen)
+{
+    struct pv_control *rc = ctx;
+    struct pv_domain *d = rc->dom;
+    bool was_paused = run_gate_pause_requested(&rc->ctl->gate);
+    int paused = solo_pause(d, rc->ctl, RUN_PAUSE_TIMEOUT_MS);
+    if (paused < 0)
+        return errmsg(err, errlen, -1, "guest %s: cannot pause it to save it: %s", d->name,
+                      strerror(-paused));
+    /* What the guest wrote is shown before the save, by this VM, and not
+     * again by the one restored from it: the saved ring is empty. */
+    pvio_console_drain(&d->console);
+    int saved = pv_snap_save(d, fd, "(the file given)", err, errlen);
+    if (saved == 0 && !keep_running) {
+        solo_request_stop(d, rc->ctl, SOLO_STOP_SHUTDOWN);
+        mica_warn("guest %s: saved; it ends here", d->name);
+    }
+    if (!was_paused && (saved < 0 || keep_running))
+        solo_resume(d, rc->ctl);
+    return saved;
+}
+
 static const struct vm_control_ops pv_ops = {
     .pause = pv_ctl_pause, .resume = pv_ctl_resume, .shutdown = pv_ctl_shutdown,
     .stats = pv_ctl_stats, .console_input = pv_ctl_console_input, .mem_set = pv_ctl_mem_set,
+    .save = pv_ctl_save,
 };
 
 /* Called with the console's output lock held (by the vCPU or the I/O thread), so

@@ -22,6 +22,8 @@ static const int allowed[] = {
     SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(close),
     SCMP_SYS(dup), SCMP_SYS(dup2), SCMP_SYS(dup3), SCMP_SYS(fstat), SCMP_SYS(newfstatat),
     SCMP_SYS(lseek),
+    /* snapshots written into a descriptor the daemon passed (src/snap/snap_file.c) */
+    SCMP_SYS(ftruncate),
     /* virtio-blk (src/virtio/virtio_blk.c) */
     SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev),
     SCMP_SYS(preadv2), SCMP_SYS(pwritev2), SCMP_SYS(fdatasync), SCMP_SYS(fsync),
@@ -68,6 +70,7 @@ static const unsigned long ioctls[] = {
     KVM_RUN, KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, KVM_GET_MSRS,
     KVM_GET_TSC_KHZ, KVM_GET_FPU, KVM_SET_FPU, KVM_TRANSLATE, KVM_GET_VCPU_EVENTS,
     KVM_SET_VCPU_EVENTS, KVM_IRQ_LINE,
+    KVM_GET_XSAVE, KVM_GET_XCRS, /* saving a vCPU (pv/vcpu_state.c) */
     TCGETS, TCSETS, TCSETSW, TCSETSF,
 };
 

@@ -43,5 +43,13 @@ int guest_mem_small_pages(struct guest_mem *m);
  * identical pages of it and of other mergeable regions may then share one
  * copy-on-write host page. 0, or -1 with errno (EINVAL: no CONFIG_KSM). */
 int guest_mem_mergeable(struct guest_mem *m);
+/* Takes over `size` bytes already mapped at host (e.g. a snapshot's RAM,
+ * mapped copy-on-write) as memory at gpa; guest_mem_free unmaps it. */
+static inline void guest_mem_adopt(struct guest_mem *m, void *host, uint64_t gpa, uint64_t size)
+{
+    m->host = host;
+    m->size = size;
+    m->gpa = gpa;
+}
 
 #endif

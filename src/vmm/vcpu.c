@@ -83,6 +83,17 @@ int vcpu_enter(struct vcpu *cpu)
     return 0;
 }
 
+int vcpu_complete_pending(struct vcpu *cpu)
+{
+    __atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+    int rc = ioctl(cpu->fd, KVM_RUN, 0);
+    int saved = errno;
+    cpu->run->immediate_exit = 0;
+    if (rc == 0 || saved == EINTR)
+        return 0;
+    return -saved;
+}
+
 void vcpu_kick_thread(struct vcpu *cpu, const pthread_t *thread)
 {
     if (!cpu->run)

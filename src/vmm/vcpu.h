@@ -31,6 +31,13 @@ void vcpu_destroy(struct vcpu *cpu);
  * mark changes with run->kvm_dirty_regs. */
 int vcpu_enter(struct vcpu *cpu);
 
+/* Finishes what the last exit left pending in KVM (the `out` of a
+ * KVM_EXIT_IO, which KVM completes at the next entry; registers marked in
+ * kvm_dirty_regs) without running a guest instruction: KVM_RUN with
+ * immediate_exit, as KVM's API documents before a vCPU's state is saved.
+ * Only while no thread runs the vCPU. 0, or a negative errno. */
+int vcpu_complete_pending(struct vcpu *cpu);
+
 /* From any thread: makes the vCPU leave (or not enter) the guest soon. */
 void vcpu_kick(struct vcpu *cpu);
 /* The same for a caller that knows the thread running the vCPU (a run

@@ -8,6 +8,9 @@
  *   flood=M  print M MiB at once, then "flood done", then run until shutdown
  *   fdhog    use up every file descriptor it may open, then run until shutdown
  *   (other)  run until shutdown, echoing console input as "echo: ..."
+ * save and snapshot write "fake snapshot of NAME" into the file passed (a
+ * save then ends the VM); with --restore FILE it says whether FILE starts
+ * with a snapshot's magic ("restored from a snapshot").
  * Header-only (static functions) because every .c file in tests/support is linked into
  * every test binary, including ones without the mica library.
  */
@@ -29,6 +32,7 @@
 
 struct fake_vm {
     struct vm_control *control;
+    const char *name;
     bool paused, stopping;
     uint64_t exits, hypercalls, mem_bytes;
     uint64_t target_pages; /* its balloon, which follows at once (0: the maximum) */
@@ -54,6 +58,19 @@ static int fake_shutdown(void *ctx)
 {
     struct fake_vm *vm = ctx;
     vm->stopping = true;
+    return 0;
+}
+
+static int fake_save(void *ctx, int fd, bool keep_running, char *err, size_t errlen)
+{
+    struct fake_vm *vm = ctx;
+    char text[128];
+    int n = snprintf(text, sizeof text, "fake snapshot of %s\n", vm->name);
+    if (write(fd, text, (size_t)n) != n) {
+        snprintf(err, errlen, "fake save: %s", strerror(errno));
+        return -1;
+    }
+    vm->stopping = !keep_running;
     return 0;
 }
 
@@ -128,8 +145,8 @@ static __attribute__((unused)) int fake_vm_main(int argc, char **argv)
 {
     static const struct vm_control_ops ops = {fake_pause, fake_resume, fake_shutdown, fake_stats,
                                               fake_console_input, NULL,
-                                              fake_mem_set};
-    const char *name = "?", *control = NULL, *mode = "";
+                                              fake_mem_set, fake_save};
+    const char *name = "?", *control = NULL, *mode = "", *restore = NULL;
     struct fake_vm vm = {0};
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
@@ -138,9 +155,12 @@ static __attribute__((unused)) int fake_vm_main(int argc, char **argv)
             control = argv[++i];
         else if (strcmp(argv[i], "--mem") == 0 && i + 1 < argc)
             vm.mem_bytes = strtoull(argv[++i], NULL, 10) << 20;
+        else if (strcmp(argv[i], "--restore") == 0 && i + 1 < argc)
+            restore = argv[++i];
         else if (strcmp(argv[i], "--") == 0 && i + 1 < argc)
             mode = argv[i + 1];
     }
+    vm.name = name;
     char err[256];
     vm.control = control ? vm_control_open(control, &ops, &vm, err, sizeof err) : NULL;
     if (!vm.control) {
@@ -150,6 +170,14 @@ static __attribute__((unused)) int fake_vm_main(int argc, char **argv)
     char banner[128];
     snprintf(banner, sizeof banner, "fake VM %s booted\n", name);
     fake_vm_say(&vm, banner);
+    if (restore) {
+        char magic[8] = {0};
+        int fd = open(restore, O_RDONLY | O_CLOEXEC);
+        bool snap = fd >= 0 && read(fd, magic, sizeof magic) == 8 && !memcmp(magic, "MICASNAP", 8);
+        fake_vm_say(&vm, snap ? "restored from a snapshot\n" : "restored from something else\n");
+        if (fd >= 0)
+            close(fd);
+    }
     int status = 0;
     bool acted = false;
     for (int tick = 0; !vm.stopping; tick++) {

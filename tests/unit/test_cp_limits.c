@@ -296,7 +296,7 @@ struct scratch_control {
 
 static void scratch_control_open(struct scratch_control *s)
 {
-    static const struct vm_control_ops ops = {nop, nop, nop, nop_stats, NULL, NULL, NULL};
+    static const struct vm_control_ops ops = {nop, nop, nop, nop_stats, NULL, NULL, NULL, NULL};
     char err[256];
     snprintf(s->dir, sizeof s->dir, "/tmp/mica-ctl-XXXXXX");
     assert_non_null(mkdtemp(s->dir));
