@@ -115,11 +115,7 @@ int pv_vector_at(mica_gva_t rip)
     return v < MICA_TRAP_VECTORS && (off == 0 || off == 2) ? (int)v : -1;
 }
 
-bool pv_vector_has_error_code(unsigned v)
-{
-    return v < 32 && ((1u << v) & ((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
-                                   (1u << 14) | (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30)));
-}
+bool pv_vector_has_error_code(unsigned v) { return pv_vector_pushes_error(v); }
 
 int pv_hypercall_at(mica_gva_t rip)
 {

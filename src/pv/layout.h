@@ -59,6 +59,14 @@ struct pv_pte_write {
 #define PV_SEL_UCODE (0x20 | 3)
 #define PV_SEL_TSS 0x28
 
+/* Whether the CPU pushes an error code for exception vector v: one mask
+ * for mica (cpu_tables.c) and the in-guest supervisor (sv_fault.c). */
+static inline int pv_vector_pushes_error(uint64_t v)
+{
+    return v < 32 && ((1u << v) & ((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
+                                   (1u << 14) | (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30)));
+}
+
 /* Ports the trampoline uses to exit to mica (only CPL0 may do port I/O). */
 #define PV_PORT_EXCEPTION 0xe1
 #define PV_PORT_SYSCALL 0xe2

@@ -28,12 +28,6 @@ struct sv_iret {
     uint64_t rip, cs, rflags, rsp, ss;
 };
 
-static int has_error_code(uint64_t v)
-{
-    return v < 32 && ((1u << v) & ((1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 13) |
-                                   (1u << 14) | (1u << 17) | (1u << 21) | (1u << 29) | (1u << 30)));
-}
-
 static uint64_t read_cr2(void)
 {
     uint64_t v;
@@ -50,7 +44,7 @@ static int hand_to_mica(struct sv_fault *f)
 int sv_fault(struct sv_fault *f)
 {
     uint64_t vec = f->vector;
-    int err = has_error_code(vec);
+    int err = pv_vector_pushes_error(vec);
     struct sv_iret *i = (struct sv_iret *)&f->cpu[err];
     mica_gva_t handler = vec < MICA_TRAP_VECTORS ? sv_state()->trap_table[vec] : 0;
     if (!(sv_state()->flags & PV_SV_TRAPS) || !handler || (i->cs & 3) != 3)
@@ -71,8 +65,8 @@ int sv_fault(struct sv_fault *f)
     i->rip = handler;
     i->rsp = at - 8;
     i->rflags = pv_rflags_for_user(i->rflags) & ~(RFLAGS_DF | RFLAGS_AC);
-    i->cs = 0x23;
-    i->ss = 0x1b;
+    i->cs = PV_SEL_UCODE;
+    i->ss = PV_SEL_UDATA;
     f->rdi = at;
     sv_state()->bounced++;
     return err ? 2 : 1;

@@ -94,8 +94,8 @@ static int serve_trap_return(struct sv_call *c)
         .rbp = t.rbp, .r8 = t.r8, .r9 = t.r9, .r10 = t.r10, .r11 = t.r11, .r12 = t.r12,
         .r13 = t.r13, .r14 = t.r14, .r15 = t.r15,
     };
-    c->frame = (struct sv_frame){.rip = t.rip, .cs = 0x23, .rflags = pv_rflags_for_user(t.rflags),
-                                 .rsp = t.rsp, .ss = 0x1b};
+    c->frame = (struct sv_frame){.rip = t.rip, .cs = PV_SEL_UCODE, .rflags = pv_rflags_for_user(t.rflags),
+                                 .rsp = t.rsp, .ss = PV_SEL_UDATA};
     return 1;
 }
 
